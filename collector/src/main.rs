@@ -1,0 +1,3 @@
+//! The Voce collector (built in a later issue).
+
+fn main() {}

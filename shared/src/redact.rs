@@ -1,0 +1,411 @@
+//! Personal-data redaction for free text.
+//!
+//! Citizens sometimes type their tax code, IBAN, e-mail, phone or card number into a comment.
+//! The widget uses [`redact`] to warn them before sending; the collector uses it to remove the data
+//! before anything is stored. Every detector checks the structure *and* the check digits where the
+//! format has them (codice fiscale check character, IBAN mod 97, card Luhn), so ordinary Italian
+//! feedback with amounts, dates, times and case numbers comes through untouched.
+//!
+//! Redaction is idempotent: the placeholders match no detector.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+/// A kind of personal data the redactor recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PiiKind {
+    /// Italian tax code (codice fiscale) of a person.
+    CodiceFiscale,
+    /// Italian IBAN.
+    Iban,
+    /// E-mail address.
+    Email,
+    /// Italian mobile or landline number.
+    Telefono,
+    /// Payment card number.
+    Carta,
+}
+
+impl PiiKind {
+    /// The text that replaces data of this kind.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            PiiKind::CodiceFiscale => "[codice fiscale rimosso]",
+            PiiKind::Iban => "[IBAN rimosso]",
+            PiiKind::Email => "[email rimossa]",
+            PiiKind::Telefono => "[telefono rimosso]",
+            PiiKind::Carta => "[carta rimossa]",
+        }
+    }
+
+    /// The stable machine code, such as `codice-fiscale`.
+    pub fn code(self) -> &'static str {
+        match self {
+            PiiKind::CodiceFiscale => "codice-fiscale",
+            PiiKind::Iban => "iban",
+            PiiKind::Email => "email",
+            PiiKind::Telefono => "telefono",
+            PiiKind::Carta => "carta",
+        }
+    }
+}
+
+/// The result of redaction: the text with placeholders, and which kinds were found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Redacted {
+    /// The text with every finding replaced by its placeholder.
+    pub text: String,
+    /// The kinds found (empty when the text was left untouched).
+    pub found: BTreeSet<PiiKind>,
+}
+
+/// Finds personal data in `text` and replaces each finding with its kind's placeholder.
+pub fn redact(text: &str) -> Redacted {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut spans: Vec<Span> = Vec::new();
+    // Detectors in priority order: a later finding that overlaps an earlier one is dropped.
+    for detector in [emails, ibans, codici_fiscali, cards_and_phones] {
+        for span in detector(&chars) {
+            if !spans
+                .iter()
+                .any(|s| s.start < span.end && span.start < s.end)
+            {
+                spans.push(span);
+            }
+        }
+    }
+    spans.sort_by_key(|s| s.start);
+    let byte = |i: usize| chars.get(i).map_or(text.len(), |(b, _)| *b);
+    let mut out = String::with_capacity(text.len());
+    let mut found = BTreeSet::new();
+    let mut last = 0;
+    for span in spans {
+        out.push_str(&text[byte(last)..byte(span.start)]);
+        out.push_str(span.kind.placeholder());
+        found.insert(span.kind);
+        last = span.end;
+    }
+    out.push_str(&text[byte(last)..]);
+    Redacted { text: out, found }
+}
+
+/// A finding, in char positions `start..end`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    end: usize,
+    kind: PiiKind,
+}
+
+fn at(chars: &[(usize, char)], i: usize) -> Option<char> {
+    chars.get(i).map(|(_, c)| *c)
+}
+
+fn is_word(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
+fn emails(chars: &[(usize, char)]) -> Vec<Span> {
+    let local = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    let domain = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+    let mut spans = Vec::new();
+    for (i, &(_, c)) in chars.iter().enumerate() {
+        if c != '@' {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && at(chars, start - 1).is_some_and(local) {
+            start -= 1;
+        }
+        while start < i && at(chars, start) == Some('.') {
+            start += 1;
+        }
+        let mut end = i + 1;
+        while at(chars, end).is_some_and(domain) {
+            end += 1;
+        }
+        while end > i + 1 && matches!(at(chars, end - 1), Some('.' | '-')) {
+            end -= 1;
+        }
+        if start == i || end == i + 1 {
+            continue;
+        }
+        let host: String = chars[i + 1..end].iter().map(|(_, c)| *c).collect();
+        let tld = host.rsplit('.').next().unwrap_or_default();
+        if host.contains('.')
+            && !host.contains("..")
+            && tld.len() >= 2
+            && tld.chars().all(|c| c.is_ascii_alphabetic())
+        {
+            spans.push(Span {
+                start,
+                end,
+                kind: PiiKind::Email,
+            });
+        }
+    }
+    spans
+}
+
+/// Collects up to `n` ASCII alphanumerics from `start`, allowing one space or hyphen between
+/// them. Returns the upper-cased characters and the char position after the last one, or `None`
+/// when fewer than `n` are found or the token runs on into further letters or digits.
+fn spaced_token(chars: &[(usize, char)], start: usize, n: usize) -> Option<(Vec<u8>, usize)> {
+    let mut token = Vec::with_capacity(n);
+    let mut i = start;
+    while token.len() < n {
+        match at(chars, i) {
+            Some(c) if c.is_ascii_alphanumeric() => {
+                token.push(c.to_ascii_uppercase() as u8);
+                i += 1;
+            }
+            Some(' ' | '-')
+                if !token.is_empty()
+                    && at(chars, i + 1).is_some_and(|c| c.is_ascii_alphanumeric()) =>
+            {
+                i += 1
+            }
+            _ => return None,
+        }
+    }
+    (!is_word(at(chars, i))).then_some((token, i))
+}
+
+fn word_starts(chars: &[(usize, char)]) -> impl Iterator<Item = usize> + '_ {
+    (0..chars.len())
+        .filter(move |&i| is_word(at(chars, i)) && (i == 0 || !is_word(at(chars, i - 1))))
+}
+
+fn codici_fiscali(chars: &[(usize, char)]) -> Vec<Span> {
+    word_starts(chars)
+        .filter_map(|start| {
+            let (token, end) = spaced_token(chars, start, 16)?;
+            is_codice_fiscale(&token).then_some(Span {
+                start,
+                end,
+                kind: PiiKind::CodiceFiscale,
+            })
+        })
+        .collect()
+}
+
+/// The letters that replace digits in an omocode codice fiscale, for 0 to 9.
+const OMOCODIA: &[u8; 10] = b"LMNPQRSTUV";
+/// Month letters of the codice fiscale, January to December.
+const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
+
+/// Whether 16 upper-case ASCII characters form a personal codice fiscale with a correct check
+/// character (omocode substitutions allowed).
+pub fn is_codice_fiscale(cf: &[u8]) -> bool {
+    if cf.len() != 16 {
+        return false;
+    }
+    let digit_like = |b: u8| b.is_ascii_digit() || OMOCODIA.contains(&b);
+    let shape = cf[..6].iter().all(u8::is_ascii_uppercase)
+        && cf[6..8].iter().copied().all(digit_like)
+        && MONTHS.contains(&cf[8])
+        && cf[9..11].iter().copied().all(digit_like)
+        && cf[11].is_ascii_uppercase()
+        && cf[12..15].iter().copied().all(digit_like)
+        && cf[15].is_ascii_uppercase();
+    shape && codice_fiscale_check(&cf[..15]) == Some(cf[15])
+}
+
+/// The check character of the first 15 characters of a codice fiscale.
+pub fn codice_fiscale_check(first15: &[u8]) -> Option<u8> {
+    const ODD: [u32; 26] = [
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24,
+        23,
+    ];
+    let mut sum = 0u32;
+    for (i, &b) in first15.iter().enumerate() {
+        let index = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'A'..=b'Z' => u32::from(b - b'A'),
+            _ => return None,
+        };
+        // Positions are counted from 1: odd positions use the table, even ones the index.
+        sum += if i % 2 == 0 {
+            ODD[index as usize]
+        } else {
+            index
+        };
+    }
+    Some(b'A' + (sum % 26) as u8)
+}
+
+fn ibans(chars: &[(usize, char)]) -> Vec<Span> {
+    word_starts(chars)
+        .filter(|&i| {
+            matches!(at(chars, i), Some('I' | 'i')) && matches!(at(chars, i + 1), Some('T' | 't'))
+        })
+        .filter_map(|start| {
+            let (token, end) = spaced_token(chars, start, 27)?;
+            is_italian_iban(&token).then_some(Span {
+                start,
+                end,
+                kind: PiiKind::Iban,
+            })
+        })
+        .collect()
+}
+
+/// Whether 27 upper-case ASCII characters form an Italian IBAN with correct mod-97 check digits.
+pub fn is_italian_iban(iban: &[u8]) -> bool {
+    iban.len() == 27
+        && iban.starts_with(b"IT")
+        && iban[2..4].iter().all(u8::is_ascii_digit)
+        && iban[4].is_ascii_uppercase()
+        && iban[5..15].iter().all(u8::is_ascii_digit)
+        && iban[15..].iter().all(u8::is_ascii_alphanumeric)
+        && iban_mod97(iban) == Some(1)
+}
+
+/// The ISO 13616 remainder: the IBAN with its first four characters moved to the end, letters
+/// as 10..35, modulo 97. A valid IBAN gives 1.
+pub fn iban_mod97(iban: &[u8]) -> Option<u32> {
+    let rotated = iban.get(4..)?.iter().chain(iban.get(..4)?);
+    let mut rem = 0u32;
+    for &b in rotated {
+        match b {
+            b'0'..=b'9' => rem = (rem * 10 + u32::from(b - b'0')) % 97,
+            b'A'..=b'Z' => rem = (rem * 100 + u32::from(b - b'A') + 10) % 97,
+            _ => return None,
+        }
+    }
+    Some(rem)
+}
+
+/// Whether the digits pass the Luhn check of payment cards.
+pub fn luhn_valid(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(d);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    !digits.is_empty() && sum % 10 == 0
+}
+
+/// A run of digits with single separators between them, such as `06 1234-5678`.
+struct NumberRun {
+    start: usize,
+    end: usize,
+    digits: Vec<u8>,
+    groups: Vec<usize>,
+    separators: BTreeSet<char>,
+    plus: bool,
+}
+
+fn number_runs(chars: &[(usize, char)]) -> Vec<NumberRun> {
+    let digit = |i: usize| at(chars, i).is_some_and(|c| c.is_ascii_digit());
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !digit(i) || is_word(i.checked_sub(1).and_then(|p| at(chars, p))) {
+            i += 1;
+            continue;
+        }
+        let plus = i > 0 && at(chars, i - 1) == Some('+');
+        let start = if plus { i - 1 } else { i };
+        let mut run = NumberRun {
+            start,
+            end: i,
+            digits: Vec::new(),
+            groups: vec![0],
+            separators: BTreeSet::new(),
+            plus,
+        };
+        let mut j = i;
+        loop {
+            if digit(j) {
+                run.digits.push(chars[j].1 as u8 - b'0');
+                if let Some(g) = run.groups.last_mut() {
+                    *g += 1;
+                }
+                j += 1;
+                run.end = j;
+            } else if let Some(sep @ (' ' | '-' | '/' | '.')) = at(chars, j) {
+                if !digit(j + 1) {
+                    break;
+                }
+                run.separators.insert(sep);
+                run.groups.push(0);
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        i = j.max(i + 1);
+        if !at(chars, run.end).is_some_and(char::is_alphabetic) {
+            runs.push(run);
+        }
+    }
+    runs
+}
+
+fn looks_like_date_or_amount(run: &NumberRun) -> bool {
+    let g = &run.groups;
+    let date = g.len() == 3 && g[0] <= 2 && g[1] <= 2 && (g[2] == 2 || g[2] == 4)
+        || g.len() == 3 && g[0] == 4 && g[1] <= 2 && g[2] <= 2;
+    // Thousands separators: 1.234.567
+    let amount = run.separators.iter().all(|&s| s == '.')
+        && g.len() > 1
+        && g[1..].iter().all(|&n| n == 3)
+        && g[0] <= 3;
+    date || amount
+}
+
+fn cards_and_phones(chars: &[(usize, char)]) -> Vec<Span> {
+    let mut spans = Vec::new();
+    for run in number_runs(chars) {
+        if looks_like_date_or_amount(&run) {
+            continue;
+        }
+        let n = run.digits.len();
+        if !run.plus && (13..=19).contains(&n) && luhn_valid(&run.digits) {
+            spans.push(Span {
+                start: run.start,
+                end: run.end,
+                kind: PiiKind::Carta,
+            });
+            continue;
+        }
+        let (prefixed, national): (bool, &[u8]) = if run.plus && run.digits.starts_with(&[3, 9]) {
+            (true, &run.digits[2..])
+        } else if run.digits.starts_with(&[0, 0, 3, 9]) {
+            (true, &run.digits[4..])
+        } else {
+            (false, &run.digits[..])
+        };
+        let len = national.len();
+        let mobile = national.first() == Some(&3)
+            && if prefixed {
+                (9..=10).contains(&len)
+            } else {
+                len == 10
+            };
+        let landline = national.first() == Some(&0)
+            && national.get(1).is_some_and(|&d| d != 0)
+            && if prefixed {
+                (6..=11).contains(&len)
+            } else {
+                (8..=11).contains(&len)
+            };
+        if mobile || landline {
+            spans.push(Span {
+                start: run.start,
+                end: run.end,
+                kind: PiiKind::Telefono,
+            });
+        }
+    }
+    spans
+}

@@ -1,0 +1,1 @@
+//! The Voce widget (built in a later issue).
