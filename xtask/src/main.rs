@@ -1,8 +1,22 @@
-//! Project automation (temporary).
-fn main() -> anyhow::Result<()> {
-    let status = std::process::Command::new("cargo")
-        .args(["test", "--workspace"])
-        .status()?;
-    anyhow::ensure!(status.success(), "tests failed");
-    Ok(())
+//! Project automation, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
+//!
+//! One module per task. Each task installs what it needs when it is missing, so the README's
+//! two commands work on a fresh machine.
+
+mod tools;
+mod widget;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = args.split_first().map_or(("help", &[][..]), |(t, r)| (t.as_str(), r));
+    match task {
+        "widget" => widget::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("usage: cargo xtask <test|demo|widget|bench>");
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}; try `cargo xtask help`"),
+    }
 }
