@@ -421,16 +421,13 @@ impl Questionnaire {
                             MAX_LABEL_CHARS,
                         ));
                     }
-                    if let QuestionKind::MultipleChoice { min, max, .. } = &q.kind {
-                        if min > max || *max as usize > options.len() || *max == 0 {
-                            err(
-                                format!("{at}.kind"),
-                                format!(
-                                    "min {min} / max {max} do not fit {} options",
-                                    options.len()
-                                ),
-                            );
-                        }
+                    if let QuestionKind::MultipleChoice { min, max, .. } = &q.kind
+                        && (min > max || *max as usize > options.len() || *max == 0)
+                    {
+                        err(
+                            format!("{at}.kind"),
+                            format!("min {min} / max {max} do not fit {} options", options.len()),
+                        );
                     }
                 }
                 QuestionKind::FreeText {

@@ -1,0 +1,317 @@
+//! The validator, case by case: what a citizen's browser and the collector accept and refuse.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use serde_json::{Value, json};
+use voce_shared::{Answer, Catalog, Questionnaire, Submission, ViolationCode, validate};
+
+fn questionnaire(id: &str) -> &'static Questionnaire {
+    Catalog::national()
+        .expect("catalog")
+        .latest(id)
+        .expect("questionnaire")
+}
+
+fn submission(answers: Value) -> Submission {
+    serde_json::from_value(answers).expect("an object of answers")
+}
+
+/// The codes of the violations, as (question, code), or an empty list when valid.
+fn codes(q: &Questionnaire, answers: Value) -> Vec<(String, &'static str)> {
+    match validate(q, &submission(answers)) {
+        Ok(_) => Vec::new(),
+        Err(v) => {
+            v.0.into_iter()
+                .map(|v| (v.question, v.code.as_str()))
+                .collect()
+        }
+    }
+}
+
+fn one(question: &str, code: &'static str) -> Vec<(String, &'static str)> {
+    vec![(question.to_owned(), code)]
+}
+
+#[test]
+fn a_complete_positive_answer_is_valid() {
+    let q = questionnaire("chiarezza-pagina");
+    let valid = validate(q, &submission(json!({"valutazione": 5, "aspetti-positivi": "indicazioni-chiare", "dettagli": "Tutto bene"})))
+        .expect("valid");
+    assert_eq!(valid.get("valutazione"), Some(&Answer::Rating(5)));
+    assert_eq!(
+        valid.get("aspetti-positivi"),
+        Some(&Answer::Choice("indicazioni-chiare".into()))
+    );
+    assert_eq!(
+        valid.get("dettagli"),
+        Some(&Answer::Text("Tutto bene".into()))
+    );
+}
+
+#[test]
+fn the_rating_alone_is_enough() {
+    assert_eq!(
+        codes(questionnaire("chiarezza-pagina"), json!({"valutazione": 1})),
+        vec![]
+    );
+}
+
+#[test]
+fn ratings_outside_one_to_five_or_of_the_wrong_type_are_refused_naming_the_question() {
+    let q = questionnaire("chiarezza-pagina");
+    for (value, code) in [
+        (json!(0), "out_of_range"),
+        (json!(6), "out_of_range"),
+        (json!(-1), "out_of_range"),
+        (json!(u64::MAX), "out_of_range"),
+        (json!(3.5), "wrong_type"),
+        (json!(5.0), "wrong_type"),
+        (json!("5"), "wrong_type"),
+        (json!(null), "wrong_type"),
+        (json!(true), "wrong_type"),
+        (json!([5]), "wrong_type"),
+        (json!({"v": 5}), "wrong_type"),
+    ] {
+        assert_eq!(
+            codes(q, json!({ "valutazione": value })),
+            one("valutazione", code),
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_rating_is_required() {
+    assert_eq!(
+        codes(questionnaire("chiarezza-pagina"), json!({})),
+        one("valutazione", "required")
+    );
+    assert_eq!(
+        codes(
+            questionnaire("chiarezza-pagina"),
+            json!({"dettagli": "ciao"})
+        ),
+        one("valutazione", "required")
+    );
+}
+
+#[test]
+fn the_follow_up_the_rating_hides_is_refused_as_not_shown() {
+    let q = questionnaire("chiarezza-pagina");
+    for low in 1..=3 {
+        assert_eq!(
+            codes(q, json!({"valutazione": low, "difficolta": "altro"})),
+            vec![],
+            "rating {low}"
+        );
+        assert_eq!(
+            codes(q, json!({"valutazione": low, "aspetti-positivi": "altro"})),
+            one("aspetti-positivi", "not_shown"),
+            "rating {low}"
+        );
+    }
+    for high in 4..=5 {
+        assert_eq!(
+            codes(q, json!({"valutazione": high, "aspetti-positivi": "altro"})),
+            vec![]
+        );
+        assert_eq!(
+            codes(q, json!({"valutazione": high, "difficolta": "altro"})),
+            one("difficolta", "not_shown")
+        );
+    }
+    let without_rating = codes(q, json!({"difficolta": "altro"}));
+    assert!(
+        without_rating.contains(&("difficolta".into(), "not_shown")),
+        "{without_rating:?}"
+    );
+}
+
+#[test]
+fn an_option_of_the_other_follow_up_is_not_an_option() {
+    let q = questionnaire("chiarezza-pagina");
+    assert_eq!(
+        codes(
+            q,
+            json!({"valutazione": 2, "difficolta": "indicazioni-chiare"})
+        ),
+        one("difficolta", "not_an_option")
+    );
+    assert_eq!(
+        codes(q, json!({"valutazione": 2, "difficolta": 3})),
+        one("difficolta", "wrong_type")
+    );
+}
+
+#[test]
+fn unknown_questions_and_questions_of_another_questionnaire_are_refused() {
+    let q = questionnaire("chiarezza-pagina");
+    assert_eq!(
+        codes(q, json!({"valutazione": 4, "colore": "blu"})),
+        one("colore", "unknown_question")
+    );
+    assert_eq!(
+        codes(q, json!({"valutazione": 4, "esito": "si"})),
+        one("esito", "unknown_question")
+    );
+}
+
+#[test]
+fn free_text_is_counted_in_unicode_scalar_values() {
+    let q = questionnaire("chiarezza-pagina");
+    let at_limit = |unit: &str, n: usize| json!({"valutazione": 3, "dettagli": unit.repeat(n)});
+    for unit in ["a", "è", "😀", "\r\n"] {
+        let per = unit.chars().count();
+        assert_eq!(
+            codes(q, at_limit(unit, 200 / per)),
+            vec![],
+            "{unit:?} at the limit"
+        );
+        let over = format!("{}x", unit.repeat(200 / per));
+        assert_eq!(
+            codes(q, json!({"valutazione": 3, "dettagli": over})),
+            one("dettagli", "too_long"),
+            "{unit:?}"
+        );
+    }
+    // "e" + combining grave accent is two scalar values.
+    let combining = "e\u{300}".repeat(100);
+    assert_eq!(
+        codes(q, json!({"valutazione": 3, "dettagli": combining.clone()})),
+        vec![]
+    );
+    assert_eq!(
+        codes(
+            q,
+            json!({"valutazione": 3, "dettagli": format!("{combining}!")})
+        ),
+        one("dettagli", "too_long")
+    );
+}
+
+#[test]
+fn empty_text_counts_as_no_answer() {
+    let q = questionnaire("chiarezza-pagina");
+    let valid =
+        validate(q, &submission(json!({"valutazione": 3, "dettagli": "   "}))).expect("valid");
+    assert_eq!(valid.get("dettagli"), None);
+}
+
+#[test]
+fn the_national_module_is_optional_and_checked_when_answered() {
+    let q = questionnaire("facilita-servizio");
+    assert_eq!(codes(q, json!({"valutazione": 4})), vec![]);
+    assert_eq!(
+        codes(
+            q,
+            json!({"valutazione": 4, "esito": "in-parte", "soddisfazione": 5, "fiducia": 1})
+        ),
+        vec![]
+    );
+    assert_eq!(
+        codes(q, json!({"valutazione": 4, "esito": "forse"})),
+        one("esito", "not_an_option")
+    );
+    assert_eq!(
+        codes(q, json!({"valutazione": 4, "soddisfazione": 0})),
+        one("soddisfazione", "out_of_range")
+    );
+    assert_eq!(
+        codes(q, json!({"valutazione": 4, "fiducia": "molto"})),
+        one("fiducia", "wrong_type")
+    );
+}
+
+#[test]
+fn every_violation_is_reported_at_once() {
+    let q = questionnaire("facilita-servizio");
+    let mut found = codes(q, json!({"valutazione": 9, "esito": 1, "zzz": 1}));
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("esito".into(), "wrong_type"),
+            ("valutazione".into(), "out_of_range"),
+            ("zzz".into(), "unknown_question")
+        ]
+    );
+}
+
+/// A questionnaire with a multiple choice, which the national ones do not use yet.
+fn with_multiple_choice() -> Questionnaire {
+    let mut q = questionnaire("chiarezza-pagina").clone();
+    let mut extra = q.question("difficolta").expect("difficolta").clone();
+    extra.id = "canali".into();
+    extra.shown_if = None;
+    extra.step = 3;
+    let options = match extra.kind {
+        voce_shared::QuestionKind::SingleChoice { options } => options,
+        _ => unreachable!("difficolta is a single choice"),
+    };
+    extra.kind = voce_shared::QuestionKind::MultipleChoice {
+        options,
+        min: 1,
+        max: 2,
+    };
+    q.questions.push(extra);
+    q
+}
+
+#[test]
+fn multiple_choices_respect_their_bounds_and_options() {
+    let q = with_multiple_choice();
+    assert_eq!(q.check(), Ok(()));
+    let ok = validate(
+        &q,
+        &submission(json!({"valutazione": 3, "canali": ["altro", "problemi-tecnici"]})),
+    )
+    .expect("valid");
+    assert_eq!(
+        ok.get("canali"),
+        Some(&Answer::Choices(vec![
+            "problemi-tecnici".into(),
+            "altro".into()
+        ]))
+    );
+    assert_eq!(
+        codes(&q, json!({"valutazione": 3, "canali": ["altro", "altro"]})),
+        one("canali", "duplicate_option")
+    );
+    assert_eq!(
+        codes(
+            &q,
+            json!({"valutazione": 3, "canali": ["altro", "problemi-tecnici", "indicazioni-non-chiare"]})
+        ),
+        one("canali", "too_many")
+    );
+    assert_eq!(
+        codes(&q, json!({"valutazione": 3, "canali": ["nuovo"]})),
+        one("canali", "not_an_option")
+    );
+    assert_eq!(
+        codes(&q, json!({"valutazione": 3, "canali": "altro"})),
+        one("canali", "wrong_type")
+    );
+    assert_eq!(
+        codes(&q, json!({"valutazione": 3, "canali": [1]})),
+        one("canali", "wrong_type")
+    );
+}
+
+#[test]
+fn violation_codes_are_stable_strings() {
+    let all = [
+        (ViolationCode::OutOfRange, "out_of_range"),
+        (ViolationCode::NotAnOption, "not_an_option"),
+        (ViolationCode::NotShown, "not_shown"),
+        (ViolationCode::Required, "required"),
+        (ViolationCode::TooLong, "too_long"),
+        (ViolationCode::UnknownQuestion, "unknown_question"),
+        (ViolationCode::WrongType, "wrong_type"),
+    ];
+    for (code, text) in all {
+        assert_eq!(code.as_str(), text);
+        assert_eq!(serde_json::to_value(code).expect("serialise"), json!(text));
+    }
+}
