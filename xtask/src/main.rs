@@ -3,6 +3,7 @@
 //! One module per task. Each task installs what it needs when it is missing, so the README's
 //! two commands work on a fresh machine.
 
+mod pages;
 mod tools;
 mod widget;
 
@@ -13,8 +14,9 @@ fn main() -> Result<()> {
     let (task, rest) = args.split_first().map_or(("help", &[][..]), |(t, r)| (t.as_str(), r));
     match task {
         "widget" => widget::run(rest),
+        "serve-pages" => pages::run(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test|demo|widget|bench>");
+            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages>");
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),
