@@ -3,8 +3,12 @@
 //! One module per task. Each task installs what it needs when it is missing, so the README's
 //! two commands work on a fresh machine.
 
+mod demo;
 mod pages;
+mod postgres;
+mod test;
 mod tools;
+mod walk;
 mod widget;
 
 use anyhow::{Result, bail};
@@ -13,6 +17,8 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (task, rest) = args.split_first().map_or(("help", &[][..]), |(t, r)| (t.as_str(), r));
     match task {
+        "test" => test::run_all(rest),
+        "demo" => demo::run_demo(rest),
         "widget" => widget::run(rest),
         "serve-pages" => pages::run(rest),
         "help" | "--help" | "-h" => {

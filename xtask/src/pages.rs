@@ -6,3 +6,8 @@ use anyhow::Result;
 pub fn run(_args: &[String]) -> Result<()> {
     anyhow::bail!("the example page server is not written yet")
 }
+
+/// Serves the example pages against `collector`, on `base_port + 1 …`, until killed.
+pub fn serve(_collector: &str, _base_port: u16) -> Result<()> {
+    anyhow::bail!("the example page server is not written yet")
+}

@@ -46,3 +46,59 @@ impl CurrentDir for Command {
         self
     }
 }
+
+/// Installs Debian packages (as root), running `apt-get update` first.
+pub fn apt_install(packages: &[&str]) -> Result<()> {
+    eprintln!("installing missing Debian packages: {}", packages.join(" "));
+    run(Command::new("apt-get").args(["update", "-q"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Installs every tool the build and the tests need, when it is missing: the wasm32 target, the
+/// `wasm-bindgen` CLI pinned to the crate's version, `wasm-opt`, Chromium and its driver, Node.js.
+pub fn ensure_toolchain() -> Result<()> {
+    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output().context("rustup")?;
+    if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    let wanted = wasm_bindgen_version()?;
+    let installed = Command::new("wasm-bindgen").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if !installed.as_deref().unwrap_or_default().contains(&wanted) {
+        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &format!("={wanted}")]))?;
+    }
+    let mut missing = Vec::new();
+    for (program, package) in [
+        ("wasm-opt", "binaryen"),
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+        ("node", "nodejs"),
+        ("npm", "npm"),
+    ] {
+        if !have(program) {
+            missing.push(package);
+        }
+    }
+    if !missing.is_empty() {
+        apt_install(&missing)?;
+    }
+    Ok(())
+}
+
+/// The `wasm-bindgen` crate version pinned in the workspace manifest.
+pub fn wasm_bindgen_version() -> Result<String> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).context("reading Cargo.toml")?;
+    manifest
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("wasm-bindgen = \"="))
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .context("Cargo.toml pins no `wasm-bindgen = \"=X\"`")
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set, else `<root>/target`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
