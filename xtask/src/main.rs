@@ -7,6 +7,7 @@ mod demo;
 mod pages;
 mod postgres;
 mod test;
+mod tidy;
 mod tools;
 mod walk;
 mod widget;
