@@ -39,7 +39,7 @@ pub fn run_demo(_args: &[String]) -> Result<()> {
         let mut cmd = Command::new(target_dir().join("debug/voce-collector"));
         cmd.current_dir(root())
             .env("VOCE_BIND", COLLECTOR_BIND)
-            .env("VOCE_DATABASE_URL", format!("sqlite://{}", data.join("voce.db").display()))
+            .env("VOCE_DATABASE_URL", data.join("voce.db"))
             .env("VOCE_KEYS_DIR", data.join("keys"))
             .env("VOCE_WIDGET_DIR", root().join("target/widget"));
         cmd

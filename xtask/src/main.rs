@@ -3,6 +3,7 @@
 //! One module per task. Each task installs what it needs when it is missing, so the README's
 //! two commands work on a fresh machine.
 
+mod bench;
 mod demo;
 mod pages;
 mod postgres;
@@ -20,6 +21,7 @@ fn main() -> Result<()> {
     match task {
         "test" => test::run_all(rest),
         "demo" => demo::run_demo(rest),
+        "bench" => bench::run_bench(rest),
         "widget" => widget::run(rest),
         "serve-pages" => pages::run(rest),
         "help" | "--help" | "-h" => {

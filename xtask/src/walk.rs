@@ -19,7 +19,7 @@ pub fn sqlite() -> Result<()> {
     let dir = root().join("target/walk-sqlite");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    walk(&format!("sqlite://{}", dir.join("voce.db").display()), &dir)
+    walk(&dir.join("voce.db").display().to_string(), &dir)
 }
 
 /// The walk on a fresh PostgreSQL database of the server at `url`.

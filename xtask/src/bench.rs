@@ -1,0 +1,205 @@
+//! `cargo xtask bench`: the collector under load, on SQLite and on PostgreSQL, measured against a
+//! baseline taken in the same run.
+//!
+//! A release build of the collector is started on a fresh database with the pilot registry. The
+//! baseline is `GET /healthz` (the HTTP stack with no work); then each client thread repeatedly
+//! asks for a form and ticket (`GET /v1/forms/…`: signing plus a counter update) and submits a
+//! valid response with it (`POST /v1/responses`: ticket check, validation, redaction, one
+//! committed transaction). Every figure is printed with its ratio to the baseline, because a
+//! shared 2-core machine makes absolute numbers drift from run to run. Loopback only, bounded in
+//! requests and time.
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::postgres;
+use crate::tools::{root, run, target_dir};
+
+const BIND: &str = "127.0.0.1:8480";
+const ORIGIN: &str = "http://127.0.0.1:8101";
+const THREADS: usize = 4;
+const ITERATIONS: usize = 500;
+const LIMIT: Duration = Duration::from_secs(120);
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the benchmark and prints the figures.
+pub fn run_bench(args: &[String]) -> Result<()> {
+    run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector"]))?;
+    let dir = root().join("target/bench");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let mut rows = vec![bench_backend("SQLite", &dir.join("voce.db").display().to_string(), &dir)?];
+    if !args.iter().any(|a| a == "--sqlite-only") {
+        let url = postgres::fresh_database(&postgres::ensure()?, "voce_bench")?;
+        rows.push(bench_backend("PostgreSQL", &url, &dir)?);
+    }
+    println!("\n| backend | healthz req/s (baseline) | forms req/s | ratio | responses/s | ratio | form p50 / p99 ms | submit p50 / p99 ms |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} | {:.1} / {:.1} | {:.1} / {:.1} |",
+            r.backend,
+            r.baseline.rate,
+            r.forms.rate,
+            r.forms.rate / r.baseline.rate,
+            r.submits.rate,
+            r.submits.rate / r.baseline.rate,
+            r.forms.p50,
+            r.forms.p99,
+            r.submits.p50,
+            r.submits.p99
+        );
+    }
+    println!("\n{THREADS} client threads, {ITERATIONS} form+response pairs each, loopback, release build.");
+    Ok(())
+}
+
+struct Figures {
+    rate: f64,
+    p50: f64,
+    p99: f64,
+}
+
+struct Row {
+    backend: &'static str,
+    baseline: Figures,
+    forms: Figures,
+    submits: Figures,
+}
+
+fn bench_backend(backend: &'static str, database_url: &str, dir: &Path) -> Result<Row> {
+    let collector = || {
+        let mut cmd = Command::new(target_dir().join("release/voce-collector"));
+        cmd.current_dir(root())
+            .env("VOCE_DATABASE_URL", database_url)
+            .env("VOCE_KEYS_DIR", dir.join("keys"))
+            .env("VOCE_BIND", BIND)
+            .env("VOCE_RATE_LIMIT_BURST", "1000000")
+            .env("VOCE_RATE_LIMIT_PER_MINUTE", "100000000")
+            .env("RUST_LOG", "warn");
+        cmd
+    };
+    run(collector().arg("migrate"))?;
+    run(collector().args(["registry", "import", "examples/registry/pilot.toml"]))?;
+    let _server = Server(collector().arg("serve").spawn().context("starting the collector")?);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(BIND).is_err() {
+        ensure!(Instant::now() < deadline, "the collector did not listen on {BIND}");
+        sleep(Duration::from_millis(100));
+    }
+    eprintln!("benchmarking {backend}…");
+    let baseline = measure(|agent| {
+        let t = Instant::now();
+        let status = agent.get(format!("http://{BIND}/healthz")).call()?.status().as_u16();
+        ensure!(status == 200, "healthz answered {status}");
+        Ok(vec![t.elapsed()])
+    })?;
+    let pairs = measure_pairs()?;
+    Ok(Row { backend, baseline, forms: pairs.0, submits: pairs.1 })
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+/// Runs `f` `ITERATIONS` times on each of `THREADS` threads; every call returns one latency.
+fn measure(f: fn(&ureq::Agent) -> Result<Vec<Duration>>) -> Result<Figures> {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            std::thread::spawn(move || -> Result<Vec<Duration>> {
+                let agent = agent();
+                let mut all = Vec::with_capacity(ITERATIONS);
+                for _ in 0..ITERATIONS {
+                    all.extend(f(&agent)?);
+                }
+                Ok(all)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for h in handles {
+        latencies.extend(h.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??);
+    }
+    Ok(figures(&mut latencies, start.elapsed()))
+}
+
+fn measure_pairs() -> Result<(Figures, Figures)> {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            std::thread::spawn(move || -> Result<(Vec<Duration>, Vec<Duration>, Duration)> {
+                let agent = agent();
+                let (mut forms, mut submits, mut submit_time) = (Vec::new(), Vec::new(), Duration::ZERO);
+                for i in 0..ITERATIONS {
+                    if start.elapsed() > LIMIT {
+                        bail!("the benchmark ran past {LIMIT:?}");
+                    }
+                    let t = Instant::now();
+                    let mut resp = agent
+                        .get(format!("http://{BIND}/v1/forms/inps-naspi?locale=it"))
+                        .header("Origin", ORIGIN)
+                        .call()?;
+                    let status = resp.status().as_u16();
+                    let body = resp.body_mut().read_to_string()?;
+                    ensure!(status == 200, "form answered {status}: {body}");
+                    forms.push(t.elapsed());
+                    let form: serde_json::Value = serde_json::from_str(&body)?;
+                    let ticket = form["ticket"].as_str().context("no ticket")?.to_owned();
+                    let answers = serde_json::json!({
+                        "answers": {"valutazione": 1 + i % 5, "dettagli": "Prova di carico: tutto chiaro, grazie."},
+                        "locale": "it"
+                    });
+                    let t = Instant::now();
+                    let mut resp = agent
+                        .post(format!("http://{BIND}/v1/responses"))
+                        .header("Origin", ORIGIN)
+                        .header("Authorization", &format!("Bearer {ticket}"))
+                        .content_type("application/json")
+                        .send(answers.to_string())?;
+                    let status = resp.status().as_u16();
+                    let elapsed = t.elapsed();
+                    ensure!(status == 201, "submit answered {status}: {}", resp.body_mut().read_to_string()?);
+                    submits.push(elapsed);
+                    submit_time += elapsed;
+                }
+                Ok((forms, submits, submit_time))
+            })
+        })
+        .collect();
+    let (mut forms, mut submits) = (Vec::new(), Vec::new());
+    let (mut form_time, mut submit_time) = (Duration::ZERO, Duration::ZERO);
+    for h in handles {
+        let (f, s, st) = h.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
+        form_time += f.iter().sum::<Duration>();
+        submit_time += st;
+        forms.extend(f);
+        submits.extend(s);
+    }
+    // Each kind of request's rate is its count over the wall time the threads spent on it.
+    let wall = start.elapsed();
+    let share = |t: Duration| wall.mul_f64(t.as_secs_f64() / (form_time + submit_time).as_secs_f64());
+    Ok((figures(&mut forms, share(form_time)), figures(&mut submits, share(submit_time))))
+}
+
+fn figures(latencies: &mut [Duration], wall: Duration) -> Figures {
+    latencies.sort();
+    let at = |q: f64| {
+        let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Figures { rate: latencies.len() as f64 / wall.as_secs_f64(), p50: at(0.5), p99: at(0.99) }
+}
