@@ -1,3 +1,8 @@
-//! The Voce collector (built in a later issue).
+//! The `voce-collector` binary: parses the command line and hands over to [`voce_collector::cli`].
 
-fn main() {}
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    let cli = voce_collector::cli::Cli::parse();
+    voce_collector::cli::run(cli)
+}

@@ -65,7 +65,7 @@ fn walk(database_url: &str, dir: &Path) -> Result<()> {
         .arg(format!("http://{BIND}"))
         .env("VOCE_DATABASE_URL", database_url)
         .env("VOCE_KEYS_DIR", dir.join("keys"))
-        .env("VOCE_COLLECTOR_BIN", target_dir().join("debug/voce-collector")));
+        .env("VOCE_COLLECTOR", target_dir().join("debug/voce-collector")));
     drop(server);
     result
 }

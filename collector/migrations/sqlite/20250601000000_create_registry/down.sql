@@ -1,0 +1,3 @@
+DROP TABLE services;
+DROP TABLE body_origins;
+DROP TABLE bodies;

@@ -1,0 +1,2 @@
+DROP TABLE free_texts;
+DROP TABLE responses;

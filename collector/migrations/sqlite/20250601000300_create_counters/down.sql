@@ -1,0 +1,2 @@
+DROP TABLE daily_rejections;
+DROP TABLE daily_counters;

@@ -1,0 +1,212 @@
+//! The command line: `serve`, `migrate`, `check-config`, `keys generate`, `registry import|check`,
+//! and `responses count` (used by the acceptance walk to see what is stored).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::configuration::Settings;
+use crate::startup::{self, Application};
+use crate::{db, keys, registry, telemetry};
+
+/// The Voce collector.
+#[derive(Debug, Parser)]
+#[command(name = "voce-collector", version, about)]
+pub struct Cli {
+    /// A TOML settings file (also `VOCE_CONFIG`); `VOCE_*` variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the HTTP server (applies pending migrations first).
+    Serve,
+    /// Applies pending database migrations and exits.
+    Migrate,
+    /// Validates the settings and the ticket keys, and prints the settings (without secrets).
+    CheckConfig,
+    /// Ticket keys.
+    Keys {
+        /// What to do with keys.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// The registry of bodies and services.
+    Registry {
+        /// What to do with the registry.
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Stored responses.
+    Responses {
+        /// What to do with responses.
+        #[command(subcommand)]
+        command: ResponsesCommand,
+    },
+}
+
+/// `keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Adds a new 256-bit key to the key directory; it signs from the next start.
+    Generate,
+}
+
+/// `registry …`
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Imports a registry file (insert or update; importing twice changes nothing).
+    Import {
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Checks a registry file without writing anything.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Writes the generated national example (100 bodies, 300 services).
+    #[command(hide = true)]
+    GenerateNational {
+        /// Where to write it (standard output when absent).
+        output: Option<PathBuf>,
+    },
+}
+
+/// `responses …`
+#[derive(Debug, Subcommand)]
+pub enum ResponsesCommand {
+    /// Prints the number of stored responses.
+    Count {
+        /// Only those of this service.
+        #[arg(long)]
+        service: Option<String>,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = || Settings::load(cli.config.as_deref()).context("invalid configuration");
+    match cli.command {
+        Command::Serve => {
+            let settings = settings()?;
+            telemetry::init(settings.log_format);
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(settings)?;
+                tracing::info!(port = app.port(), "voce-collector listening");
+                app.run_until_stopped().await?;
+                Ok(())
+            })
+        }
+        Command::Migrate => {
+            let settings = settings()?;
+            telemetry::init(settings.log_format);
+            startup::prepare_database(&settings)?;
+            println!(
+                "database {} is up to date",
+                db::redact_url(&settings.database.url)
+            );
+            Ok(())
+        }
+        Command::CheckConfig => {
+            let settings = settings()?;
+            let keys = keys::load_dir(&settings.keys_dir)
+                .map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
+            if keys.is_empty()
+                && settings.environment == crate::configuration::Environment::Production
+            {
+                anyhow::bail!(
+                    "VOCE_KEYS_DIR: no ticket key in {}; create one with `voce-collector keys generate`",
+                    settings.keys_dir.display()
+                );
+            }
+            println!("{settings:#?}");
+            println!("ticket keys: {}", keys.len());
+            println!("configuration OK");
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Generate,
+        } => {
+            let settings = settings()?;
+            let (key, path) = keys::generate(&settings.keys_dir)
+                .map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
+            println!("new ticket key {} in {}", key.kid, path.display());
+            println!("it signs new tickets from the next start; older keys keep verifying");
+            Ok(())
+        }
+        Command::Registry { command } => run_registry(command, settings),
+        Command::Responses {
+            command: ResponsesCommand::Count { service },
+        } => {
+            let settings = settings()?;
+            let pool = startup::prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            let n = db::responses::count(&mut conn, service.as_deref())?;
+            println!("{n}");
+            Ok(())
+        }
+    }
+}
+
+fn read_registry(file: &Path) -> anyhow::Result<registry::Registry> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    registry::check(&text, startup::catalog()?).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "{} has {} problem(s):\n  {}",
+            file.display(),
+            errors.len(),
+            lines.join("\n  ")
+        )
+    })
+}
+
+fn run_registry(
+    command: RegistryCommand,
+    settings: impl Fn() -> anyhow::Result<Settings>,
+) -> anyhow::Result<()> {
+    match command {
+        RegistryCommand::Check { file } => {
+            let r = read_registry(&file)?;
+            println!(
+                "{}: {} bodies, {} services: OK",
+                file.display(),
+                r.bodies.len(),
+                r.services.len()
+            );
+            Ok(())
+        }
+        RegistryCommand::Import { file } => {
+            let r = read_registry(&file)?;
+            let settings = settings()?;
+            telemetry::init(settings.log_format);
+            let pool = startup::prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            let summary = registry::import(&mut conn, &r)?;
+            println!(
+                "imported {}: {} bodies, {} services",
+                file.display(),
+                summary.bodies,
+                summary.services
+            );
+            Ok(())
+        }
+        RegistryCommand::GenerateNational { output } => {
+            let text = registry::national_toml()?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! The collector's settings, in layers: defaults in code, then an optional TOML file (`--config`
+//! or `VOCE_CONFIG`), then `VOCE_*` environment variables. Everything is validated at start-up,
+//! and every error names the variable (or file field) to fix. Settings are passed to the server by
+//! value; nothing is global.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+
+/// Whether the collector runs for development or in production.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Local development: a missing ticket key is generated.
+    #[default]
+    Development,
+    /// Production: a missing ticket key stops the start-up.
+    Production,
+}
+
+impl FromStr for Environment {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "development" => Ok(Environment::Development),
+            "production" => Ok(Environment::Production),
+            other => Err(format!(
+                "{other:?} is not an environment; expected development or production"
+            )),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "{other:?} is not a log format; expected text or json"
+            )),
+        }
+    }
+}
+
+/// Every setting of the collector.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on (`VOCE_BIND`).
+    pub bind: String,
+    /// Development or production (`VOCE_ENV`).
+    pub environment: Environment,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// Directory of the ticket keys (`VOCE_KEYS_DIR`).
+    pub keys_dir: PathBuf,
+    /// Directory of the built widget assets served under `/widget/v1/` (`VOCE_WIDGET_DIR`).
+    pub widget_dir: PathBuf,
+    /// Tickets.
+    pub tickets: TicketSettings,
+    /// Per-client rate limit.
+    pub rate_limit: RateLimitSettings,
+    /// Days a redacted free text is kept (`VOCE_FREE_TEXT_RETENTION_DAYS`).
+    pub free_text_retention_days: u32,
+    /// Seconds between reloads of the registry's allowed origins (`VOCE_REGISTRY_REFRESH_SECS`).
+    pub registry_refresh_secs: u64,
+    /// Log format (`VOCE_LOG_FORMAT`); the level comes from `RUST_LOG`.
+    pub log_format: LogFormat,
+}
+
+/// Database settings.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://…` or a SQLite file path (`VOCE_DATABASE_URL`).
+    pub url: String,
+    /// Most pooled connections (`VOCE_DATABASE_POOL_SIZE`).
+    pub pool_size: u32,
+    /// Longest wait for a pooled connection, in ms, before a 503 (`VOCE_DATABASE_TIMEOUT_MS`).
+    pub timeout_ms: u64,
+    /// SQLite busy timeout in ms (`VOCE_SQLITE_BUSY_TIMEOUT_MS`).
+    pub sqlite_busy_timeout_ms: u32,
+}
+
+impl fmt::Debug for DatabaseSettings {
+    // The URL may hold a password: show it redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &crate::db::redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("sqlite_busy_timeout_ms", &self.sqlite_busy_timeout_ms)
+            .finish()
+    }
+}
+
+/// Ticket settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TicketSettings {
+    /// The `iss` and `aud` of tickets (`VOCE_TICKET_ISSUER`).
+    pub issuer: String,
+    /// Lifetime of a ticket in seconds (`VOCE_TICKET_TTL_SECS`).
+    pub ttl_secs: u64,
+    /// Clock leeway in seconds for `exp` and `nbf` (`VOCE_TICKET_LEEWAY_SECS`).
+    pub leeway_secs: u64,
+}
+
+/// Rate-limit settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests a client may make at once (`VOCE_RATE_LIMIT_BURST`).
+    pub burst: u32,
+    /// Sustained requests per minute per client (`VOCE_RATE_LIMIT_PER_MINUTE`).
+    pub per_minute: u32,
+    /// Peers whose `X-Forwarded-For` is believed (`VOCE_TRUSTED_PROXIES`, comma-separated).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Most clients tracked at once (`VOCE_RATE_LIMIT_MAX_CLIENTS`).
+    pub max_clients: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            environment: Environment::Development,
+            database: DatabaseSettings::default(),
+            keys_dir: PathBuf::from("./data/keys"),
+            widget_dir: PathBuf::from("target/widget"),
+            tickets: TicketSettings::default(),
+            rate_limit: RateLimitSettings::default(),
+            free_text_retention_days: 365,
+            registry_refresh_secs: 30,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: "./data/voce.db".into(),
+            pool_size: 8,
+            timeout_ms: 2000,
+            sqlite_busy_timeout_ms: 2000,
+        }
+    }
+}
+
+impl Default for TicketSettings {
+    fn default() -> Self {
+        TicketSettings {
+            issuer: "voce-collector".into(),
+            ttl_secs: 2 * 60 * 60,
+            leeway_secs: 5,
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            burst: 30,
+            per_minute: 60,
+            trusted_proxies: Vec::new(),
+            max_clients: 100_000,
+        }
+    }
+}
+
+/// A setting that cannot be used, naming the variable or file field to fix.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    /// The environment variable or `file: field` at fault.
+    pub variable: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn config_error(variable: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable: variable.to_owned(),
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Loads the settings from the process environment, with the file named by `file` or
+    /// `VOCE_CONFIG`.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    /// Loads the settings with `env` as the environment (tests pass a map).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("VOCE_CONFIG").map(PathBuf::from));
+        let mut settings = match &file {
+            None => Settings::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    config_error(
+                        "VOCE_CONFIG",
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    config_error(&path.display().to_string(), e.to_string().trim().to_owned())
+                })?
+            }
+        };
+        settings.apply_env(&env)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parsed<T: FromStr>(
+            env: &impl Fn(&str) -> Option<String>,
+            name: &str,
+            target: &mut T,
+        ) -> Result<(), ConfigError>
+        where
+            T::Err: fmt::Display,
+        {
+            if let Some(raw) = env(name) {
+                *target = raw
+                    .trim()
+                    .parse()
+                    .map_err(|e| config_error(name, format!("cannot use {raw:?}: {e}")))?;
+            }
+            Ok(())
+        }
+        parsed(env, "VOCE_BIND", &mut self.bind)?;
+        parsed(env, "VOCE_ENV", &mut self.environment)?;
+        parsed(env, "VOCE_DATABASE_URL", &mut self.database.url)?;
+        parsed(env, "VOCE_DATABASE_POOL_SIZE", &mut self.database.pool_size)?;
+        parsed(
+            env,
+            "VOCE_DATABASE_TIMEOUT_MS",
+            &mut self.database.timeout_ms,
+        )?;
+        parsed(
+            env,
+            "VOCE_SQLITE_BUSY_TIMEOUT_MS",
+            &mut self.database.sqlite_busy_timeout_ms,
+        )?;
+        parsed(env, "VOCE_KEYS_DIR", &mut self.keys_dir)?;
+        parsed(env, "VOCE_WIDGET_DIR", &mut self.widget_dir)?;
+        parsed(env, "VOCE_TICKET_ISSUER", &mut self.tickets.issuer)?;
+        parsed(env, "VOCE_TICKET_TTL_SECS", &mut self.tickets.ttl_secs)?;
+        parsed(
+            env,
+            "VOCE_TICKET_LEEWAY_SECS",
+            &mut self.tickets.leeway_secs,
+        )?;
+        parsed(env, "VOCE_RATE_LIMIT_BURST", &mut self.rate_limit.burst)?;
+        parsed(
+            env,
+            "VOCE_RATE_LIMIT_PER_MINUTE",
+            &mut self.rate_limit.per_minute,
+        )?;
+        parsed(
+            env,
+            "VOCE_RATE_LIMIT_MAX_CLIENTS",
+            &mut self.rate_limit.max_clients,
+        )?;
+        if let Some(raw) = env("VOCE_TRUSTED_PROXIES") {
+            self.rate_limit.trusted_proxies = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse().map_err(|e| {
+                        config_error(
+                            "VOCE_TRUSTED_PROXIES",
+                            format!("{s:?} is not an IP address: {e}"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        parsed(
+            env,
+            "VOCE_FREE_TEXT_RETENTION_DAYS",
+            &mut self.free_text_retention_days,
+        )?;
+        parsed(
+            env,
+            "VOCE_REGISTRY_REFRESH_SECS",
+            &mut self.registry_refresh_secs,
+        )?;
+        parsed(env, "VOCE_LOG_FORMAT", &mut self.log_format)?;
+        Ok(())
+    }
+
+    /// Checks every setting, naming the variable of the first one that cannot be used.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.bind_address()?;
+        DatabaseUrl::parse(&self.database.url)
+            .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
+        let checks: [(&str, bool, &str); 9] = [
+            (
+                "VOCE_DATABASE_POOL_SIZE",
+                (1..=256).contains(&self.database.pool_size),
+                "must be from 1 to 256",
+            ),
+            (
+                "VOCE_DATABASE_TIMEOUT_MS",
+                (1..=60_000).contains(&self.database.timeout_ms),
+                "must be from 1 to 60000",
+            ),
+            (
+                "VOCE_TICKET_TTL_SECS",
+                (60..=86_400).contains(&self.tickets.ttl_secs),
+                "must be from 60 to 86400",
+            ),
+            (
+                "VOCE_TICKET_LEEWAY_SECS",
+                self.tickets.leeway_secs <= 60,
+                "must be at most 60",
+            ),
+            (
+                "VOCE_TICKET_ISSUER",
+                !self.tickets.issuer.trim().is_empty(),
+                "must not be empty",
+            ),
+            (
+                "VOCE_RATE_LIMIT_BURST",
+                self.rate_limit.burst >= 1,
+                "must be at least 1",
+            ),
+            (
+                "VOCE_RATE_LIMIT_PER_MINUTE",
+                self.rate_limit.per_minute >= 1,
+                "must be at least 1",
+            ),
+            (
+                "VOCE_FREE_TEXT_RETENTION_DAYS",
+                (1..=3650).contains(&self.free_text_retention_days),
+                "must be from 1 to 3650",
+            ),
+            (
+                "VOCE_REGISTRY_REFRESH_SECS",
+                self.registry_refresh_secs >= 1,
+                "must be at least 1",
+            ),
+        ];
+        for (variable, ok, message) in checks {
+            if !ok {
+                return Err(config_error(variable, message));
+            }
+        }
+        if self.rate_limit.max_clients < 1 {
+            return Err(config_error(
+                "VOCE_RATE_LIMIT_MAX_CLIENTS",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The address to listen on.
+    pub fn bind_address(&self) -> Result<SocketAddr, ConfigError> {
+        self.bind.parse().map_err(|e| {
+            config_error(
+                "VOCE_BIND",
+                format!(
+                    "{:?} is not an address:port such as 127.0.0.1:8080: {e}",
+                    self.bind
+                ),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load_from(None, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_and_use_a_sqlite_file() -> Result<(), ConfigError> {
+        let s = load(&[])?;
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.database.url, "./data/voce.db");
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!(s.tickets.ttl_secs, 7200);
+        Ok(())
+    }
+
+    #[test]
+    fn environment_variables_override_the_defaults() -> Result<(), ConfigError> {
+        let s = load(&[
+            ("VOCE_BIND", "0.0.0.0:9000"),
+            ("VOCE_ENV", "production"),
+            ("VOCE_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+        ])?;
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.environment, Environment::Production);
+        assert_eq!(s.rate_limit.trusted_proxies.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_with_the_variable_that_holds_it() {
+        for (var, value) in [
+            ("VOCE_BIND", "localhost"),
+            ("VOCE_ENV", "staging"),
+            ("VOCE_DATABASE_URL", "mysql://x"),
+            ("VOCE_DATABASE_POOL_SIZE", "0"),
+            ("VOCE_TICKET_TTL_SECS", "many"),
+            ("VOCE_TRUSTED_PROXIES", "not-an-ip"),
+        ] {
+            let err = load(&[(var, value)]).err();
+            assert_eq!(
+                err.map(|e| e.variable),
+                Some(var.to_owned()),
+                "{var}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_layer_sits_between_defaults_and_environment() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("voce.toml");
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9100\"\n[database]\nurl = \"/tmp/x.db\"\n",
+        )?;
+        let s = Settings::load_from(Some(&path), |k| {
+            (k == "VOCE_DATABASE_URL").then(|| "/tmp/y.db".to_owned())
+        })?;
+        assert_eq!(s.bind, "127.0.0.1:9100");
+        assert_eq!(s.database.url, "/tmp/y.db");
+        std::fs::write(&path, "bnid = \"x\"\n")?;
+        let err = Settings::load_from(Some(&path), |_| None).err();
+        assert!(err.is_some_and(|e| e.message.contains("bnid")));
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! Queries on the registry: bodies, their allowed origins, and services.
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::{bodies, body_origins, services};
+use super::{DbConnection, DbError};
+use crate::with_backend;
+
+/// A body as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bodies)]
+pub struct BodyRow {
+    /// IPA code.
+    pub ipa_code: String,
+    /// Name.
+    pub name: String,
+    /// Catalog code of the kind of body.
+    pub body_kind: String,
+    /// When the registry last wrote it.
+    pub updated_at: String,
+}
+
+/// A service as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = services)]
+pub struct ServiceRow {
+    /// Registry id.
+    pub id: String,
+    /// IPA code of the body.
+    pub body: String,
+    /// Name.
+    pub name: String,
+    /// Catalog code of the kind of service.
+    pub service_kind: String,
+    /// The catalog questionnaire it is rated with (its latest version is used).
+    pub questionnaire_id: String,
+    /// When the registry last wrote it.
+    pub updated_at: String,
+}
+
+/// Inserts or updates a body and replaces its allowed origins.
+pub fn upsert_body(
+    conn: &mut DbConnection,
+    body: &BodyRow,
+    origins: &[String],
+) -> Result<(), DbError> {
+    with_backend!(conn, |c| {
+        diesel::insert_into(bodies::table)
+            .values(body)
+            .on_conflict(bodies::ipa_code)
+            .do_update()
+            .set((
+                bodies::name.eq(excluded(bodies::name)),
+                bodies::body_kind.eq(excluded(bodies::body_kind)),
+                bodies::updated_at.eq(excluded(bodies::updated_at)),
+            ))
+            .execute(c)?;
+        diesel::delete(body_origins::table.filter(body_origins::ipa_code.eq(&body.ipa_code)))
+            .execute(c)?;
+        for origin in origins {
+            diesel::insert_into(body_origins::table)
+                .values((
+                    body_origins::ipa_code.eq(&body.ipa_code),
+                    body_origins::origin.eq(origin),
+                ))
+                .execute(c)?;
+        }
+    });
+    Ok(())
+}
+
+/// Inserts or updates a service.
+pub fn upsert_service(conn: &mut DbConnection, service: &ServiceRow) -> Result<(), DbError> {
+    with_backend!(conn, |c| {
+        diesel::insert_into(services::table)
+            .values(service)
+            .on_conflict(services::id)
+            .do_update()
+            .set((
+                services::body.eq(excluded(services::body)),
+                services::name.eq(excluded(services::name)),
+                services::service_kind.eq(excluded(services::service_kind)),
+                services::questionnaire_id.eq(excluded(services::questionnaire_id)),
+                services::updated_at.eq(excluded(services::updated_at)),
+            ))
+            .execute(c)?;
+    });
+    Ok(())
+}
+
+/// A service with the body that provides it.
+pub fn find_service_with_body(
+    conn: &mut DbConnection,
+    service_id: &str,
+) -> Result<Option<(ServiceRow, BodyRow)>, DbError> {
+    let found = with_backend!(conn, |c| services::table
+        .inner_join(bodies::table)
+        .filter(services::id.eq(service_id))
+        .select((ServiceRow::as_select(), BodyRow::as_select()))
+        .first(c)
+        .optional()?);
+    Ok(found)
+}
+
+/// Whether `origin` is one of the allowed origins of the body `ipa_code`.
+pub fn is_origin_allowed(
+    conn: &mut DbConnection,
+    ipa_code: &str,
+    origin: &str,
+) -> Result<bool, DbError> {
+    let count: i64 = with_backend!(conn, |c| body_origins::table
+        .filter(body_origins::ipa_code.eq(ipa_code))
+        .filter(body_origins::origin.eq(origin))
+        .count()
+        .get_result(c)?);
+    Ok(count > 0)
+}
+
+/// Every allowed origin of every body, for CORS.
+pub fn all_origins(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let origins = with_backend!(conn, |c| body_origins::table
+        .select(body_origins::origin)
+        .distinct()
+        .load(c)?);
+    Ok(origins)
+}
+
+/// The number of bodies and services in the registry.
+pub fn count(conn: &mut DbConnection) -> Result<(i64, i64), DbError> {
+    let counts = with_backend!(conn, |c| (
+        bodies::table.count().get_result(c)?,
+        services::table.count().get_result(c)?
+    ));
+    Ok(counts)
+}
+
+/// Every service id, in order.
+pub fn service_ids(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let ids = with_backend!(conn, |c| services::table
+        .select(services::id)
+        .order(services::id)
+        .load(c)?);
+    Ok(ids)
+}

@@ -1,0 +1,132 @@
+//! Stored responses and their redacted free texts.
+
+use diesel::prelude::*;
+
+use super::schema::{free_texts, responses};
+use super::{DbConnection, DbError, counters};
+use crate::with_backend;
+
+/// A response about to be stored.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = responses)]
+pub struct NewResponse {
+    /// Response id (a random UUID).
+    pub id: String,
+    /// Service rated.
+    pub service_id: String,
+    /// Questionnaire answered.
+    pub questionnaire_id: String,
+    /// Its version.
+    pub questionnaire_version: i32,
+    /// Its content hash.
+    pub questionnaire_hash: String,
+    /// The ticket's `jti`; unique, so a ticket stores at most one response.
+    pub ticket_id: String,
+    /// SHA-256 of the canonical request body, to tell a retry from a different body.
+    pub body_fingerprint: String,
+    /// When it was received (RFC 3339 UTC).
+    pub received_at: String,
+    /// Locale answered in.
+    pub locale: String,
+    /// Every answer except free text, as JSON.
+    pub answers: String,
+    /// The star rating (`chiarezza` or `facilita`).
+    pub valutazione: Option<i32>,
+    /// The follow-up reason (either direction).
+    pub motivo: Option<String>,
+    /// `esito`.
+    pub esito: Option<String>,
+    /// `soddisfazione`.
+    pub soddisfazione: Option<i32>,
+    /// `fiducia`.
+    pub fiducia: Option<i32>,
+}
+
+/// A redacted free text about to be stored.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = free_texts)]
+pub struct NewFreeText {
+    /// Row id (a random UUID).
+    pub id: String,
+    /// The response it belongs to.
+    pub response_id: String,
+    /// Question id.
+    pub question: String,
+    /// The text, after redaction.
+    pub text: String,
+    /// Comma-separated codes of the kinds of personal data removed.
+    pub redacted_kinds: String,
+    /// Day after which the text is deleted (`YYYY-MM-DD`).
+    pub purge_after: String,
+}
+
+/// What a stored response says about the ticket that carried it.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct StoredTicket {
+    /// Response id.
+    pub response_id: String,
+    /// Fingerprint of the body stored.
+    pub body_fingerprint: String,
+    /// When it was received.
+    pub received_at: String,
+}
+
+/// Stores a response, its free texts and today's counter in one transaction.
+pub fn insert(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+    texts: &[NewFreeText],
+    day: &str,
+) -> Result<(), DbError> {
+    conn.transaction::<_, DbError, _>(|conn| {
+        with_backend!(&mut *conn, |c| {
+            diesel::insert_into(responses::table)
+                .values(response)
+                .execute(c)?;
+            for text in texts {
+                diesel::insert_into(free_texts::table)
+                    .values(text)
+                    .execute(c)?;
+            }
+        });
+        counters::count_response(conn, &response.service_id, day)
+    })
+}
+
+/// The response already stored with a ticket, if any.
+pub fn find_by_ticket(
+    conn: &mut DbConnection,
+    ticket_id: &str,
+) -> Result<Option<StoredTicket>, DbError> {
+    let found = with_backend!(conn, |c| responses::table
+        .filter(responses::ticket_id.eq(ticket_id))
+        .select((
+            responses::id,
+            responses::body_fingerprint,
+            responses::received_at
+        ))
+        .first(c)
+        .optional()?);
+    Ok(found)
+}
+
+/// The number of stored responses, for one service or all.
+pub fn count(conn: &mut DbConnection, service_id: Option<&str>) -> Result<i64, DbError> {
+    let n = with_backend!(conn, |c| match service_id {
+        Some(s) => responses::table
+            .filter(responses::service_id.eq(s))
+            .count()
+            .get_result(c)?,
+        None => responses::table.count().get_result(c)?,
+    });
+    Ok(n)
+}
+
+/// Deletes the free texts whose retention ended before `today` (`YYYY-MM-DD`); returns how many.
+pub fn purge_free_texts(conn: &mut DbConnection, today: &str) -> Result<usize, DbError> {
+    let deleted = with_backend!(conn, |c| diesel::delete(
+        free_texts::table.filter(free_texts::purge_after.lt(today))
+    )
+    .execute(c)?);
+    Ok(deleted)
+}

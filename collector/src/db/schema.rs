@@ -1,0 +1,106 @@
+//! The one portable schema, written by hand to match both `migrations/sqlite` and
+//! `migrations/postgresql`: only types that mean the same on both backends (text, 32- and 64-bit
+//! integers). Timestamps are RFC 3339 UTC text and days `YYYY-MM-DD`, which sort correctly.
+
+#![allow(missing_docs)]
+
+diesel::table! {
+    bodies (ipa_code) {
+        ipa_code -> Text,
+        name -> Text,
+        body_kind -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    body_origins (ipa_code, origin) {
+        ipa_code -> Text,
+        origin -> Text,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        body -> Text,
+        name -> Text,
+        service_kind -> Text,
+        questionnaire_id -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    questionnaire_versions (id, version) {
+        id -> Text,
+        version -> Integer,
+        hash -> Text,
+        definition -> Text,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        service_id -> Text,
+        questionnaire_id -> Text,
+        questionnaire_version -> Integer,
+        questionnaire_hash -> Text,
+        ticket_id -> Text,
+        body_fingerprint -> Text,
+        received_at -> Text,
+        locale -> Text,
+        answers -> Text,
+        valutazione -> Nullable<Integer>,
+        motivo -> Nullable<Text>,
+        esito -> Nullable<Text>,
+        soddisfazione -> Nullable<Integer>,
+        fiducia -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    free_texts (id) {
+        id -> Text,
+        response_id -> Text,
+        question -> Text,
+        text -> Text,
+        redacted_kinds -> Text,
+        purge_after -> Text,
+    }
+}
+
+diesel::table! {
+    daily_counters (service_id, day) {
+        service_id -> Text,
+        day -> Text,
+        tickets_issued -> BigInt,
+        responses_stored -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_rejections (day, reason) {
+        day -> Text,
+        reason -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::joinable!(body_origins -> bodies (ipa_code));
+diesel::joinable!(services -> bodies (body));
+diesel::joinable!(responses -> services (service_id));
+diesel::joinable!(free_texts -> responses (response_id));
+diesel::joinable!(daily_counters -> services (service_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    bodies,
+    body_origins,
+    services,
+    questionnaire_versions,
+    responses,
+    free_texts,
+    daily_counters,
+    daily_rejections,
+);

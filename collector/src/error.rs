@@ -1,0 +1,212 @@
+//! The one error type of the HTTP API.
+//!
+//! Error policy: handlers return [`ApiError`]; each variant has one status and one stable problem
+//! `type`, and every error body is an RFC 9457 `application/problem+json` document
+//! ([`voce_shared::api::Problem`]). Client errors say what to fix without echoing parser or
+//! database internals; server errors (5xx) log the cause chain and show an opaque message.
+//! `anyhow` is used only at start-up and in the command line.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use voce_shared::Violations;
+use voce_shared::api::Problem;
+
+use crate::db::DbError;
+
+/// Every way an API request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not acceptable JSON of the expected shape.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// The ticket is missing, malformed, forged or expired.
+    #[error("invalid ticket")]
+    InvalidTicket,
+    /// The request's origin may not use this service or ticket.
+    #[error("origin not allowed")]
+    OriginNotAllowed,
+    /// No such service or file.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The ticket already carried a different body.
+    #[error("ticket already used")]
+    TicketUsed,
+    /// The body is larger than [`voce_shared::api::MAX_BODY_BYTES`].
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The answers do not validate against the ticket's questionnaire.
+    #[error("{0}")]
+    InvalidAnswers(Violations),
+    /// The client is over its rate limit.
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until a request will be accepted.
+        retry_after_secs: u64,
+    },
+    /// The database is unavailable or overloaded; nothing was stored.
+    #[error("service unavailable")]
+    Unavailable {
+        /// Seconds to wait before retrying.
+        retry_after_secs: u32,
+        /// The cause, logged and never shown.
+        cause: String,
+    },
+    /// A bug or an unexpected failure; nothing was stored.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The stable problem type URI.
+    pub fn problem_type(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "/problems/malformed-request",
+            ApiError::InvalidTicket => "/problems/invalid-ticket",
+            ApiError::OriginNotAllowed => "/problems/origin-not-allowed",
+            ApiError::NotFound(_) => "/problems/not-found",
+            ApiError::TicketUsed => "/problems/ticket-already-used",
+            ApiError::PayloadTooLarge => "/problems/payload-too-large",
+            ApiError::UnsupportedMediaType => "/problems/unsupported-media-type",
+            ApiError::InvalidAnswers(_) => "/problems/invalid-answers",
+            ApiError::RateLimited { .. } => "/problems/rate-limited",
+            ApiError::Unavailable { .. } => "/problems/service-unavailable",
+            ApiError::Internal(_) => "/problems/internal-error",
+        }
+    }
+
+    /// The reason a refused submission is counted under.
+    pub fn rejection_reason(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed",
+            ApiError::InvalidTicket => "invalid_ticket",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::TicketUsed => "ticket_reused",
+            ApiError::PayloadTooLarge => "too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::InvalidAnswers(_) => "invalid_answers",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Unavailable { .. } => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn title_and_detail(&self) -> (&'static str, Option<String>) {
+        match self {
+            ApiError::Malformed(d) => ("The request body is not acceptable", Some(d.clone())),
+            ApiError::InvalidTicket => (
+                "The ticket is missing, invalid or expired",
+                Some("Ask for a new form and ticket.".into()),
+            ),
+            ApiError::OriginNotAllowed => ("This origin may not use this service or ticket", None),
+            ApiError::NotFound(d) => ("Not found", Some(d.clone())),
+            ApiError::TicketUsed => (
+                "This ticket already carried a different response",
+                Some("A ticket stores one response; ask for a new form and ticket.".into()),
+            ),
+            ApiError::PayloadTooLarge => (
+                "The request body is too large",
+                Some(format!(
+                    "At most {} bytes are accepted.",
+                    voce_shared::api::MAX_BODY_BYTES
+                )),
+            ),
+            ApiError::UnsupportedMediaType => ("The request body must be application/json", None),
+            ApiError::InvalidAnswers(v) => (
+                "The answers do not fit the questionnaire",
+                Some(format!("{} answer(s) refused.", v.0.len())),
+            ),
+            ApiError::RateLimited { .. } => ("Too many requests", None),
+            ApiError::Unavailable { .. } => (
+                "The service is temporarily unavailable; nothing was stored",
+                Some("Retry later.".into()),
+            ),
+            ApiError::Internal(_) => ("Internal error; nothing was stored", None),
+        }
+    }
+
+    /// The RFC 9457 body.
+    pub fn problem(&self) -> Problem {
+        let (title, detail) = self.title_and_detail();
+        Problem {
+            kind: self.problem_type().to_owned(),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            violations: match self {
+                ApiError::InvalidAnswers(v) => v.0.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        if e.is_transient() {
+            ApiError::Unavailable {
+                retry_after_secs: 2,
+                cause: e.to_string(),
+            }
+        } else {
+            ApiError::Internal(e.to_string())
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidTicket => StatusCode::UNAUTHORIZED,
+            ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TicketUsed => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::InvalidAnswers(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Unavailable { cause, .. } => {
+                tracing::warn!(cause = %cause, "answering 503: the database is unavailable");
+            }
+            ApiError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response
+            .content_type("application/problem+json")
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable {
+                retry_after_secs, ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::InvalidTicket => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                ));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| {
+            r#"{"type":"/problems/internal-error","title":"Internal error","status":500}"#.into()
+        });
+        response.body(body)
+    }
+}

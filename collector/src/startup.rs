@@ -1,0 +1,309 @@
+//! Builds the HTTP server: loads the catalog and the ticket keys, opens the database pool,
+//! applies the migrations, loads the registry's origins for CORS, and wires the routes.
+//! [`Application::build`] binds the listener first, so tests can ask for port 0 and read the
+//! port back.
+
+use std::collections::HashSet;
+use std::net::TcpListener;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use actix_cors::{Cors, CorsError};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpServer, ResponseError, web};
+use anyhow::Context;
+use voce_shared::Catalog;
+
+use crate::configuration::{Environment, Settings};
+use crate::db::{self, DbConnection, DbError, Pool};
+use crate::error::ApiError;
+use crate::keys;
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
+use crate::routes;
+use crate::tickets::Keyring;
+
+/// What every handler shares.
+pub struct AppState {
+    /// The database pool.
+    pub pool: Pool,
+    /// The ticket keys.
+    pub keyring: Keyring,
+    /// The national questionnaire catalog.
+    pub catalog: &'static Catalog,
+    /// The metrics.
+    pub metrics: web::Data<Metrics>,
+    /// The settings.
+    pub settings: Settings,
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on the blocking thread pool, timing it.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
+        web::block(move || {
+            let start = Instant::now();
+            let result = pool
+                .get()
+                .map_err(DbError::from)
+                .and_then(|mut c| f(&mut c));
+            metrics.record_db_latency(start.elapsed());
+            result
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+    }
+}
+
+/// The allowed origins of every body, shared with the CORS check and reloaded periodically.
+pub type OriginSet = Arc<RwLock<HashSet<String>>>;
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: Pool,
+}
+
+/// The national catalog, or a start-up error.
+pub fn catalog() -> anyhow::Result<&'static Catalog> {
+    Catalog::national()
+        .map_err(|e| anyhow::anyhow!("the embedded questionnaire catalog is broken: {e}"))
+}
+
+/// Opens the pool, applies the migrations and records the catalog's questionnaire versions.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
+    let pool = db::build_pool(&settings.database)?;
+    let mut conn = pool.get().with_context(|| {
+        format!(
+            "VOCE_DATABASE_URL: cannot connect to {}",
+            db::redact_url(&settings.database.url)
+        )
+    })?;
+    let applied = db::run_migrations(&mut conn)?;
+    for name in &applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    let added = db::questionnaires::sync_catalog(&mut conn, catalog()?)
+        .context("cannot record the catalog's questionnaire versions")?;
+    if added > 0 {
+        tracing::info!(added, "recorded questionnaire versions");
+    }
+    Ok(pool)
+}
+
+/// Loads the ticket keys; with none, generates one in development and refuses in production.
+pub fn load_keyring(settings: &Settings) -> anyhow::Result<Keyring> {
+    let dir = &settings.keys_dir;
+    let mut loaded = keys::load_dir(dir).map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
+    if loaded.is_empty() {
+        match settings.environment {
+            Environment::Production => anyhow::bail!(
+                "VOCE_KEYS_DIR: no ticket key in {}; create one with `voce-collector keys generate` \
+                 (production never generates keys by itself)",
+                dir.display()
+            ),
+            Environment::Development => {
+                let (key, path) =
+                    keys::generate(dir).map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
+                tracing::warn!(
+                    kid = %key.kid,
+                    file = %path.display(),
+                    "no ticket key found: generated one (development only)"
+                );
+                loaded.push(key);
+            }
+        }
+    }
+    let keyring = Keyring::new(&loaded, &settings.tickets);
+    tracing::info!(
+        keys = loaded.len(),
+        signing_kid = keyring.signing_kid().unwrap_or_default(),
+        "ticket keys loaded"
+    );
+    Ok(keyring)
+}
+
+fn load_origins(pool: &Pool) -> Result<HashSet<String>, DbError> {
+    let mut conn = pool.get()?;
+    Ok(db::registry::all_origins(&mut conn)?.into_iter().collect())
+}
+
+fn purge_free_texts(pool: &Pool) {
+    let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
+    let purged = pool
+        .get()
+        .map_err(DbError::from)
+        .and_then(|mut c| db::responses::purge_free_texts(&mut c, &today));
+    match purged {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(purged = n, "deleted free texts past their retention"),
+        Err(e) => tracing::warn!(error = %e, "cannot purge expired free texts"),
+    }
+}
+
+/// Housekeeping until the server (the last strong reference to the origins) is gone: reloads the
+/// allowed origins every `every`, and purges expired free texts once a day.
+fn spawn_housekeeping(pool: Pool, origins: Weak<RwLock<HashSet<String>>>, every: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("voce-housekeeping".into())
+        .spawn(move || {
+            let mut purged_on = String::new();
+            loop {
+                let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
+                if today != purged_on {
+                    purge_free_texts(&pool);
+                    purged_on = today;
+                }
+                std::thread::sleep(every);
+                let Some(shared) = origins.upgrade() else {
+                    return;
+                };
+                match load_origins(&pool) {
+                    Ok(fresh) => {
+                        let mut set = shared
+                            .write()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        *set = fresh;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot reload the allowed origins"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start housekeeping; origins load at start-up only");
+    }
+}
+
+/// Turns actix-cors's refusal of an unknown origin into our 403 problem document.
+async fn cors_problem(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let res = next.call(req).await?;
+    let refused = res
+        .response()
+        .error()
+        .is_some_and(|e| e.as_error::<CorsError>().is_some());
+    if refused {
+        if let Some(m) = metrics {
+            m.record_rejection("origin_not_allowed");
+        }
+        let (req, _) = res.into_parts();
+        let response = ApiError::OriginNotAllowed.error_response();
+        return Ok(ServiceResponse::new(req, response).map_into_right_body());
+    }
+    Ok(res.map_into_left_body())
+}
+
+impl Application {
+    /// Builds the server from validated settings: keys, database, migrations, origins, routes.
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let address = settings.bind_address()?;
+        let catalog = catalog()?;
+        let keyring = load_keyring(&settings)?;
+        let pool = prepare_database(&settings)?;
+        if !settings.widget_dir.is_dir() {
+            tracing::warn!(
+                dir = %settings.widget_dir.display(),
+                "VOCE_WIDGET_DIR does not exist: /widget/v1/ answers 404 until the widget is built"
+            );
+        }
+        let origins: OriginSet = Arc::new(RwLock::new(
+            load_origins(&pool).context("cannot load the registry's allowed origins")?,
+        ));
+        spawn_housekeeping(
+            pool.clone(),
+            Arc::downgrade(&origins),
+            Duration::from_secs(settings.registry_refresh_secs),
+        );
+        let listener = TcpListener::bind(address)
+            .with_context(|| format!("VOCE_BIND: cannot listen on {address}"))?;
+        let port = listener.local_addr()?.port();
+        let metrics = web::Data::new(Metrics::default());
+        let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            keyring,
+            catalog,
+            metrics: metrics.clone(),
+            settings,
+        });
+        let server = HttpServer::new(move || {
+            let allowed = origins.clone();
+            let cors = Cors::default()
+                .allowed_origin_fn(move |origin, _| {
+                    origin.to_str().is_ok_and(|o| {
+                        allowed
+                            .read()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .contains(o)
+                    })
+                })
+                .allowed_methods(["GET", "POST"])
+                .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(600)
+                .block_on_origin_mismatch(true);
+            App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(limiter.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::Malformed(format!("the query string is not acceptable: {e}")).into()
+                }))
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::NotFound("Not found.".into()).into()),
+                )
+                .wrap(from_fn(crate::metrics::track_requests))
+                .service(
+                    web::scope("/v1")
+                        .wrap(from_fn(crate::rate_limit::limit_rate))
+                        .wrap(cors)
+                        .wrap(from_fn(cors_problem))
+                        .route("/forms/{service_id}", web::get().to(routes::issue_form))
+                        .route("/responses", web::post().to(routes::submit_response))
+                        .route("/openapi.json", web::get().to(routes::serve_openapi)),
+                )
+                .route("/healthz", web::get().to(routes::check_health))
+                .route("/readyz", web::get().to(routes::check_readiness))
+                .route("/metrics", web::get().to(routes::render_metrics))
+                .route(
+                    "/widget/v1/{file}",
+                    web::get().to(routes::serve_widget_asset),
+                )
+                .default_service(web::to(routes::route_not_found))
+        })
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server, pool })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database pool the server uses (tests inspect and exhaust it).
+    pub fn pool(&self) -> Pool {
+        self.pool.clone()
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,51 @@
+//! The "Faults" cases that a single process can stage: an exhausted pool and a busy SQLite
+//! database get a quick 503 with `Retry-After`, never a 2xx without a commit, and the service
+//! recovers by itself.
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn submit_returns_503_when_the_pool_is_exhausted_and_recovers() -> anyhow::Result<()> {
+    let app = spawn_app_with(|s| {
+        s.database.pool_size = 2;
+        s.database.timeout_ms = 300;
+    })
+    .await?;
+    let ticket = app.ticket().await?;
+    let held = (app.conn()?, app.conn()?);
+    let started = std::time::Instant::now();
+    let response = app.submit(&ticket, &valid_body()).await?;
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert!(response.headers().get("retry-after").is_some());
+    let problem = expect_problem(response, 503, "/problems/service-unavailable").await?;
+    assert!(!problem.to_string().contains("pool"), "{problem}");
+    drop(held);
+    assert_eq!(app.count_responses()?, 0);
+    let response = app.submit(&ticket, &valid_body()).await?;
+    assert_eq!(response.status(), 201);
+    assert_eq!(app.count_responses()?, 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn submit_returns_503_while_sqlite_is_busy_and_recovers() -> anyhow::Result<()> {
+    let app = spawn_app_with(|s| s.database.sqlite_busy_timeout_ms = 200).await?;
+    if app.postgres {
+        return Ok(());
+    }
+    let ticket = app.ticket().await?;
+    let mut locker = diesel::SqliteConnection::establish(&app.settings.database.url)?;
+    locker.batch_execute("BEGIN EXCLUSIVE")?;
+    let response = app.submit(&ticket, &valid_body()).await?;
+    assert!(response.headers().get("retry-after").is_some());
+    expect_problem(response, 503, "/problems/service-unavailable").await?;
+    locker.batch_execute("COMMIT")?;
+    assert_eq!(app.count_responses()?, 0);
+    let response = app.submit(&ticket, &valid_body()).await?;
+    assert_eq!(response.status(), 201);
+    assert_eq!(app.count_responses()?, 1);
+    Ok(())
+}

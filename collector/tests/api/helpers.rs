@@ -1,0 +1,400 @@
+//! `spawn_app()` and the small tools the tests share.
+
+use std::path::Path;
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::prelude::*;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use voce_collector::configuration::Settings;
+use voce_collector::db::schema::{free_texts, responses};
+use voce_collector::db::{self, DbConnection, Pool};
+use voce_collector::keys::{self, TicketKey};
+use voce_collector::startup::{self, Application};
+
+/// The origin of each pilot body's demo page.
+pub const INPS_ORIGIN: &str = "http://127.0.0.1:8101";
+/// INAIL's demo page.
+pub const INAIL_ORIGIN: &str = "http://127.0.0.1:8102";
+/// Roma Capitale's demo page.
+pub const ROMA_ORIGIN: &str = "http://127.0.0.1:8103";
+/// The origin no body registered.
+pub const STRANGER_ORIGIN: &str = "http://127.0.0.1:8104";
+
+/// A running collector.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// HTTP client.
+    pub client: reqwest::Client,
+    /// The server's pool.
+    pub pool: Pool,
+    /// The key that signs tickets.
+    pub key: TicketKey,
+    /// The settings it runs with.
+    pub settings: Settings,
+    /// Whether the database is PostgreSQL.
+    pub postgres: bool,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    // A PostgreSQL test database is dropped with its test (FORCE closes the server's connections).
+    fn drop(&mut self) {
+        let (Ok(base), Some(name)) = (
+            std::env::var("VOCE_TEST_DATABASE_URL"),
+            self.settings
+                .database
+                .url
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.split('?').next())
+                .filter(|n| n.starts_with("voce_test_")),
+        ) else {
+            return;
+        };
+        if let Ok(mut admin) = PgConnection::establish(&base) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// A database URL for one test: a fresh PostgreSQL database when `VOCE_TEST_DATABASE_URL` is set,
+/// else a SQLite file in `dir`.
+pub fn fresh_database_url(dir: &Path) -> anyhow::Result<String> {
+    let Ok(base) = std::env::var("VOCE_TEST_DATABASE_URL") else {
+        return Ok(dir.join("voce.db").to_string_lossy().into_owned());
+    };
+    let name = format!("voce_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(&base).context("VOCE_TEST_DATABASE_URL")?;
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+    let (without_query, query) = match base.split_once('?') {
+        Some((u, q)) => (u.to_owned(), format!("?{q}")),
+        None => (base.clone(), String::new()),
+    };
+    let scheme_end = without_query.find("://").map_or(0, |i| i + 3);
+    let root = match without_query[scheme_end..].find('/') {
+        Some(i) => &without_query[..scheme_end + i],
+        None => without_query.as_str(),
+    };
+    Ok(format!("{root}/{name}{query}"))
+}
+
+/// Settings for a test server in `dir`: port 0, its own database, one key, a widget directory.
+pub fn test_settings(dir: &Path) -> anyhow::Result<Settings> {
+    base_settings(dir, fresh_database_url(dir)?)
+}
+
+/// Like [`test_settings`], always on a SQLite file: for start-up tests that never serve.
+pub fn sqlite_settings(dir: &Path) -> anyhow::Result<Settings> {
+    base_settings(dir, dir.join("voce.db").to_string_lossy().into_owned())
+}
+
+fn base_settings(dir: &Path, database_url: String) -> anyhow::Result<Settings> {
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        ..Settings::default()
+    };
+    settings.database.url = database_url;
+    settings.database.pool_size = 4;
+    settings.keys_dir = dir.join("keys");
+    settings.widget_dir = dir.join("widget");
+    settings.rate_limit.burst = 100_000;
+    settings.rate_limit.per_minute = 100_000;
+    settings.registry_refresh_secs = 1;
+    std::fs::create_dir_all(&settings.widget_dir)?;
+    for (name, content) in [
+        ("voce.js", "import('./voce-app-0123abcd.js');\n"),
+        ("voce-app-0123abcd.js", "export const app = 1;\n"),
+        ("voce_widget-89abcdef.wasm", "\0asm"),
+        ("manifest.json", "{\"loader\":\"voce.js\"}"),
+    ] {
+        std::fs::write(settings.widget_dir.join(name), content)?;
+    }
+    std::fs::write(dir.join("secret.js"), "outside the widget directory")?;
+    keys::generate(&settings.keys_dir)?;
+    Ok(settings)
+}
+
+/// A collector with the pilot registry imported.
+pub async fn spawn_app() -> anyhow::Result<TestApp> {
+    spawn_app_with(|_| {}).await
+}
+
+/// A collector with the pilot registry imported, its settings changed by `customize`.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Result<TestApp> {
+    let dir = tempfile::tempdir()?;
+    let mut settings = test_settings(dir.path())?;
+    customize(&mut settings);
+    let pool = startup::prepare_database(&settings)?;
+    import_file(&pool, "pilot.toml")?;
+    let key = keys::load_dir(&settings.keys_dir)?
+        .pop()
+        .context("the test key is missing")?;
+    let app = Application::build(settings.clone())?;
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool();
+    tokio::spawn(app.run_until_stopped());
+    Ok(TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?,
+        pool,
+        key,
+        postgres: settings.database.url.starts_with("postgres"),
+        settings,
+        _dir: dir,
+    })
+}
+
+/// Imports `examples/registry/<name>`.
+pub fn import_file(pool: &Pool, name: &str) -> anyhow::Result<()> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/registry")
+        .join(name);
+    let catalog = startup::catalog()?;
+    let registry = voce_collector::registry::check(&std::fs::read_to_string(path)?, catalog)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut conn = pool.get()?;
+    voce_collector::registry::import(&mut conn, &registry)?;
+    Ok(())
+}
+
+/// A stored response, every column.
+#[derive(Debug, Queryable)]
+#[allow(dead_code)]
+pub struct StoredResponse {
+    pub id: String,
+    pub service_id: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: i32,
+    pub questionnaire_hash: String,
+    pub ticket_id: String,
+    pub body_fingerprint: String,
+    pub received_at: String,
+    pub locale: String,
+    pub answers: String,
+    pub valutazione: Option<i32>,
+    pub motivo: Option<String>,
+    pub esito: Option<String>,
+    pub soddisfazione: Option<i32>,
+    pub fiducia: Option<i32>,
+}
+
+/// A stored free text, every column.
+#[derive(Debug, Queryable)]
+#[allow(dead_code)]
+pub struct StoredText {
+    pub id: String,
+    pub response_id: String,
+    pub question: String,
+    pub text: String,
+    pub redacted_kinds: String,
+    pub purge_after: String,
+}
+
+impl TestApp {
+    /// A pooled connection.
+    pub fn conn(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<db::DbManager>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Number of stored responses.
+    pub fn count_responses(&self) -> anyhow::Result<i64> {
+        Ok(db::responses::count(&mut *self.conn()?, None)?)
+    }
+
+    /// Every stored response.
+    pub fn responses(&self) -> anyhow::Result<Vec<StoredResponse>> {
+        let mut conn = self.conn()?;
+        let rows = voce_collector::with_backend!(&mut *conn, |c| responses::table
+            .order(responses::received_at)
+            .load::<StoredResponse>(c)?);
+        Ok(rows)
+    }
+
+    /// Every stored free text.
+    pub fn free_texts(&self) -> anyhow::Result<Vec<StoredText>> {
+        let mut conn = self.conn()?;
+        let rows = voce_collector::with_backend!(&mut *conn, |c| free_texts::table
+            .load::<StoredText>(c)?);
+        Ok(rows)
+    }
+
+    /// Refusals counted for `reason`.
+    pub fn rejections(&self, reason: &str) -> anyhow::Result<i64> {
+        Ok(db::counters::rejections(&mut *self.conn()?, reason)?)
+    }
+
+    /// (tickets issued, responses stored) for a service.
+    pub fn totals(&self, service: &str) -> anyhow::Result<(i64, i64)> {
+        Ok(db::counters::service_totals(&mut *self.conn()?, service)?)
+    }
+
+    /// `GET /v1/forms/{service}` from `origin`.
+    pub async fn get_form(
+        &self,
+        service: &str,
+        origin: Option<&str>,
+        query: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut request = self
+            .client
+            .get(format!("{}/v1/forms/{service}{query}", self.address));
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        Ok(request.send().await?)
+    }
+
+    /// A fresh ticket for a service, asked from `origin`.
+    pub async fn ticket_from(&self, service: &str, origin: &str) -> anyhow::Result<String> {
+        let response = self.get_form(service, Some(origin), "?locale=it").await?;
+        anyhow::ensure!(response.status() == 200, "form: {}", response.status());
+        let form: Value = response.json().await?;
+        form["ticket"]
+            .as_str()
+            .map(str::to_owned)
+            .context("the form has no ticket")
+    }
+
+    /// A fresh ticket for `inps-naspi` (facilita-servizio) from INPS's page.
+    pub async fn ticket(&self) -> anyhow::Result<String> {
+        self.ticket_from("inps-naspi", INPS_ORIGIN).await
+    }
+
+    /// `POST /v1/responses` with full control of the request.
+    pub async fn post_raw(
+        &self,
+        ticket: Option<&str>,
+        origin: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut request = self
+            .client
+            .post(format!("{}/v1/responses", self.address))
+            .body(body);
+        if let Some(t) = ticket {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        if let Some(o) = origin {
+            request = request.header("Origin", o);
+        }
+        if let Some(ct) = content_type {
+            request = request.header("Content-Type", ct);
+        }
+        Ok(request.send().await?)
+    }
+
+    /// `POST /v1/responses` of a JSON body from INPS's page.
+    pub async fn submit(&self, ticket: &str, body: &Value) -> anyhow::Result<reqwest::Response> {
+        self.post_raw(
+            Some(ticket),
+            Some(INPS_ORIGIN),
+            Some("application/json"),
+            serde_json::to_vec(body)?,
+        )
+        .await
+    }
+
+    /// Signs a token with the server's own key, with any header and claims.
+    pub fn sign(&self, header: &Value, claims: &Value) -> anyhow::Result<String> {
+        sign_hs256(header, claims, self.key.secret())
+    }
+}
+
+/// A valid body: a rating of 4 and a positive follow-up.
+pub fn valid_body() -> Value {
+    json!({"answers": {"valutazione": 4, "aspetti-positivi": "indicazioni-chiare"}, "locale": "it"})
+}
+
+/// The claims inside a ticket (not verified).
+pub fn claims_of(ticket: &str) -> anyhow::Result<Value> {
+    let payload = ticket.split('.').nth(1).context("not a JWT")?;
+    Ok(serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload)?)?)
+}
+
+/// The header of a ticket.
+pub fn header_of(ticket: &str) -> anyhow::Result<Value> {
+    let header = ticket.split('.').next().context("not a JWT")?;
+    Ok(serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header)?)?)
+}
+
+/// Base64url without padding.
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An HS256 JWT over any header and claims.
+pub fn sign_hs256(header: &Value, claims: &Value, key: &[u8]) -> anyhow::Result<String> {
+    let input = format!(
+        "{}.{}",
+        b64(&serde_json::to_vec(header)?),
+        b64(&serde_json::to_vec(claims)?)
+    );
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key)?;
+    mac.update(input.as_bytes());
+    Ok(format!("{input}.{}", b64(&mac.finalize().into_bytes())))
+}
+
+/// Checks that a response is a problem document with this status and type; returns its body.
+pub async fn expect_problem(
+    response: reqwest::Response,
+    status: u16,
+    kind: &str,
+) -> anyhow::Result<Value> {
+    anyhow::ensure!(
+        response.status().as_u16() == status,
+        "expected {status}, got {}: {}",
+        response.status(),
+        response.text().await.unwrap_or_default()
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    anyhow::ensure!(
+        content_type == "application/problem+json",
+        "content type {content_type}"
+    );
+    let body: Value = response.json().await?;
+    anyhow::ensure!(
+        body["type"] == kind,
+        "type {} instead of {kind}",
+        body["type"]
+    );
+    anyhow::ensure!(body["status"] == status, "status field {}", body["status"]);
+    anyhow::ensure!(body["title"].is_string(), "no title");
+    let text = body.to_string().to_lowercase();
+    for internal in [
+        "serde",
+        "diesel",
+        "sqlite",
+        "postgres",
+        "panicked",
+        "line 1 column",
+    ] {
+        anyhow::ensure!(
+            !text.contains(internal),
+            "the problem shows {internal}: {text}"
+        );
+    }
+    Ok(body)
+}
+
+/// Unix time now.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The connection type, for tests that need it.
+#[allow(dead_code)]
+pub type Conn = DbConnection;

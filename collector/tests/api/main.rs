@@ -1,0 +1,13 @@
+//! Integration tests of the collector: a real server on port 0 with its own database (a
+//! temporary SQLite file, or a fresh PostgreSQL database when `VOCE_TEST_DATABASE_URL` is set),
+//! driven over HTTP, with the database checked after each request.
+
+mod abuse;
+mod answers;
+mod assets;
+mod faults;
+mod forms;
+mod helpers;
+mod operations;
+mod registry;
+mod tickets;

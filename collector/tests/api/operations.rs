@@ -1,0 +1,122 @@
+//! Health, readiness, metrics, the OpenAPI document and unknown routes.
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn healthz_and_readyz_return_200_when_the_database_answers() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    for path in ["/healthz", "/readyz"] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await?;
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn readyz_returns_503_when_no_connection_can_be_had() -> anyhow::Result<()> {
+    let app = spawn_app_with(|s| {
+        s.database.pool_size = 1;
+        s.database.timeout_ms = 200;
+    })
+    .await?;
+    let held = app.conn()?;
+    let response = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await?;
+    assert!(response.headers().get("retry-after").is_some());
+    expect_problem(response, 503, "/problems/service-unavailable").await?;
+    drop(held);
+    let response = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_tickets_responses_and_rejections() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let ticket = app.ticket().await?;
+    assert_eq!(app.submit(&ticket, &valid_body()).await?.status(), 201);
+    let bad = serde_json::json!({"answers": {"valutazione": 9}, "locale": "it"});
+    assert_eq!(app.submit(&app.ticket().await?, &bad).await?.status(), 422);
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await?
+        .text()
+        .await?;
+    for needle in [
+        "voce_http_requests_total{route=\"/v1/forms/{service_id}\",status=\"200\"} 2",
+        "voce_http_requests_total{route=\"/v1/responses\",status=\"201\"} 1",
+        "voce_http_requests_total{route=\"/v1/responses\",status=\"422\"} 1",
+        "voce_tickets_issued_total 2",
+        "voce_responses_stored_total 1",
+        "voce_rejections_total{reason=\"invalid_answers\"} 1",
+        "voce_db_seconds_count",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+    assert!(
+        !text.contains("127.0.0.1"),
+        "an address leaked into the metrics"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let doc: Value = app
+        .client
+        .get(format!("{}/v1/openapi.json", app.address))
+        .send()
+        .await?
+        .json()
+        .await?;
+    for (path, method) in [
+        ("/v1/forms/{service_id}", "get"),
+        ("/v1/responses", "post"),
+        ("/v1/openapi.json", "get"),
+        ("/widget/v1/{file}", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(7));
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_a_404_problem() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let response = app
+        .client
+        .get(format!("{}/nothing", app.address))
+        .send()
+        .await?;
+    expect_problem(response, 404, "/problems/not-found").await?;
+    let response = app
+        .client
+        .delete(format!("{}/v1/responses", app.address))
+        .send()
+        .await?;
+    expect_problem(response, 404, "/problems/not-found").await?;
+    Ok(())
+}

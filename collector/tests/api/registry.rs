@@ -1,0 +1,62 @@
+//! Importing registries, and serving forms for every service of the national example.
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_national_registry_imports_and_serves_a_form_for_every_service() -> anyhow::Result<()> {
+    let app = spawn_app_with(|s| s.registry_refresh_secs = 1).await?;
+    import_file(&app.pool, "national.toml")?;
+    let (bodies, services) = voce_collector::db::registry::count(&mut *app.conn()?)?;
+    assert_eq!((bodies, services), (103, 312));
+    // Importing again changes nothing.
+    import_file(&app.pool, "national.toml")?;
+    assert_eq!(
+        voce_collector::db::registry::count(&mut *app.conn()?)?,
+        (103, 312)
+    );
+    // CORS learns the new origins within the refresh period.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let national = voce_collector::registry::national();
+    for service in &national.services {
+        let origin = national
+            .bodies
+            .iter()
+            .find(|b| b.ipa_code == service.body)
+            .and_then(|b| b.allowed_origins.first())
+            .cloned()
+            .unwrap_or_default();
+        let response = app
+            .get_form(&service.id, Some(&origin), "?locale=en")
+            .await?;
+        anyhow::ensure!(
+            response.status() == 200,
+            "{}: {}",
+            service.id,
+            response.status()
+        );
+        let form: Value = response.json().await?;
+        anyhow::ensure!(form["service"]["id"] == service.id.as_str());
+        anyhow::ensure!(form["ticket"].is_string());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn importing_the_pilot_twice_changes_nothing() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let before = voce_collector::db::registry::count(&mut *app.conn()?)?;
+    import_file(&app.pool, "pilot.toml")?;
+    assert_eq!(
+        voce_collector::db::registry::count(&mut *app.conn()?)?,
+        before
+    );
+    assert_eq!(before, (3, 12));
+    assert!(voce_collector::db::registry::is_origin_allowed(
+        &mut *app.conn()?,
+        "inps",
+        INPS_ORIGIN
+    )?);
+    Ok(())
+}
