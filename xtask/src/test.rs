@@ -13,12 +13,17 @@ use anyhow::{Result, bail};
 use crate::tools::{ensure_toolchain, root, run, target_dir};
 use crate::{postgres, walk, widget};
 
-/// Runs every check; stops at the first failure.
-pub fn run_all(_args: &[String]) -> Result<()> {
+/// Runs every check, or with an argument only the checks whose name contains it (for example
+/// `cargo xtask test walk`); stops at the first failure.
+pub fn run_all(args: &[String]) -> Result<()> {
     ensure_toolchain()?;
     let pg = postgres::ensure()?;
+    let filter = args.first().cloned().unwrap_or_default();
     let mut passed = 0;
     let mut step = |name: &str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+        if !name.contains(filter.as_str()) {
+            return Ok(());
+        }
         eprintln!("\n=== {name}");
         let start = Instant::now();
         match f() {
