@@ -1,1 +1,37 @@
-//! The Voce widget (built in a later issue).
+//! The Voce widget: the feedback form a public body embeds with one script tag.
+//!
+//! The loader (`loader/voce.js`) fetches this crate, compiled to WebAssembly, only when a
+//! placement nears the viewport (at once in conformance mode), and calls `mount`. The form
+//! fetches its questionnaire and a one-time ticket from the collector, renders the national
+//! questionnaire with the catalog's branch, validates with the same code as the collector, and
+//! sends the answers.
+//!
+//! The logic that decides anything (the [`machine`], the [`retry`] policy, the [`config`]
+//! parsing and the [`i18n`] strings) is plain Rust, tested natively; the components and the
+//! browser glue exist only on `wasm32`.
+
+pub mod config;
+pub mod i18n;
+pub mod json;
+pub mod machine;
+pub mod retry;
+#[doc(hidden)]
+pub mod testing;
+
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+mod events;
+#[cfg(target_arch = "wasm32")]
+pub mod hooks;
+#[cfg(target_arch = "wasm32")]
+pub mod mount;
+#[cfg(target_arch = "wasm32")]
+mod net;
+#[cfg(target_arch = "wasm32")]
+pub mod style;
+#[cfg(target_arch = "wasm32")]
+pub mod wire;
+
+#[cfg(target_arch = "wasm32")]
+pub use mount::{Mounted, config_of, mount, mount_with};

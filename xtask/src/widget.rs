@@ -1,8 +1,656 @@
-//! `cargo xtask widget`: builds the widget assets into `target/widget/` (filled in by the widget work).
+//! `cargo xtask widget`: builds the widget's assets into `target/widget/` and checks their size.
+//!
+//! The pipeline: `cargo build` of `voce-widget` for `wasm32-unknown-unknown` in the
+//! `release-wasm` profile, `wasm-bindgen --target no-modules` (the glue is a classic script, so
+//! the loader can load it with a Subresource Integrity check), `wasm-opt -Oz` with stripping,
+//! then content-hashed names (`voce-<hash8>.js`, `voce-<hash8>.wasm`), the loader `voce.js` with
+//! those names and their integrity strings filled in, and `manifest.json` listing every file
+//! with its SRI hash and its size raw, gzip and brotli.
+//!
+//! `cargo xtask widget --check-budget` only reads `target/widget/manifest.json` and fails when
+//! the loader exceeds 2 KiB brotli or loader + glue + wasm exceed 80 KiB brotli.
 
-use anyhow::Result;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
 
-/// Builds the widget.
-pub fn run(_args: &[String]) -> Result<()> {
-    anyhow::bail!("the widget build is not written yet")
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use sha2::{Digest, Sha384};
+
+use crate::tools::{self, have, root};
+
+/// The global name of the wasm-bindgen glue, which the loader calls.
+const GLOBAL: &str = "__voce";
+/// Largest loader, brotli-compressed.
+pub const LOADER_BUDGET: u64 = 2 * 1024;
+/// Largest loader + glue + wasm, brotli-compressed.
+pub const TOTAL_BUDGET: u64 = 80 * 1024;
+
+/// Builds the widget (or, with `--check-budget`, only checks the last build's sizes).
+pub fn run(args: &[String]) -> Result<()> {
+    let out = root().join("target").join("widget");
+    match args.first().map(String::as_str) {
+        Some("--check-budget") => {
+            let manifest = read_manifest(&out)?;
+            let report = check_budget(&manifest)?;
+            println!("{report}");
+            Ok(())
+        }
+        None | Some("--build") => {
+            let manifest = build(&out)?;
+            print_sizes(&manifest);
+            // The build itself succeeds either way (the demo needs the assets); the budget
+            // fails only under `--check-budget`, which `cargo xtask test` runs.
+            match check_budget(&manifest) {
+                Ok(report) => println!("{report}"),
+                Err(e) => println!("warning: {e}"),
+            }
+            Ok(())
+        }
+        Some(other) => {
+            bail!("unknown option {other:?}; usage: cargo xtask widget [--check-budget]")
+        }
+    }
+}
+
+/// One built file and its sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    /// File name inside `target/widget/`.
+    pub name: String,
+    /// `loader`, `glue` or `wasm`.
+    pub role: String,
+    /// The Subresource Integrity string, `sha384-…`.
+    pub integrity: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Size gzip-compressed (level 9).
+    pub gzip: u64,
+    /// Size brotli-compressed (quality 11).
+    pub brotli: u64,
+}
+
+fn build(out: &Path) -> Result<Vec<Asset>> {
+    ensure_tools()?;
+    let root = root();
+    tools::run(Command::new("cargo").args([
+        "build",
+        "--package",
+        "voce-widget",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "release-wasm",
+    ]))?;
+    let target_dir = tools::target_dir();
+    let target_dir = if target_dir.is_absolute() {
+        target_dir
+    } else {
+        root.join(target_dir)
+    };
+    let raw = target_dir.join("wasm32-unknown-unknown/release-wasm/voce_widget.wasm");
+
+    let work = out.join(".build");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot clean {}", work.display()))?;
+    }
+    std::fs::create_dir_all(&work)?;
+
+    // Binaryen 108 (Debian's) cannot read `table.fill`, which wasm-bindgen emits in its externref
+    // shims when the module declares bulk memory. Declaring it off makes wasm-bindgen emit
+    // `table.set` loops instead; the code keeps using bulk memory and wasm-opt is told so.
+    let mut module =
+        std::fs::read(&raw).with_context(|| format!("cannot read {}", raw.display()))?;
+    declare_feature_off(&mut module, "bulk-memory");
+    let input = work.join("voce_widget.wasm");
+    std::fs::write(&input, &module)?;
+
+    tools::run(
+        Command::new("wasm-bindgen")
+            .args([
+                "--target",
+                "no-modules",
+                "--no-modules-global",
+                GLOBAL,
+                "--no-typescript",
+            ])
+            .arg("--out-dir")
+            .arg(&work)
+            .arg(&input),
+    )?;
+    let optimised = work.join("voce.wasm");
+    tools::run(
+        Command::new("wasm-opt")
+            .args(WASM_OPT_PASSES)
+            .args(WASM_FEATURES)
+            .arg(work.join("voce_widget_bg.wasm"))
+            .arg("-o")
+            .arg(&optimised),
+    )?;
+
+    let mut wasm = std::fs::read(&optimised)?;
+    repoint_externref_export(&mut wasm)?;
+
+    for entry in std::fs::read_dir(out)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("voce-") && (name.ends_with(".js") || name.ends_with(".wasm")) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+
+    let wasm_name = format!("voce-{}.wasm", short_hash(&wasm));
+    let glue = std::fs::read(work.join("voce_widget.js"))?;
+    let glue_name = format!("voce-{}.js", short_hash(&glue));
+    let loader_source = std::fs::read_to_string(root.join("widget/loader/voce.js"))?;
+    let loader = fill_loader(
+        &loader_source,
+        &[
+            ("__VOCE_GLUE__", glue_name.clone()),
+            ("__VOCE_GLUE_SRI__", integrity(&glue)),
+            ("__VOCE_WASM__", wasm_name.clone()),
+            ("__VOCE_WASM_SRI__", integrity(&wasm)),
+        ],
+    )?;
+
+    let mut assets = Vec::new();
+    for (name, role, bytes) in [
+        ("voce.js".to_owned(), "loader", loader.into_bytes()),
+        (glue_name, "glue", glue),
+        (wasm_name, "wasm", wasm),
+    ] {
+        std::fs::write(out.join(&name), &bytes)?;
+        assets.push(Asset {
+            integrity: integrity(&bytes),
+            bytes: bytes.len() as u64,
+            gzip: gzip_len(&bytes)?,
+            brotli: brotli_len(&bytes)?,
+            name,
+            role: role.to_owned(),
+        });
+    }
+    std::fs::write(out.join("manifest.json"), manifest_json(&assets))?;
+    std::fs::remove_dir_all(&work)?;
+    Ok(assets)
+}
+
+/// The `wasm-opt` passes: optimise for size, then strip names, producers and features.
+const WASM_OPT_PASSES: &[&str] = &[
+    "-Oz",
+    "--strip-debug",
+    "--strip-producers",
+    "--strip-target-features",
+];
+
+/// The feature flags `wasm-opt` needs for what rustc emits for `wasm32-unknown-unknown`.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+fn ensure_tools() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+        .unwrap_or(false);
+    if !installed {
+        tools::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    let wanted = tools::wasm_bindgen_version()?;
+    let version = Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if !version.contains(&wanted) {
+        let pin = format!("={wanted}");
+        tools::run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &pin]))?;
+    }
+    if !have("wasm-opt") {
+        tools::apt_install(&["binaryen"])?;
+    }
+    Ok(())
+}
+
+/// Marks `feature` as not used in the module's `target_features` custom section (in place: the
+/// `+` prefix of its entry becomes `-`). A module without the entry is left unchanged.
+pub fn declare_feature_off(module: &mut [u8], feature: &str) {
+    let Some(section) = custom_section(module, "target_features") else {
+        return;
+    };
+    let mut needle = vec![b'+', feature.len() as u8];
+    needle.extend_from_slice(feature.as_bytes());
+    if let Some(at) = module[section.clone()]
+        .windows(needle.len())
+        .position(|w| w == needle)
+    {
+        module[section.start + at] = b'-';
+    }
+}
+
+/// Binaryen 108 writes every table export with index 0. wasm-bindgen's glue reaches the
+/// externref table through the export `__wbindgen_externrefs`, so when that export points at a
+/// table that does not hold externrefs, it is pointed back (in place) at the externref table.
+pub fn repoint_externref_export(module: &mut [u8]) -> Result<()> {
+    const EXPORT: &[u8] = b"__wbindgen_externrefs";
+    let mut tables: Vec<u8> = Vec::new();
+    let mut i = 8;
+    while i < module.len() {
+        let id = module[i];
+        let (size, start) = leb(module, i + 1).context("a malformed section")?;
+        let end = start + size;
+        match id {
+            2 => {
+                // Imports: count the imported tables, which come first in the index space.
+                let (count, mut j) = leb(module, start).context("a malformed import section")?;
+                for _ in 0..count {
+                    for _ in 0..2 {
+                        let (len, at) = leb(module, j).context("a malformed import")?;
+                        j = at + len;
+                    }
+                    let kind = module[j];
+                    j += 1;
+                    match kind {
+                        0 => j = leb(module, j).context("a malformed import")?.1,
+                        1 => {
+                            tables.push(module[j]);
+                            j = limits(module, j + 1)?;
+                        }
+                        2 => j = limits(module, j)?,
+                        3 => j += 2,
+                        _ => bail!("an unknown import kind {kind}"),
+                    }
+                }
+            }
+            4 => {
+                let (count, mut j) = leb(module, start).context("a malformed table section")?;
+                for _ in 0..count {
+                    tables.push(module[j]);
+                    j = limits(module, j + 1)?;
+                }
+            }
+            7 => {
+                let Some(externref) = tables.iter().position(|t| *t == 0x6f) else {
+                    return Ok(());
+                };
+                let (count, mut j) = leb(module, start).context("a malformed export section")?;
+                for _ in 0..count {
+                    let (len, at) = leb(module, j).context("a malformed export")?;
+                    let name = &module[at..at + len];
+                    let kind = module[at + len];
+                    let index_at = at + len + 1;
+                    let (index, next) = leb(module, index_at).context("a malformed export")?;
+                    if kind == 1 && name == EXPORT && tables.get(index) != Some(&0x6f) {
+                        if next != index_at + 1 || externref > 0x7f {
+                            bail!("cannot repoint the externref table export in place");
+                        }
+                        module[index_at] = externref as u8;
+                    }
+                    j = next;
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        i = end;
+    }
+    Ok(())
+}
+
+/// Skips table or memory limits starting at `i`.
+fn limits(module: &[u8], i: usize) -> Result<usize> {
+    let flags = *module.get(i).context("malformed limits")?;
+    let mut j = leb(module, i + 1).context("malformed limits")?.1;
+    if flags & 1 == 1 {
+        j = leb(module, j).context("malformed limits")?.1;
+    }
+    Ok(j)
+}
+
+/// The byte range of the payload of the custom section `name`, if any.
+fn custom_section(module: &[u8], name: &str) -> Option<std::ops::Range<usize>> {
+    let mut i = 8;
+    while i < module.len() {
+        let id = module[i];
+        let (size, start) = leb(module, i + 1)?;
+        let end = start.checked_add(size)?;
+        if id == 0 {
+            let (len, at) = leb(module, start)?;
+            if module.get(at..at + len)? == name.as_bytes() {
+                return Some(at + len..end);
+            }
+        }
+        i = end;
+    }
+    None
+}
+
+fn leb(bytes: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    let mut value = 0usize;
+    let mut shift = 0;
+    loop {
+        let b = *bytes.get(i)?;
+        i += 1;
+        value |= usize::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some((value, i));
+        }
+        shift += 7;
+        if shift > 35 {
+            return None;
+        }
+    }
+}
+
+/// Fills the loader's placeholders and drops its full-line comments and indentation.
+pub fn fill_loader(source: &str, values: &[(&str, String)]) -> Result<String> {
+    let mut text = String::with_capacity(source.len());
+    for line in source.lines() {
+        let line = line.trim();
+        if line.is_empty() || (line.starts_with("//") && !line.starts_with("//!")) {
+            continue;
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    // Longest placeholders first, so `__VOCE_GLUE__` does not eat `__VOCE_GLUE_SRI__`.
+    let mut values = values.to_vec();
+    values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    for (key, value) in values {
+        if !text.contains(key) {
+            bail!("the loader has no placeholder {key}");
+        }
+        text = text.replace(key, &value);
+    }
+    if let Some(at) = text.find("__VOCE_") {
+        bail!("the loader still has a placeholder at byte {at}");
+    }
+    Ok(text)
+}
+
+/// The Subresource Integrity string of `bytes`.
+pub fn integrity(bytes: &[u8]) -> String {
+    let digest = Sha384::digest(bytes);
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    hex::encode(&Sha384::digest(bytes)[..4])
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len() as u64)
+}
+
+fn brotli_len(bytes: &[u8]) -> Result<u64> {
+    let mut compressed = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut compressed, 4096, 11, 22);
+        writer.write_all(bytes)?;
+    }
+    Ok(compressed.len() as u64)
+}
+
+fn manifest_json(assets: &[Asset]) -> String {
+    let files: Vec<serde_json::Value> = assets
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "name": a.name,
+                "role": a.role,
+                "integrity": a.integrity,
+                "bytes": a.bytes,
+                "gzip": a.gzip,
+                "brotli": a.brotli,
+            })
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "files": files,
+        "total": {
+            "bytes": assets.iter().map(|a| a.bytes).sum::<u64>(),
+            "gzip": assets.iter().map(|a| a.gzip).sum::<u64>(),
+            "brotli": assets.iter().map(|a| a.brotli).sum::<u64>(),
+        },
+        "budget": { "loader_brotli": LOADER_BUDGET, "total_brotli": TOTAL_BUDGET },
+    });
+    serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"
+}
+
+/// Reads the assets listed in `out/manifest.json`.
+pub fn read_manifest(out: &Path) -> Result<Vec<Asset>> {
+    let path = out.join("manifest.json");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {}; run `cargo xtask widget` first",
+            path.display()
+        )
+    })?;
+    parse_manifest(&text).with_context(|| format!("{} is malformed", path.display()))
+}
+
+fn parse_manifest(text: &str) -> Result<Vec<Asset>> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    let files = value["files"].as_array().context("no `files` array")?;
+    files
+        .iter()
+        .map(|f| {
+            let s = |k: &str| {
+                f[k].as_str()
+                    .map(str::to_owned)
+                    .with_context(|| format!("no `{k}`"))
+            };
+            let n = |k: &str| f[k].as_u64().with_context(|| format!("no `{k}`"));
+            Ok(Asset {
+                name: s("name")?,
+                role: s("role")?,
+                integrity: s("integrity")?,
+                bytes: n("bytes")?,
+                gzip: n("gzip")?,
+                brotli: n("brotli")?,
+            })
+        })
+        .collect()
+}
+
+/// Fails when the loader exceeds [`LOADER_BUDGET`] or loader + glue + wasm exceed
+/// [`TOTAL_BUDGET`] (brotli); otherwise describes the margin.
+pub fn check_budget(assets: &[Asset]) -> Result<String> {
+    let by_role = |role: &str| {
+        assets
+            .iter()
+            .filter(|a| a.role == role)
+            .map(|a| a.brotli)
+            .sum::<u64>()
+    };
+    for role in ["loader", "glue", "wasm"] {
+        if !assets.iter().any(|a| a.role == role) {
+            bail!("the manifest lists no {role}; rebuild with `cargo xtask widget`");
+        }
+    }
+    let loader = by_role("loader");
+    let total = loader + by_role("glue") + by_role("wasm");
+    if loader > LOADER_BUDGET {
+        bail!("size budget exceeded: the loader is {loader} B brotli, over {LOADER_BUDGET} B");
+    }
+    if total > TOTAL_BUDGET {
+        bail!(
+            "size budget exceeded: loader + glue + wasm are {total} B brotli, over {TOTAL_BUDGET} B"
+        );
+    }
+    Ok(format!(
+        "size budget ok: loader {loader} B of {LOADER_BUDGET} B, total {total} B of {TOTAL_BUDGET} B (brotli)"
+    ))
+}
+
+fn print_sizes(assets: &[Asset]) {
+    // wasm-opt may leave a warning without a newline on stderr.
+    eprintln!();
+    println!(
+        "{:<24} {:>6} {:>10} {:>10} {:>10}",
+        "target/widget/", "role", "raw", "gzip", "brotli"
+    );
+    for a in assets {
+        println!(
+            "{:<24} {:>6} {:>10} {:>10} {:>10}",
+            a.name, a.role, a.bytes, a.gzip, a.brotli
+        );
+    }
+    let sum = |f: fn(&Asset) -> u64| assets.iter().map(f).sum::<u64>();
+    println!(
+        "{:<24} {:>6} {:>10} {:>10} {:>10}",
+        "total",
+        "",
+        sum(|a| a.bytes),
+        sum(|a| a.gzip),
+        sum(|a| a.brotli)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(role: &str, brotli: u64) -> Asset {
+        Asset {
+            name: format!("{role}.x"),
+            role: role.into(),
+            integrity: "sha384-x".into(),
+            bytes: brotli * 3,
+            gzip: brotli + 1,
+            brotli,
+        }
+    }
+
+    #[test]
+    fn a_build_within_budget_passes() {
+        let assets = [
+            asset("loader", 900),
+            asset("glue", 5_000),
+            asset("wasm", 60_000),
+        ];
+        assert!(check_budget(&assets).is_ok());
+    }
+
+    #[test]
+    fn a_loader_over_two_kib_fails_the_budget() {
+        let assets = [asset("loader", 2049), asset("glue", 1), asset("wasm", 1)];
+        let err = check_budget(&assets).expect_err("over budget").to_string();
+        assert!(err.contains("loader"), "{err}");
+    }
+
+    #[test]
+    fn a_total_over_eighty_kib_fails_the_budget() {
+        let assets = [
+            asset("loader", 1000),
+            asset("glue", 10_000),
+            asset("wasm", 70_921),
+        ];
+        assert!(check_budget(&assets).is_err());
+        let assets = [
+            asset("loader", 1000),
+            asset("glue", 10_000),
+            asset("wasm", 70_920),
+        ];
+        assert!(check_budget(&assets).is_ok());
+    }
+
+    #[test]
+    fn a_manifest_missing_the_wasm_fails_the_budget() {
+        assert!(check_budget(&[asset("loader", 10), asset("glue", 10)]).is_err());
+    }
+
+    #[test]
+    fn the_manifest_round_trips() {
+        let assets = vec![asset("loader", 10), asset("glue", 20), asset("wasm", 30)];
+        assert_eq!(
+            parse_manifest(&manifest_json(&assets)).expect("parses"),
+            assets
+        );
+    }
+
+    #[test]
+    fn the_loader_gets_every_placeholder_filled_and_its_comments_dropped() {
+        let source = std::fs::read_to_string(root().join("widget/loader/voce.js")).expect("loader");
+        let values = [
+            ("__VOCE_GLUE__", "voce-aaaa.js".to_owned()),
+            ("__VOCE_GLUE_SRI__", "sha384-glue".to_owned()),
+            ("__VOCE_WASM__", "voce-bbbb.wasm".to_owned()),
+            ("__VOCE_WASM_SRI__", "sha384-wasm".to_owned()),
+        ];
+        let filled = fill_loader(&source, &values).expect("fills");
+        assert!(filled.contains("'voce-aaaa.js'") && filled.contains("'sha384-glue'"));
+        assert!(filled.contains("'voce-bbbb.wasm'") && filled.contains("'sha384-wasm'"));
+        assert!(!filled.lines().any(|l| l.starts_with("// ")));
+        assert!(filled.starts_with("/*! Voce"), "the licence banner stays");
+    }
+
+    #[test]
+    fn a_loader_without_a_placeholder_is_refused() {
+        assert!(fill_loader("(function(){})()", &[("__VOCE_GLUE__", "x".into())]).is_err());
+    }
+
+    #[test]
+    fn integrity_strings_are_sha384_in_base64() {
+        assert_eq!(
+            integrity(b"abc"),
+            "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+        );
+    }
+
+    #[test]
+    fn a_table_export_misnumbered_by_binaryen_is_repointed_at_the_externref_table() {
+        let name = b"__wbindgen_externrefs";
+        // Two tables (funcref, externref), and the externref export misnumbered as 0.
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        module.extend_from_slice(&[4, 7, 2, 0x70, 0, 1, 0x6f, 0, 4]);
+        let mut export = vec![1, name.len() as u8];
+        export.extend_from_slice(name);
+        export.extend_from_slice(&[1, 0]);
+        module.push(7);
+        module.push(export.len() as u8);
+        module.extend_from_slice(&export);
+        repoint_externref_export(&mut module).expect("repointed");
+        assert_eq!(module.last(), Some(&1));
+        let again = module.clone();
+        repoint_externref_export(&mut module).expect("idempotent");
+        assert_eq!(module, again);
+    }
+
+    #[test]
+    fn bulk_memory_is_declared_off_in_place() {
+        // A module with one custom section `target_features` listing +bulk-memory and +sign-ext.
+        let mut payload = vec![15];
+        payload.extend_from_slice(b"target_features");
+        payload.push(2);
+        payload.extend_from_slice(&[b'+', 11]);
+        payload.extend_from_slice(b"bulk-memory");
+        payload.extend_from_slice(&[b'+', 8]);
+        payload.extend_from_slice(b"sign-ext");
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        module.push(0);
+        module.push(payload.len() as u8);
+        module.extend_from_slice(&payload);
+        let before = module.clone();
+        declare_feature_off(&mut module, "bulk-memory");
+        assert_eq!(module.len(), before.len());
+        let text = String::from_utf8_lossy(&module);
+        assert!(text.contains("-\u{b}bulk-memory") && text.contains("+\u{8}sign-ext"));
+    }
 }

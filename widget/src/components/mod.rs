@@ -1,0 +1,119 @@
+//! The Yew components of the form, one per file with its `Props` beside it.
+//!
+//! [`feedback::Feedback`] is the root; it renders each question with [`question::question_view`] of
+//! the questionnaire (each switching on the question's kind) and the [`actions::Actions`] bar.
+//! Components only render the [`crate::machine::State`] and dispatch actions.
+
+pub mod actions;
+pub mod choice;
+pub mod feedback;
+pub mod free_text;
+pub mod question;
+pub mod scale;
+pub mod stars;
+
+use std::rc::Rc;
+
+use voce_shared::api::Form;
+use voce_shared::{Locale, Question};
+use yew::prelude::*;
+
+use crate::hooks::Model;
+use crate::machine::Action;
+
+/// What every question component receives: the question, the widget's state and how to change it.
+#[derive(Properties, Clone)]
+pub struct QuestionProps {
+    /// The form the question belongs to.
+    pub form: Rc<Form>,
+    /// The position of the question in the questionnaire.
+    pub index: usize,
+    /// The widget's state.
+    pub model: UseReducerHandle<Model>,
+    /// The language of the interface.
+    pub locale: Locale,
+    /// The prefix that makes this placement's element ids unique on the page.
+    pub prefix: AttrValue,
+}
+
+// Compared by identity: comparing questionnaires deeply would cost time and WebAssembly.
+impl PartialEq for QuestionProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.form, &other.form)
+            && self.index == other.index
+            && self.model == other.model
+            && self.locale == other.locale
+            && self.prefix == other.prefix
+    }
+}
+
+impl QuestionProps {
+    /// The question to render.
+    pub fn question(&self) -> &Question {
+        &self.form.questionnaire.questions[self.index]
+    }
+
+    /// The element id of `suffix` within this question.
+    pub fn id(&self, suffix: &str) -> String {
+        let mut id = String::with_capacity(self.prefix.len() + self.question().id.len() + 8);
+        id.push_str(&self.prefix);
+        id.push('-');
+        id.push_str(&self.question().id);
+        if !suffix.is_empty() {
+            id.push('-');
+            id.push_str(suffix);
+        }
+        id
+    }
+
+    /// Records an answer to this question.
+    pub fn answer(&self, value: serde_json::Value) {
+        self.model.dispatch(Action::Answer {
+            question: self.question().id.clone(),
+            value,
+        });
+    }
+
+    /// The current answer to this question.
+    pub fn value(&self) -> Option<&serde_json::Value> {
+        self.model.0.answers.get(&self.question().id)
+    }
+
+    /// Whether the question is on screen.
+    pub fn visible(&self) -> bool {
+        self.model.0.visible(self.question())
+    }
+
+    /// Whether inputs accept changes.
+    pub fn disabled(&self) -> bool {
+        !self.model.0.editable()
+    }
+
+    /// The violations of this question, rendered as messages with `id`.
+    pub fn errors(&self, id: &str) -> Html {
+        let messages: Vec<&'static str> = self
+            .model
+            .0
+            .violations_of(&self.question().id)
+            .map(|v| crate::i18n::violation(v.code).get(self.locale))
+            .collect();
+        if messages.is_empty() {
+            return Html::default();
+        }
+        html! { <p class="voce-err" id={id.to_owned()}>{ messages.join(" ") }</p> }
+    }
+
+    /// Whether the question has violations.
+    pub fn invalid(&self) -> bool {
+        self.model
+            .0
+            .violations_of(&self.question().id)
+            .next()
+            .is_some()
+    }
+}
+
+/// `Some("")` when `on`, for boolean attributes such as `hidden` (absent when off).
+pub fn flag(on: bool) -> Option<AttrValue> {
+    on.then_some(AttrValue::Static(""))
+}
