@@ -1,6 +1,7 @@
 //! The command line: `serve`, `migrate`, `check-config`, `keys generate`, `registry import|check`,
 //! and `responses count` (used by the acceptance walk to see what is stored).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -88,6 +89,13 @@ pub enum ResponsesCommand {
         #[arg(long)]
         service: Option<String>,
     },
+    /// Prints the stored responses as JSON Lines, oldest first, each with its answers and its
+    /// redacted free texts.
+    Export {
+        /// Only those of this service.
+        #[arg(long)]
+        service: Option<String>,
+    },
 }
 
 /// Runs a parsed command line.
@@ -142,14 +150,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Registry { command } => run_registry(command, settings),
-        Command::Responses {
-            command: ResponsesCommand::Count { service },
-        } => {
+        Command::Responses { command } => {
             let settings = settings()?;
             let pool = startup::prepare_database(&settings)?;
             let mut conn = pool.get()?;
-            let n = db::responses::count(&mut conn, service.as_deref())?;
-            println!("{n}");
+            match command {
+                ResponsesCommand::Count { service } => {
+                    println!("{}", db::responses::count(&mut conn, service.as_deref())?);
+                }
+                ResponsesCommand::Export { service } => {
+                    let mut out = std::io::stdout().lock();
+                    for (response, free_texts) in
+                        db::responses::list(&mut conn, service.as_deref())?
+                    {
+                        let mut line = serde_json::to_value(&response)?;
+                        line["answers"] = serde_json::from_str(&response.answers)?;
+                        line["free_texts"] = serde_json::to_value(&free_texts)?;
+                        writeln!(out, "{line}")?;
+                    }
+                }
+            }
             Ok(())
         }
     }

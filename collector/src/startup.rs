@@ -200,7 +200,16 @@ async fn cors_problem(
             m.record_rejection("origin_not_allowed");
         }
         let (req, _) = res.into_parts();
-        let response = ApiError::OriginNotAllowed.error_response();
+        let mut response = ApiError::OriginNotAllowed.error_response();
+        // A page asking for a form may read the refusal (it says nothing secret), so the widget
+        // shows its polite "unavailable" state instead of a network error. Nothing else is
+        // readable: preflights and submissions stay opaque to the refused origin.
+        if req.method() == actix_web::http::Method::GET {
+            response.headers_mut().insert(
+                actix_web::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                actix_web::http::header::HeaderValue::from_static("*"),
+            );
+        }
         return Ok(ServiceResponse::new(req, response).map_into_right_body());
     }
     Ok(res.map_into_left_body())

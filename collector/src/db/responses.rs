@@ -130,3 +130,103 @@ pub fn purge_free_texts(conn: &mut DbConnection, today: &str) -> Result<usize, D
     .execute(c)?);
     Ok(deleted)
 }
+
+/// A stored response as exported, with its redacted free texts.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, serde::Serialize)]
+pub struct StoredResponse {
+    /// Response id.
+    pub id: String,
+    /// Service rated.
+    pub service_id: String,
+    /// Questionnaire answered.
+    pub questionnaire_id: String,
+    /// Its version.
+    pub questionnaire_version: i32,
+    /// Its content hash.
+    pub questionnaire_hash: String,
+    /// When it was received (RFC 3339 UTC).
+    pub received_at: String,
+    /// Locale answered in.
+    pub locale: String,
+    /// Every answer except free text, as JSON text.
+    pub answers: String,
+    /// The star rating.
+    pub valutazione: Option<i32>,
+    /// The follow-up reason.
+    pub motivo: Option<String>,
+    /// `esito`.
+    pub esito: Option<String>,
+    /// `soddisfazione`.
+    pub soddisfazione: Option<i32>,
+    /// `fiducia`.
+    pub fiducia: Option<i32>,
+}
+
+/// A stored free text as exported.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, serde::Serialize)]
+pub struct StoredFreeText {
+    /// The response it belongs to.
+    #[serde(skip)]
+    pub response_id: String,
+    /// Question id.
+    pub question: String,
+    /// The redacted text.
+    pub text: String,
+    /// Comma-separated codes of the kinds of personal data removed.
+    pub redacted_kinds: String,
+}
+
+/// Stored responses (of one service, or all), oldest first, each with its free texts.
+pub fn list(
+    conn: &mut DbConnection,
+    service_id: Option<&str>,
+) -> Result<Vec<(StoredResponse, Vec<StoredFreeText>)>, DbError> {
+    let columns = (
+        responses::id,
+        responses::service_id,
+        responses::questionnaire_id,
+        responses::questionnaire_version,
+        responses::questionnaire_hash,
+        responses::received_at,
+        responses::locale,
+        responses::answers,
+        responses::valutazione,
+        responses::motivo,
+        responses::esito,
+        responses::soddisfazione,
+        responses::fiducia,
+    );
+    let text_columns = (
+        free_texts::response_id,
+        free_texts::question,
+        free_texts::text,
+        free_texts::redacted_kinds,
+    );
+    let (rows, texts): (Vec<StoredResponse>, Vec<StoredFreeText>) = with_backend!(conn, |c| {
+        let mut query = responses::table
+            .select(columns)
+            .order((responses::received_at, responses::id))
+            .into_boxed();
+        let mut text_query = free_texts::table
+            .inner_join(responses::table)
+            .select(text_columns)
+            .order((free_texts::response_id, free_texts::question))
+            .into_boxed();
+        if let Some(s) = service_id {
+            query = query.filter(responses::service_id.eq(s.to_owned()));
+            text_query = text_query.filter(responses::service_id.eq(s.to_owned()));
+        }
+        (query.load(c)?, text_query.load(c)?)
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let own = texts
+                .iter()
+                .filter(|t| t.response_id == r.id)
+                .cloned()
+                .collect();
+            (r, own)
+        })
+        .collect())
+}

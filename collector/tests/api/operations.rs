@@ -120,3 +120,30 @@ async fn unknown_paths_and_methods_get_a_404_problem() -> anyhow::Result<()> {
     expect_problem(response, 404, "/problems/not-found").await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_export_lists_each_stored_response_with_its_redacted_free_text() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let first = app.ticket().await?;
+    assert_eq!(app.submit(&first, &valid_body()).await?.status(), 201);
+    let second = app.ticket().await?;
+    let with_text = serde_json::json!({
+        "answers": {"valutazione": 2, "difficolta": "altro", "dettagli": "il mio cf è RSSMRA85T10A562S"},
+        "locale": "en"
+    });
+    assert_eq!(app.submit(&second, &with_text).await?.status(), 201);
+
+    let exported = voce_collector::db::responses::list(&mut *app.conn()?, Some("inps-naspi"))?;
+    assert_eq!(exported.len(), 2);
+    let (plain, texts) = &exported[0];
+    assert_eq!((plain.valutazione, texts.len()), (Some(4), 0));
+    let (redacted, texts) = &exported[1];
+    assert_eq!(redacted.questionnaire_id, "facilita-servizio");
+    assert_eq!(redacted.locale, "en");
+    assert_eq!(redacted.motivo.as_deref(), Some("altro"));
+    assert_eq!(texts.len(), 1);
+    assert_eq!(texts[0].text, "il mio cf è [codice fiscale rimosso]");
+    assert_eq!(texts[0].redacted_kinds, "codice-fiscale");
+    assert!(voce_collector::db::responses::list(&mut *app.conn()?, Some("roma-tari"))?.is_empty());
+    Ok(())
+}
