@@ -7,7 +7,9 @@
 //! valid response with it (`POST /v1/responses`: ticket check, validation, redaction, one
 //! committed transaction). Every figure is printed with its ratio to the baseline, because a
 //! shared 2-core machine makes absolute numbers drift from run to run. Loopback only, bounded in
-//! requests and time.
+//! requests and time. Then, in headless Chromium, the widget's time from entering the viewport to
+//! being interactive, against a plain fetch of the same form as baseline
+//! (`tests/browser/bench-interactive.mjs`). `--sqlite-only` and `--no-browser` skip parts.
 
 use std::net::TcpStream;
 use std::path::Path;
@@ -17,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::postgres;
-use crate::tools::{root, run, target_dir};
+use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
+use crate::{postgres, widget};
 
 const BIND: &str = "127.0.0.1:8480";
 const ORIGIN: &str = "http://127.0.0.1:8101";
@@ -64,7 +66,25 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         );
     }
     println!("\n{THREADS} client threads, {ITERATIONS} form+response pairs each, loopback, release build.");
+    if !args.iter().any(|a| a == "--no-browser") {
+        interactive()?;
+    }
     Ok(())
+}
+
+/// The widget's time from entering the viewport to interactive, in headless Chromium
+/// (`tests/browser/bench-interactive.mjs`), against the release collector.
+fn interactive() -> Result<()> {
+    ensure_toolchain()?;
+    widget::run(&[])?;
+    run(Command::new("cargo").args(["build", "-p", "xtask"]))?;
+    let dir = ensure_browser_packages()?;
+    run(Command::new("node")
+        .args(["bench-interactive.mjs", "15"])
+        .current_dir(dir)
+        .env("VOCE_ROOT", root())
+        .env("VOCE_COLLECTOR_BIN", target_dir().join("release/voce-collector"))
+        .env("VOCE_XTASK_BIN", target_dir().join("debug/xtask")))
 }
 
 struct Figures {

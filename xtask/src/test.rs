@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-use crate::tools::{ensure_toolchain, root, run, target_dir};
+use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
 use crate::{postgres, walk, widget};
 
 /// Runs every check, or with an argument only the checks whose name contains it (for example
@@ -72,10 +72,7 @@ pub fn run_all(args: &[String]) -> Result<()> {
 }
 
 fn browser_suite() -> Result<()> {
-    let dir = root().join("tests/browser");
-    if !dir.join("node_modules/playwright-core").exists() {
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
-    }
+    let dir = ensure_browser_packages()?;
     let target = target_dir().join("debug");
     run(Command::new("node")
         .args(["--test", "--test-concurrency=1"])

@@ -102,3 +102,16 @@ pub fn wasm_bindgen_version() -> Result<String> {
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
+
+/// Installs the browser tests' pinned npm packages (`npm ci`) when missing; returns their folder.
+/// Nothing downloads a browser: the tests drive Debian's Chromium.
+pub fn ensure_browser_packages() -> Result<PathBuf> {
+    let dir = root().join("tests/browser");
+    if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/axe-core").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
+    }
+    Ok(dir)
+}
