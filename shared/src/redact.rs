@@ -62,7 +62,30 @@ pub struct Redacted {
 }
 
 /// Finds personal data in `text` and replaces each finding with its kind's placeholder.
+///
+/// Replacing one finding can expose another (two e-mail addresses sharing characters, say), so
+/// the passes repeat until one finds nothing: the result is a fixpoint, which makes redaction
+/// idempotent by construction. Each pass removes at least one character that is not part of a
+/// placeholder, so the loop ends; the cap only bounds pathological input.
 pub fn redact(text: &str) -> Redacted {
+    const MAX_PASSES: usize = 16;
+    let mut result = Redacted {
+        text: text.to_owned(),
+        found: BTreeSet::new(),
+    };
+    for _ in 0..MAX_PASSES {
+        let pass = redact_once(&result.text);
+        if pass.found.is_empty() {
+            break;
+        }
+        result.text = pass.text;
+        result.found.extend(pass.found);
+    }
+    result
+}
+
+/// One pass of the detectors over `text`.
+fn redact_once(text: &str) -> Redacted {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut spans: Vec<Span> = Vec::new();
     // Detectors in priority order: a later finding that overlaps an earlier one is dropped.

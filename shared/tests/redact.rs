@@ -161,6 +161,20 @@ fn the_check_digit_helpers_agree_with_known_values() {
     ]));
 }
 
+/// Found by `cargo fuzz run redactor`: replacing the first address exposed a second one.
+#[test]
+fn overlapping_addresses_are_redacted_in_one_call() {
+    let text = "A4.4..@4A4.4..@4...4..@4.nn.._%..4..@4.nn.";
+    let once = redact(text);
+    let twice = redact(&once.text);
+    assert_eq!(twice.text, once.text);
+    assert!(twice.found.is_empty());
+    assert_eq!(
+        once.found.into_iter().collect::<Vec<_>>(),
+        vec![PiiKind::Email]
+    );
+}
+
 #[test]
 fn odd_input_never_panics() {
     for text in [
