@@ -43,12 +43,18 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     let dir = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    let mut rows = vec![bench_backend("SQLite", &dir.join("voce.db").display().to_string(), &dir)?];
+    let mut rows = vec![bench_backend(
+        "SQLite",
+        &dir.join("voce.db").display().to_string(),
+        &dir,
+    )?];
     if !args.iter().any(|a| a == "--sqlite-only") {
         let url = postgres::fresh_database(&postgres::ensure()?, "voce_bench")?;
         rows.push(bench_backend("PostgreSQL", &url, &dir)?);
     }
-    println!("\n| backend | healthz req/s (baseline) | stored responses/s (form + submit) | ratio to baseline | form p50 / p99 ms | submit p50 / p99 ms | healthz p50 / p99 ms |");
+    println!(
+        "\n| backend | healthz req/s (baseline) | stored responses/s (form + submit) | ratio to baseline | form p50 / p99 ms | submit p50 / p99 ms | healthz p50 / p99 ms |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for r in &rows {
         println!(
@@ -65,7 +71,9 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             r.baseline.p99
         );
     }
-    println!("\n{THREADS} client threads, {ITERATIONS} form+response pairs each, loopback, release build.");
+    println!(
+        "\n{THREADS} client threads, {ITERATIONS} form+response pairs each, loopback, release build."
+    );
     if !args.iter().any(|a| a == "--no-browser") {
         interactive()?;
     }
@@ -83,7 +91,10 @@ fn interactive() -> Result<()> {
         .args(["bench-interactive.mjs", "15"])
         .current_dir(dir)
         .env("VOCE_ROOT", root())
-        .env("VOCE_COLLECTOR_BIN", target_dir().join("release/voce-collector"))
+        .env(
+            "VOCE_COLLECTOR_BIN",
+            target_dir().join("release/voce-collector"),
+        )
         .env("VOCE_XTASK_BIN", target_dir().join("debug/xtask")))
 }
 
@@ -116,25 +127,46 @@ fn bench_backend(backend: &'static str, database_url: &str, dir: &Path) -> Resul
     };
     run(collector().arg("migrate"))?;
     run(collector().args(["registry", "import", "examples/registry/pilot.toml"]))?;
-    let _server = Server(collector().arg("serve").spawn().context("starting the collector")?);
+    let _server = Server(
+        collector()
+            .arg("serve")
+            .spawn()
+            .context("starting the collector")?,
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(BIND).is_err() {
-        ensure!(Instant::now() < deadline, "the collector did not listen on {BIND}");
+        ensure!(
+            Instant::now() < deadline,
+            "the collector did not listen on {BIND}"
+        );
         sleep(Duration::from_millis(100));
     }
     eprintln!("benchmarking {backend}…");
     let baseline = measure(|agent| {
         let t = Instant::now();
-        let status = agent.get(format!("http://{BIND}/healthz")).call()?.status().as_u16();
+        let status = agent
+            .get(format!("http://{BIND}/healthz"))
+            .call()?
+            .status()
+            .as_u16();
         ensure!(status == 200, "healthz answered {status}");
         Ok(vec![t.elapsed()])
     })?;
     let (pairs_per_sec, forms, submits) = measure_pairs()?;
-    Ok(Row { backend, baseline, pairs_per_sec, forms, submits })
+    Ok(Row {
+        backend,
+        baseline,
+        pairs_per_sec,
+        forms,
+        submits,
+    })
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
 }
 
 /// Runs `f` `ITERATIONS` times on each of `THREADS` threads; every call returns one latency.
@@ -154,7 +186,10 @@ fn measure(f: fn(&ureq::Agent) -> Result<Vec<Duration>>) -> Result<Figures> {
         .collect();
     let mut latencies = Vec::new();
     for h in handles {
-        latencies.extend(h.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??);
+        latencies.extend(
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a client thread panicked"))??,
+        );
     }
     Ok(figures(&mut latencies, start.elapsed()))
 }
@@ -203,13 +238,19 @@ fn measure_pairs() -> Result<(f64, Figures, Figures)> {
         .collect();
     let (mut forms, mut submits) = (Vec::new(), Vec::new());
     for h in handles {
-        let (f, s) = h.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
+        let (f, s) = h
+            .join()
+            .map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
         forms.extend(f);
         submits.extend(s);
     }
     let wall = start.elapsed();
     let pairs_per_sec = submits.len() as f64 / wall.as_secs_f64();
-    Ok((pairs_per_sec, figures(&mut forms, wall), figures(&mut submits, wall)))
+    Ok((
+        pairs_per_sec,
+        figures(&mut forms, wall),
+        figures(&mut submits, wall),
+    ))
 }
 
 fn figures(latencies: &mut [Duration], wall: Duration) -> Figures {
@@ -218,5 +259,9 @@ fn figures(latencies: &mut [Duration], wall: Duration) -> Figures {
         let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
         latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
-    Figures { rate: latencies.len() as f64 / wall.as_secs_f64(), p50: at(0.5), p99: at(0.99) }
+    Figures {
+        rate: latencies.len() as f64 / wall.as_secs_f64(),
+        p50: at(0.5),
+        p99: at(0.99),
+    }
 }

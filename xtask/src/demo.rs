@@ -46,7 +46,12 @@ pub fn run_demo(_args: &[String]) -> Result<()> {
     };
     run(collector().arg("migrate"))?;
     run(collector().args(["registry", "import", "examples/registry/pilot.toml"]))?;
-    let _server = Collector(collector().arg("serve").spawn().context("starting voce-collector serve")?);
+    let _server = Collector(
+        collector()
+            .arg("serve")
+            .spawn()
+            .context("starting voce-collector serve")?,
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(COLLECTOR_BIND).is_err() {
         if Instant::now() > deadline {

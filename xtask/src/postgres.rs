@@ -25,30 +25,50 @@ pub fn ensure() -> Result<String> {
     if !have("pg_ctlcluster") || !have("pg_lsclusters") {
         apt_install(&["postgresql"])?;
     }
-    let clusters = Command::new("pg_lsclusters").arg("--no-header").output().context("pg_lsclusters")?;
+    let clusters = Command::new("pg_lsclusters")
+        .arg("--no-header")
+        .output()
+        .context("pg_lsclusters")?;
     let listing = String::from_utf8_lossy(&clusters.stdout).into_owned();
     let Some(line) = listing.lines().find(|l| !l.trim().is_empty()) else {
         bail!("no PostgreSQL cluster exists; create one with `pg_createcluster <version> main`");
     };
     let fields: Vec<&str> = line.split_whitespace().collect();
-    let (version, name, status) = (fields[0], fields[1], fields.get(3).copied().unwrap_or_default());
+    let (version, name, status) = (
+        fields[0],
+        fields[1],
+        fields.get(3).copied().unwrap_or_default(),
+    );
     if status != "online" {
         run(Command::new("pg_ctlcluster").args([version, name, "start"]))?;
     }
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !Command::new("pg_isready").args(["-h", "127.0.0.1", "-q"]).status().is_ok_and(|s| s.success()) {
+    while !Command::new("pg_isready")
+        .args(["-h", "127.0.0.1", "-q"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
         if Instant::now() > deadline {
-            bail!("PostgreSQL {version}/{name} did not accept connections on 127.0.0.1 within 60 s");
+            bail!(
+                "PostgreSQL {version}/{name} did not accept connections on 127.0.0.1 within 60 s"
+            );
         }
         sleep(Duration::from_millis(300));
     }
-    run(Command::new("su").args(["postgres", "-c", "psql -q -c \"ALTER USER postgres PASSWORD 'voce'\""]))?;
+    run(Command::new("su").args([
+        "postgres",
+        "-c",
+        "psql -q -c \"ALTER USER postgres PASSWORD 'voce'\"",
+    ]))?;
     Ok(LOCAL_URL.to_owned())
 }
 
 /// Drops and re-creates database `name` on the server of `url`, returning the new database's URL.
 pub fn fresh_database(url: &str, name: &str) -> Result<String> {
-    for sql in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")] {
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
         run(Command::new("psql").args([url, "-q", "-c", &sql]))?;
     }
     let base = url.rsplit_once('/').map_or(url, |(base, _)| base);

@@ -38,32 +38,69 @@ pub fn run_all(args: &[String]) -> Result<()> {
             }
         }
     };
-    step("format", &mut || run(Command::new("cargo").args(["fmt", "--all", "--check"])))?;
+    step("format", &mut || {
+        run(Command::new("cargo").args(["fmt", "--all", "--check"]))
+    })?;
     step("clippy", &mut || {
-        run(Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+        run(Command::new("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     })?;
     step("clippy (wasm32)", &mut || {
         run(Command::new("cargo").args([
-            "clippy", "-p", "voce-shared", "-p", "voce-widget", "--all-targets", "--target", "wasm32-unknown-unknown", "--",
-            "-D", "warnings",
+            "clippy",
+            "-p",
+            "voce-shared",
+            "-p",
+            "voce-widget",
+            "--all-targets",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
         ]))
     })?;
-    step("unit and integration tests (SQLite and PostgreSQL)", &mut || {
-        run(Command::new("cargo").args(["test", "--workspace"]).env("VOCE_TEST_DATABASE_URL", &pg))
-    })?;
+    step(
+        "unit and integration tests (SQLite and PostgreSQL)",
+        &mut || {
+            run(Command::new("cargo")
+                .args(["test", "--workspace"])
+                .env("VOCE_TEST_DATABASE_URL", &pg))
+        },
+    )?;
     step("shared crate on wasm32 (Node)", &mut || {
-        run(Command::new("cargo").args(["test", "-p", "voce-shared", "--target", "wasm32-unknown-unknown"]))
+        run(Command::new("cargo").args([
+            "test",
+            "-p",
+            "voce-shared",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]))
     })?;
     step("widget components in headless Chromium", &mut || {
         run(Command::new("cargo")
-            .args(["test", "-p", "voce-widget", "--target", "wasm32-unknown-unknown"])
+            .args([
+                "test",
+                "-p",
+                "voce-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
             .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
     })?;
     step("widget build and size budget", &mut || {
         widget::run(&[])?;
         widget::run(&["--check-budget".to_owned()])
     })?;
-    step("collector binaries", &mut || run(Command::new("cargo").args(["build", "-p", "voce-collector", "-p", "xtask"])))?;
+    step("collector binaries", &mut || {
+        run(Command::new("cargo").args(["build", "-p", "voce-collector", "-p", "xtask"]))
+    })?;
     step("curl walk on SQLite", &mut || walk::sqlite())?;
     step("curl walk on PostgreSQL", &mut || walk::postgres(&pg))?;
     step("browser end-to-end", &mut || browser_suite())?;

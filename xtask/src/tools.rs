@@ -7,13 +7,19 @@ use anyhow::{Context, Result, bail};
 
 /// The workspace root (the folder holding the root `Cargo.toml`).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
 }
 
 /// Runs a command in the workspace root, echoing it, and fails if it fails.
 pub fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd.current_dir_if_unset().status().with_context(|| format!("cannot start {}", describe(cmd)))?;
+    let status = cmd
+        .current_dir_if_unset()
+        .status()
+        .with_context(|| format!("cannot start {}", describe(cmd)))?;
     if !status.success() {
         bail!("`{}` failed with {status}", describe(cmd));
     }
@@ -22,7 +28,10 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// Whether a program is on the PATH.
 pub fn have(program: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {program} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn describe(cmd: &Command) -> String {
@@ -60,14 +69,25 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
 /// Installs every tool the build and the tests need, when it is missing: the wasm32 target, the
 /// `wasm-bindgen` CLI pinned to the crate's version, `wasm-opt`, Chromium and its driver, Node.js.
 pub fn ensure_toolchain() -> Result<()> {
-    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output().context("rustup")?;
+    let targets = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup")?;
     if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     let wanted = wasm_bindgen_version()?;
-    let installed = Command::new("wasm-bindgen").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let installed = Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
     if !installed.as_deref().unwrap_or_default().contains(&wanted) {
-        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &format!("={wanted}")]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &format!("={wanted}"),
+        ]))?;
     }
     let mut missing = Vec::new();
     for (program, package) in [
@@ -89,7 +109,8 @@ pub fn ensure_toolchain() -> Result<()> {
 
 /// The `wasm-bindgen` crate version pinned in the workspace manifest.
 pub fn wasm_bindgen_version() -> Result<String> {
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).context("reading Cargo.toml")?;
+    let manifest =
+        std::fs::read_to_string(root().join("Cargo.toml")).context("reading Cargo.toml")?;
     manifest
         .lines()
         .find_map(|l| l.trim().strip_prefix("wasm-bindgen = \"="))
@@ -107,7 +128,9 @@ pub fn target_dir() -> PathBuf {
 /// Nothing downloads a browser: the tests drive Debian's Chromium.
 pub fn ensure_browser_packages() -> Result<PathBuf> {
     let dir = root().join("tests/browser");
-    if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/axe-core").exists() {
+    if !dir.join("node_modules/playwright-core").exists()
+        || !dir.join("node_modules/axe-core").exists()
+    {
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)

@@ -52,7 +52,12 @@ impl Drop for Server {
 fn walk(database_url: &str, dir: &Path) -> Result<()> {
     run(collector(database_url, dir).arg("migrate"))?;
     run(collector(database_url, dir).args(["registry", "import", "examples/registry/pilot.toml"]))?;
-    let server = Server(collector(database_url, dir).arg("serve").spawn().context("starting voce-collector serve")?);
+    let server = Server(
+        collector(database_url, dir)
+            .arg("serve")
+            .spawn()
+            .context("starting voce-collector serve")?,
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(BIND).is_err() {
         if Instant::now() > deadline {

@@ -1,11 +1,19 @@
 //! `cargo xtask widget`: builds the widget's assets into `target/widget/` and checks their size.
 //!
 //! The pipeline: `cargo build` of `voce-widget` for `wasm32-unknown-unknown` in the
-//! `release-wasm` profile, `wasm-bindgen --target no-modules` (the glue is a classic script, so
-//! the loader can load it with a Subresource Integrity check), `wasm-opt -Oz` with stripping,
-//! then content-hashed names (`voce-<hash8>.js`, `voce-<hash8>.wasm`), the loader `voce.js` with
-//! those names and their integrity strings filled in, and `manifest.json` listing every file
-//! with its SRI hash and its size raw, gzip and brotli.
+//! `release-wasm` profile, with the standard library rebuilt for size and panics that abort at
+//! once (`-Zbuild-std`, `-Cpanic=immediate-abort`, `-Zlocation-detail=none`: unstable options,
+//! enabled on the stable toolchain with `RUSTC_BOOTSTRAP=1`; needs the `rust-src` component,
+//! installed when missing); `wasm-bindgen --target no-modules` (the glue is a classic script, so
+//! the loader can load it with a Subresource Integrity check); Binaryen's `wasm-opt -Oz
+//! --converge` with stripping and Terser on the glue, both pinned in `widget/package.json` and
+//! installed with `npm ci` when missing; then content-hashed names (`voce-<hash8>.js`,
+//! `voce-<hash8>.wasm`), the loader `voce.js` with those names and their integrity strings
+//! filled in, and `manifest.json` listing every file with its SRI hash and its size raw, gzip
+//! and brotli. Sizes and what each step saved are in `BENCHMARKS.md`.
+//!
+//! `cargo xtask widget --stable` builds without the unstable options (plain stable Rust; about
+//! 10 KB brotli larger), for a toolchain where they stop working.
 //!
 //! `cargo xtask widget --check-budget` only reads `target/widget/manifest.json` and fails when
 //! the loader exceeds 2 KiB brotli or loader + glue + wasm exceed 80 KiB brotli.
@@ -37,8 +45,9 @@ pub fn run(args: &[String]) -> Result<()> {
             println!("{report}");
             Ok(())
         }
-        None | Some("--build") => {
-            let manifest = build(&out)?;
+        None | Some("--build" | "--stable") => {
+            let stable = args.first().map(String::as_str) == Some("--stable");
+            let manifest = build(&out, stable)?;
             print_sizes(&manifest);
             // The build itself succeeds either way (the demo needs the assets); the budget
             // fails only under `--check-budget`, which `cargo xtask test` runs.
@@ -49,7 +58,7 @@ pub fn run(args: &[String]) -> Result<()> {
             Ok(())
         }
         Some(other) => {
-            bail!("unknown option {other:?}; usage: cargo xtask widget [--check-budget]")
+            bail!("unknown option {other:?}; usage: cargo xtask widget [--stable | --check-budget]")
         }
     }
 }
@@ -71,10 +80,11 @@ pub struct Asset {
     pub brotli: u64,
 }
 
-fn build(out: &Path) -> Result<Vec<Asset>> {
-    ensure_tools()?;
+fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
+    ensure_tools(stable)?;
     let root = root();
-    tools::run(Command::new("cargo").args([
+    let mut cargo = Command::new("cargo");
+    cargo.args([
         "build",
         "--package",
         "voce-widget",
@@ -83,7 +93,17 @@ fn build(out: &Path) -> Result<Vec<Asset>> {
         "wasm32-unknown-unknown",
         "--profile",
         "release-wasm",
-    ]))?;
+    ]);
+    if !stable {
+        // The standard library rebuilt for size, with panics that abort at once: no panic
+        // messages, no formatting machinery behind them, no file names of panic locations.
+        // These are unstable options, allowed on the stable toolchain by `RUSTC_BOOTSTRAP`.
+        cargo
+            .args(BUILD_STD)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("RUSTFLAGS", BUILD_STD_RUSTFLAGS);
+    }
+    tools::run(&mut cargo)?;
     let target_dir = tools::target_dir();
     let target_dir = if target_dir.is_absolute() {
         target_dir
@@ -99,15 +119,6 @@ fn build(out: &Path) -> Result<Vec<Asset>> {
     }
     std::fs::create_dir_all(&work)?;
 
-    // Binaryen 108 (Debian's) cannot read `table.fill`, which wasm-bindgen emits in its externref
-    // shims when the module declares bulk memory. Declaring it off makes wasm-bindgen emit
-    // `table.set` loops instead; the code keeps using bulk memory and wasm-opt is told so.
-    let mut module =
-        std::fs::read(&raw).with_context(|| format!("cannot read {}", raw.display()))?;
-    declare_feature_off(&mut module, "bulk-memory");
-    let input = work.join("voce_widget.wasm");
-    std::fs::write(&input, &module)?;
-
     tools::run(
         Command::new("wasm-bindgen")
             .args([
@@ -119,20 +130,27 @@ fn build(out: &Path) -> Result<Vec<Asset>> {
             ])
             .arg("--out-dir")
             .arg(&work)
-            .arg(&input),
+            .arg(&raw),
     )?;
     let optimised = work.join("voce.wasm");
     tools::run(
-        Command::new("wasm-opt")
+        Command::new(node_bin("wasm-opt"))
             .args(WASM_OPT_PASSES)
             .args(WASM_FEATURES)
             .arg(work.join("voce_widget_bg.wasm"))
             .arg("-o")
             .arg(&optimised),
     )?;
+    let minified = work.join("voce.js");
+    tools::run(
+        Command::new(node_bin("terser"))
+            .arg(work.join("voce_widget.js"))
+            .args(TERSER_OPTIONS)
+            .arg("-o")
+            .arg(&minified),
+    )?;
 
-    let mut wasm = std::fs::read(&optimised)?;
-    repoint_externref_export(&mut wasm)?;
+    let wasm = std::fs::read(&optimised)?;
 
     for entry in std::fs::read_dir(out)? {
         let path = entry?.path();
@@ -146,7 +164,7 @@ fn build(out: &Path) -> Result<Vec<Asset>> {
     }
 
     let wasm_name = format!("voce-{}.wasm", short_hash(&wasm));
-    let glue = std::fs::read(work.join("voce_widget.js"))?;
+    let glue = std::fs::read(&minified)?;
     let glue_name = format!("voce-{}.js", short_hash(&glue));
     let loader_source = std::fs::read_to_string(root.join("widget/loader/voce.js"))?;
     let loader = fill_loader(
@@ -180,9 +198,22 @@ fn build(out: &Path) -> Result<Vec<Asset>> {
     Ok(assets)
 }
 
-/// The `wasm-opt` passes: optimise for size, then strip names, producers and features.
+/// Cargo's unstable options that rebuild the standard library for the widget.
+const BUILD_STD: &[&str] = &[
+    "-Zbuild-std=std,panic_abort",
+    "-Zbuild-std-features=optimize_for_size",
+];
+
+/// The compiler's unstable options for the widget: panics abort without a message, and
+/// `#[track_caller]` locations carry no file names.
+const BUILD_STD_RUSTFLAGS: &str =
+    "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none";
+
+/// The `wasm-opt` passes: optimise for size until nothing shrinks, then strip names, producers
+/// and features.
 const WASM_OPT_PASSES: &[&str] = &[
     "-Oz",
+    "--converge",
     "--strip-debug",
     "--strip-producers",
     "--strip-target-features",
@@ -198,7 +229,21 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
-fn ensure_tools() -> Result<()> {
+/// Terser's options for the glue: compress and mangle local names; the global `__voce` and the
+/// names of the imports the WebAssembly asks for stay as they are.
+const TERSER_OPTIONS: &[&str] = &["--compress", "--mangle"];
+
+/// The folder holding `package.json` and the pinned build tools (`node_modules/`).
+fn npm_dir() -> std::path::PathBuf {
+    root().join("widget")
+}
+
+/// A command installed by `npm ci` in [`npm_dir`].
+fn node_bin(name: &str) -> std::path::PathBuf {
+    npm_dir().join("node_modules/.bin").join(name)
+}
+
+fn ensure_tools(stable: bool) -> Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -206,6 +251,16 @@ fn ensure_tools() -> Result<()> {
         .unwrap_or(false);
     if !installed {
         tools::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    if !stable {
+        let components = Command::new("rustup")
+            .args(["component", "list", "--installed"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if !components.lines().any(|l| l.trim() == "rust-src") {
+            tools::run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
+        }
     }
     let wanted = tools::wasm_bindgen_version()?;
     let version = Command::new("wasm-bindgen")
@@ -217,140 +272,26 @@ fn ensure_tools() -> Result<()> {
         let pin = format!("={wanted}");
         tools::run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &pin]))?;
     }
-    if !have("wasm-opt") {
-        tools::apt_install(&["binaryen"])?;
-    }
-    Ok(())
-}
-
-/// Marks `feature` as not used in the module's `target_features` custom section (in place: the
-/// `+` prefix of its entry becomes `-`). A module without the entry is left unchanged.
-pub fn declare_feature_off(module: &mut [u8], feature: &str) {
-    let Some(section) = custom_section(module, "target_features") else {
-        return;
+    // Binaryen and Terser, pinned in `widget/package-lock.json`; `npm ci` again whenever the
+    // lock file is newer than the installed tree.
+    let lock = npm_dir().join("package-lock.json");
+    let marker = npm_dir().join("node_modules/.package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let stale = match (modified(&lock), modified(&marker)) {
+        (Some(lock), Some(installed)) => lock > installed,
+        _ => true,
     };
-    let mut needle = vec![b'+', feature.len() as u8];
-    needle.extend_from_slice(feature.as_bytes());
-    if let Some(at) = module[section.clone()]
-        .windows(needle.len())
-        .position(|w| w == needle)
-    {
-        module[section.start + at] = b'-';
-    }
-}
-
-/// Binaryen 108 writes every table export with index 0. wasm-bindgen's glue reaches the
-/// externref table through the export `__wbindgen_externrefs`, so when that export points at a
-/// table that does not hold externrefs, it is pointed back (in place) at the externref table.
-pub fn repoint_externref_export(module: &mut [u8]) -> Result<()> {
-    const EXPORT: &[u8] = b"__wbindgen_externrefs";
-    let mut tables: Vec<u8> = Vec::new();
-    let mut i = 8;
-    while i < module.len() {
-        let id = module[i];
-        let (size, start) = leb(module, i + 1).context("a malformed section")?;
-        let end = start + size;
-        match id {
-            2 => {
-                // Imports: count the imported tables, which come first in the index space.
-                let (count, mut j) = leb(module, start).context("a malformed import section")?;
-                for _ in 0..count {
-                    for _ in 0..2 {
-                        let (len, at) = leb(module, j).context("a malformed import")?;
-                        j = at + len;
-                    }
-                    let kind = module[j];
-                    j += 1;
-                    match kind {
-                        0 => j = leb(module, j).context("a malformed import")?.1,
-                        1 => {
-                            tables.push(module[j]);
-                            j = limits(module, j + 1)?;
-                        }
-                        2 => j = limits(module, j)?,
-                        3 => j += 2,
-                        _ => bail!("an unknown import kind {kind}"),
-                    }
-                }
-            }
-            4 => {
-                let (count, mut j) = leb(module, start).context("a malformed table section")?;
-                for _ in 0..count {
-                    tables.push(module[j]);
-                    j = limits(module, j + 1)?;
-                }
-            }
-            7 => {
-                let Some(externref) = tables.iter().position(|t| *t == 0x6f) else {
-                    return Ok(());
-                };
-                let (count, mut j) = leb(module, start).context("a malformed export section")?;
-                for _ in 0..count {
-                    let (len, at) = leb(module, j).context("a malformed export")?;
-                    let name = &module[at..at + len];
-                    let kind = module[at + len];
-                    let index_at = at + len + 1;
-                    let (index, next) = leb(module, index_at).context("a malformed export")?;
-                    if kind == 1 && name == EXPORT && tables.get(index) != Some(&0x6f) {
-                        if next != index_at + 1 || externref > 0x7f {
-                            bail!("cannot repoint the externref table export in place");
-                        }
-                        module[index_at] = externref as u8;
-                    }
-                    j = next;
-                }
-                return Ok(());
-            }
-            _ => {}
+    if stale || !node_bin("wasm-opt").exists() || !node_bin("terser").exists() {
+        if !have("npm") {
+            tools::apt_install(&["nodejs", "npm"])?;
         }
-        i = end;
+        tools::run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(npm_dir()),
+        )?;
     }
     Ok(())
-}
-
-/// Skips table or memory limits starting at `i`.
-fn limits(module: &[u8], i: usize) -> Result<usize> {
-    let flags = *module.get(i).context("malformed limits")?;
-    let mut j = leb(module, i + 1).context("malformed limits")?.1;
-    if flags & 1 == 1 {
-        j = leb(module, j).context("malformed limits")?.1;
-    }
-    Ok(j)
-}
-
-/// The byte range of the payload of the custom section `name`, if any.
-fn custom_section(module: &[u8], name: &str) -> Option<std::ops::Range<usize>> {
-    let mut i = 8;
-    while i < module.len() {
-        let id = module[i];
-        let (size, start) = leb(module, i + 1)?;
-        let end = start.checked_add(size)?;
-        if id == 0 {
-            let (len, at) = leb(module, start)?;
-            if module.get(at..at + len)? == name.as_bytes() {
-                return Some(at + len..end);
-            }
-        }
-        i = end;
-    }
-    None
-}
-
-fn leb(bytes: &[u8], mut i: usize) -> Option<(usize, usize)> {
-    let mut value = 0usize;
-    let mut shift = 0;
-    loop {
-        let b = *bytes.get(i)?;
-        i += 1;
-        value |= usize::from(b & 0x7f) << shift;
-        if b < 0x80 {
-            return Some((value, i));
-        }
-        shift += 7;
-        if shift > 35 {
-            return None;
-        }
-    }
 }
 
 /// Fills the loader's placeholders and drops its full-line comments and indentation.
@@ -612,45 +553,5 @@ mod tests {
             integrity(b"abc"),
             "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
         );
-    }
-
-    #[test]
-    fn a_table_export_misnumbered_by_binaryen_is_repointed_at_the_externref_table() {
-        let name = b"__wbindgen_externrefs";
-        // Two tables (funcref, externref), and the externref export misnumbered as 0.
-        let mut module = b"\0asm\x01\0\0\0".to_vec();
-        module.extend_from_slice(&[4, 7, 2, 0x70, 0, 1, 0x6f, 0, 4]);
-        let mut export = vec![1, name.len() as u8];
-        export.extend_from_slice(name);
-        export.extend_from_slice(&[1, 0]);
-        module.push(7);
-        module.push(export.len() as u8);
-        module.extend_from_slice(&export);
-        repoint_externref_export(&mut module).expect("repointed");
-        assert_eq!(module.last(), Some(&1));
-        let again = module.clone();
-        repoint_externref_export(&mut module).expect("idempotent");
-        assert_eq!(module, again);
-    }
-
-    #[test]
-    fn bulk_memory_is_declared_off_in_place() {
-        // A module with one custom section `target_features` listing +bulk-memory and +sign-ext.
-        let mut payload = vec![15];
-        payload.extend_from_slice(b"target_features");
-        payload.push(2);
-        payload.extend_from_slice(&[b'+', 11]);
-        payload.extend_from_slice(b"bulk-memory");
-        payload.extend_from_slice(&[b'+', 8]);
-        payload.extend_from_slice(b"sign-ext");
-        let mut module = b"\0asm\x01\0\0\0".to_vec();
-        module.push(0);
-        module.push(payload.len() as u8);
-        module.extend_from_slice(&payload);
-        let before = module.clone();
-        declare_feature_off(&mut module, "bulk-memory");
-        assert_eq!(module.len(), before.len());
-        let text = String::from_utf8_lossy(&module);
-        assert!(text.contains("-\u{b}bulk-memory") && text.contains("+\u{8}sign-ext"));
     }
 }
