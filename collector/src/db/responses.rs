@@ -6,10 +6,10 @@ use super::schema::{free_texts, responses};
 use super::{DbConnection, DbError, counters};
 use crate::with_backend;
 
-/// A response about to be stored.
-#[derive(Clone, Debug, Insertable)]
+/// A stored response: every column of `responses`, as inserted and as read back.
+#[derive(Clone, Debug, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = responses)]
-pub struct NewResponse {
+pub struct ResponseRow {
     /// Response id (a random UUID).
     pub id: String,
     /// Service rated.
@@ -23,6 +23,7 @@ pub struct NewResponse {
     /// The ticket's `jti`; unique, so a ticket stores at most one response.
     pub ticket_id: String,
     /// SHA-256 of the canonical request body, to tell a retry from a different body.
+    #[serde(skip)]
     pub body_fingerprint: String,
     /// When it was received (RFC 3339 UTC).
     pub received_at: String,
@@ -42,13 +43,15 @@ pub struct NewResponse {
     pub fiducia: Option<i32>,
 }
 
-/// A redacted free text about to be stored.
-#[derive(Clone, Debug, Insertable)]
+/// A stored free text, after redaction: every column of `free_texts`.
+#[derive(Clone, Debug, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = free_texts)]
-pub struct NewFreeText {
+pub struct FreeTextRow {
     /// Row id (a random UUID).
+    #[serde(skip)]
     pub id: String,
     /// The response it belongs to.
+    #[serde(skip)]
     pub response_id: String,
     /// Question id.
     pub question: String,
@@ -74,8 +77,8 @@ pub struct StoredTicket {
 /// Stores a response, its free texts and today's counter in one transaction.
 pub fn insert(
     conn: &mut DbConnection,
-    response: &NewResponse,
-    texts: &[NewFreeText],
+    response: &ResponseRow,
+    texts: &[FreeTextRow],
     day: &str,
 ) -> Result<(), DbError> {
     conn.transaction::<_, DbError, _>(|conn| {
@@ -131,85 +134,19 @@ pub fn purge_free_texts(conn: &mut DbConnection, today: &str) -> Result<usize, D
     Ok(deleted)
 }
 
-/// A stored response as exported, with its redacted free texts.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, serde::Serialize)]
-pub struct StoredResponse {
-    /// Response id.
-    pub id: String,
-    /// Service rated.
-    pub service_id: String,
-    /// Questionnaire answered.
-    pub questionnaire_id: String,
-    /// Its version.
-    pub questionnaire_version: i32,
-    /// Its content hash.
-    pub questionnaire_hash: String,
-    /// When it was received (RFC 3339 UTC).
-    pub received_at: String,
-    /// Locale answered in.
-    pub locale: String,
-    /// Every answer except free text, as JSON text.
-    pub answers: String,
-    /// The star rating.
-    pub valutazione: Option<i32>,
-    /// The follow-up reason.
-    pub motivo: Option<String>,
-    /// `esito`.
-    pub esito: Option<String>,
-    /// `soddisfazione`.
-    pub soddisfazione: Option<i32>,
-    /// `fiducia`.
-    pub fiducia: Option<i32>,
-}
-
-/// A stored free text as exported.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, serde::Serialize)]
-pub struct StoredFreeText {
-    /// The response it belongs to.
-    #[serde(skip)]
-    pub response_id: String,
-    /// Question id.
-    pub question: String,
-    /// The redacted text.
-    pub text: String,
-    /// Comma-separated codes of the kinds of personal data removed.
-    pub redacted_kinds: String,
-}
-
 /// Stored responses (of one service, or all), oldest first, each with its free texts.
 pub fn list(
     conn: &mut DbConnection,
     service_id: Option<&str>,
-) -> Result<Vec<(StoredResponse, Vec<StoredFreeText>)>, DbError> {
-    let columns = (
-        responses::id,
-        responses::service_id,
-        responses::questionnaire_id,
-        responses::questionnaire_version,
-        responses::questionnaire_hash,
-        responses::received_at,
-        responses::locale,
-        responses::answers,
-        responses::valutazione,
-        responses::motivo,
-        responses::esito,
-        responses::soddisfazione,
-        responses::fiducia,
-    );
-    let text_columns = (
-        free_texts::response_id,
-        free_texts::question,
-        free_texts::text,
-        free_texts::redacted_kinds,
-    );
-    let (rows, texts): (Vec<StoredResponse>, Vec<StoredFreeText>) = with_backend!(conn, |c| {
+) -> Result<Vec<(ResponseRow, Vec<FreeTextRow>)>, DbError> {
+    let (rows, texts): (Vec<ResponseRow>, Vec<FreeTextRow>) = with_backend!(conn, |c| {
         let mut query = responses::table
-            .select(columns)
+            .select(ResponseRow::as_select())
             .order((responses::received_at, responses::id))
             .into_boxed();
         let mut text_query = free_texts::table
             .inner_join(responses::table)
-            .select(text_columns)
+            .select(FreeTextRow::as_select())
             .order((free_texts::response_id, free_texts::question))
             .into_boxed();
         if let Some(s) = service_id {

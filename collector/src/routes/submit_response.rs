@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use voce_shared::api::{HONEYPOT_FIELD, MAX_BODY_BYTES, Receipt, SubmitRequest};
 use voce_shared::{Answer, Submission};
 
-use crate::db::responses::{NewFreeText, NewResponse};
+use crate::db::responses::{FreeTextRow, ResponseRow};
 use crate::db::{self, DbError};
 use crate::domain::{day_of, rfc3339};
 use crate::error::ApiError;
@@ -136,7 +136,7 @@ async fn submit(
         match answer {
             Answer::Text(text) => {
                 let redacted = voce_shared::redact(text);
-                texts.push(NewFreeText {
+                texts.push(FreeTextRow {
                     id: uuid::Uuid::new_v4().to_string(),
                     response_id: response_id.clone(),
                     question: question.clone(),
@@ -160,7 +160,7 @@ async fn submit(
         Some(Answer::Choice(c)) => Some(c.clone()),
         _ => None,
     };
-    let response = NewResponse {
+    let response = ResponseRow {
         id: response_id.clone(),
         service_id: claims.sub.clone(),
         questionnaire_id: claims.questionnaire.id.clone(),

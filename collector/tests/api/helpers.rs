@@ -5,12 +5,11 @@ use std::path::Path;
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use diesel::prelude::*;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use voce_collector::configuration::Settings;
-use voce_collector::db::schema::{free_texts, responses};
+use voce_collector::db::responses::{FreeTextRow, ResponseRow};
 use voce_collector::db::{self, DbConnection, Pool};
 use voce_collector::keys::{self, TicketKey};
 use voce_collector::startup::{self, Application};
@@ -165,39 +164,6 @@ pub fn import_file(pool: &Pool, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A stored response, every column.
-#[derive(Debug, Queryable)]
-#[allow(dead_code)]
-pub struct StoredResponse {
-    pub id: String,
-    pub service_id: String,
-    pub questionnaire_id: String,
-    pub questionnaire_version: i32,
-    pub questionnaire_hash: String,
-    pub ticket_id: String,
-    pub body_fingerprint: String,
-    pub received_at: String,
-    pub locale: String,
-    pub answers: String,
-    pub valutazione: Option<i32>,
-    pub motivo: Option<String>,
-    pub esito: Option<String>,
-    pub soddisfazione: Option<i32>,
-    pub fiducia: Option<i32>,
-}
-
-/// A stored free text, every column.
-#[derive(Debug, Queryable)]
-#[allow(dead_code)]
-pub struct StoredText {
-    pub id: String,
-    pub response_id: String,
-    pub question: String,
-    pub text: String,
-    pub redacted_kinds: String,
-    pub purge_after: String,
-}
-
 impl TestApp {
     /// A pooled connection.
     pub fn conn(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<db::DbManager>> {
@@ -209,21 +175,16 @@ impl TestApp {
         Ok(db::responses::count(&mut *self.conn()?, None)?)
     }
 
-    /// Every stored response.
-    pub fn responses(&self) -> anyhow::Result<Vec<StoredResponse>> {
-        let mut conn = self.conn()?;
-        let rows = voce_collector::with_backend!(&mut *conn, |c| responses::table
-            .order(responses::received_at)
-            .load::<StoredResponse>(c)?);
-        Ok(rows)
+    /// Every stored response, oldest first.
+    pub fn responses(&self) -> anyhow::Result<Vec<ResponseRow>> {
+        let listed = db::responses::list(&mut *self.conn()?, None)?;
+        Ok(listed.into_iter().map(|(response, _)| response).collect())
     }
 
     /// Every stored free text.
-    pub fn free_texts(&self) -> anyhow::Result<Vec<StoredText>> {
-        let mut conn = self.conn()?;
-        let rows = voce_collector::with_backend!(&mut *conn, |c| free_texts::table
-            .load::<StoredText>(c)?);
-        Ok(rows)
+    pub fn free_texts(&self) -> anyhow::Result<Vec<FreeTextRow>> {
+        let listed = db::responses::list(&mut *self.conn()?, None)?;
+        Ok(listed.into_iter().flat_map(|(_, texts)| texts).collect())
     }
 
     /// Refusals counted for `reason`.
