@@ -17,6 +17,6 @@ pub use locale::{Locale, Localized};
 pub use questionnaire::{
     ChoiceOption, Condition, Question, QuestionKind, Questionnaire, QuestionnaireRef,
 };
-pub use redact::{PiiKind, Redacted, redact};
-pub use submission::{Answer, Submission, ValidSubmission};
-pub use validate::{Violation, ViolationCode, Violations, validate};
+pub use redact::{PiiKind, Redacted, contains_personal_data, redact};
+pub use submission::{Answer, AnswerMap, RawAnswer, Submission, ValidSubmission};
+pub use validate::{Violation, ViolationCode, Violations, check, validate};

@@ -3,7 +3,6 @@
 //! Italian is the reference language: every text exists in Italian, and any text missing in
 //! another language falls back to Italian.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -73,23 +72,46 @@ impl FromStr for Locale {
 }
 
 /// One text in several languages. The Italian text is required; the others fall back to it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Localized(pub BTreeMap<Locale, String>);
+///
+/// The present texts, sorted in the order of [`Locale::ALL`], at most one per language (a small
+/// vector instead of a map: a `BTreeMap` costs kilobytes of the widget's WebAssembly). It reads
+/// and writes the same JSON a `BTreeMap<Locale, String>` did: an object with the present
+/// languages in the order `it`, `en`, `de`, `fr`, `sl` (the catalog's content hashes depend on it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Localized(pub Vec<(Locale, String)>);
 
 impl Localized {
     /// The text in `locale`, or in Italian when that translation is missing.
     pub fn get(&self, locale: Locale) -> &str {
-        self.0
-            .get(&locale)
-            .or_else(|| self.0.get(&Locale::It))
-            .map(String::as_str)
+        self.exact(locale)
+            .or_else(|| self.exact(Locale::It))
             .unwrap_or_default()
+    }
+
+    /// The text in `locale` only, without the fallback.
+    pub fn exact(&self, locale: Locale) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(l, _)| *l == locale)
+            .map(|(_, t)| t.as_str())
+    }
+
+    /// Sets the text in `locale`.
+    pub fn set(&mut self, locale: Locale, text: String) {
+        match self.0.binary_search_by_key(&locale, |(l, _)| *l) {
+            Ok(i) => self.0[i].1 = text,
+            Err(i) => self.0.insert(i, (locale, text)),
+        }
+    }
+
+    /// The present texts, in the order of [`Locale::ALL`].
+    pub fn iter(&self) -> impl Iterator<Item = (Locale, &str)> {
+        self.0.iter().map(|(l, t)| (*l, t.as_str()))
     }
 
     /// The same text narrowed to one language (with the Italian fallback applied).
     pub fn resolve(&self, locale: Locale) -> Localized {
-        Localized(BTreeMap::from([(locale, self.get(locale).to_owned())]))
+        Localized(vec![(locale, self.get(locale).to_owned())])
     }
 
     /// The Italian text.
@@ -100,6 +122,36 @@ impl Localized {
 
 impl From<&str> for Localized {
     fn from(italian: &str) -> Self {
-        Localized(BTreeMap::from([(Locale::It, italian.to_owned())]))
+        Localized(vec![(Locale::It, italian.to_owned())])
+    }
+}
+
+impl Serialize for Localized {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Texts;
+        impl<'de> serde::de::Visitor<'de> for Texts {
+            type Value = Localized;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Localized, A::Error> {
+                let mut texts = Localized::default();
+                // As a map would: a repeated language keeps its last text.
+                while let Some((locale, text)) = map.next_entry::<Locale, String>()? {
+                    texts.set(locale, text);
+                }
+                Ok(texts)
+            }
+        }
+        deserializer.deserialize_map(Texts)
     }
 }

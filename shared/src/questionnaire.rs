@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::locale::{Locale, Localized};
+use crate::submission::{AnswerMap, RawAnswer};
 
 /// Longest title or question text, in Unicode scalar values.
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -186,18 +187,14 @@ impl Questionnaire {
         self.questions.iter().find(|q| q.id == id)
     }
 
-    /// Whether `question` is shown given the answers so far (raw JSON values, as the citizen's
-    /// browser or the collector holds them).
-    pub fn is_shown(
-        &self,
-        question: &Question,
-        answers: &BTreeMap<String, serde_json::Value>,
-    ) -> bool {
+    /// Whether `question` is shown given the answers so far (raw JSON values as the collector
+    /// holds them, or the widget's own values: any [`AnswerMap`]).
+    pub fn is_shown(&self, question: &Question, answers: &impl AnswerMap) -> bool {
         match &question.shown_if {
             None => true,
             Some(condition) => answers
-                .get(&condition.question)
-                .and_then(serde_json::Value::as_u64)
+                .answer(&condition.question)
+                .and_then(RawAnswer::as_count)
                 .is_some_and(|v| {
                     (u64::from(condition.min)..=u64::from(condition.max)).contains(&v)
                 }),
@@ -209,7 +206,7 @@ impl Questionnaire {
     pub fn resolve(&self, locale: Locale, ente: &str) -> Questionnaire {
         let text = |l: &Localized| {
             let mut r = l.resolve(locale);
-            for value in r.0.values_mut() {
+            for (_, value) in &mut r.0 {
                 *value = value.replace("{ente}", ente);
             }
             r
@@ -377,7 +374,7 @@ impl Questionnaire {
                         MAX_TITLE_CHARS,
                     ));
                     texts.push((format!("{at}.kind.star_label"), star_label, MAX_LABEL_CHARS));
-                    for (locale, label) in &star_label.0 {
+                    for (locale, label) in star_label.iter() {
                         if !label.contains("{n}") {
                             err(
                                 format!("{at}.kind.star_label.{locale}"),
@@ -449,7 +446,7 @@ impl Questionnaire {
         }
         for (field, text, limit) in texts {
             for locale in Locale::ALL {
-                match text.0.get(&locale) {
+                match text.exact(locale) {
                     Some(t) if t.trim().is_empty() => {
                         err(format!("{field}.{locale}"), "is empty".into())
                     }

@@ -69,49 +69,85 @@ pub struct Redacted {
 /// placeholder, so the loop ends; the cap only bounds pathological input.
 pub fn redact(text: &str) -> Redacted {
     const MAX_PASSES: usize = 16;
-    let mut result = Redacted {
-        text: text.to_owned(),
-        found: BTreeSet::new(),
-    };
+    let mut text = text.to_owned();
+    let mut found = 0u8;
     for _ in 0..MAX_PASSES {
-        let pass = redact_once(&result.text);
-        if pass.found.is_empty() {
+        let (next, kinds) = redact_once(&text);
+        if kinds == 0 {
             break;
         }
-        result.text = pass.text;
-        result.found.extend(pass.found);
+        text = next;
+        found |= kinds;
     }
-    result
+    Redacted {
+        text,
+        found: ALL_KINDS
+            .into_iter()
+            .filter(|k| found & k.bit() != 0)
+            .collect(),
+    }
 }
 
-/// One pass of the detectors over `text`.
-fn redact_once(text: &str) -> Redacted {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+/// Whether [`redact`] would find anything in `text`: what the widget asks to warn the citizen,
+/// without building the redacted text (the same detectors, the first pass of `redact`).
+pub fn contains_personal_data(text: &str) -> bool {
+    !find(&char_positions(text)).is_empty()
+}
+
+const ALL_KINDS: [PiiKind; 5] = [
+    PiiKind::CodiceFiscale,
+    PiiKind::Iban,
+    PiiKind::Email,
+    PiiKind::Telefono,
+    PiiKind::Carta,
+];
+
+impl PiiKind {
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+fn char_positions(text: &str) -> Vec<(usize, char)> {
+    text.char_indices().collect()
+}
+
+/// Every finding of one pass, without overlaps, in text order.
+fn find(chars: &[(usize, char)]) -> Vec<Span> {
     let mut spans: Vec<Span> = Vec::new();
     // Detectors in priority order: a later finding that overlaps an earlier one is dropped.
+    // The others go in at their place in text order (kept sorted as they come, rather than
+    // sorted afterwards: a sort costs the widget a kilobyte; findings never share a start).
     for detector in [emails, ibans, codici_fiscali, cards_and_phones] {
-        for span in detector(&chars) {
+        for span in detector(chars) {
             if !spans
                 .iter()
                 .any(|s| s.start < span.end && span.start < s.end)
             {
-                spans.push(span);
+                let at = spans.partition_point(|s| s.start < span.start);
+                spans.insert(at, span);
             }
         }
     }
-    spans.sort_by_key(|s| s.start);
+    spans
+}
+
+/// One pass of the detectors over `text`: the text with placeholders, and the kinds found as
+/// bits ([`PiiKind::bit`]).
+fn redact_once(text: &str) -> (String, u8) {
+    let chars = char_positions(text);
     let byte = |i: usize| chars.get(i).map_or(text.len(), |(b, _)| *b);
     let mut out = String::with_capacity(text.len());
-    let mut found = BTreeSet::new();
+    let mut found = 0u8;
     let mut last = 0;
-    for span in spans {
+    for span in find(&chars) {
         out.push_str(&text[byte(last)..byte(span.start)]);
         out.push_str(span.kind.placeholder());
-        found.insert(span.kind);
+        found |= span.kind.bit();
         last = span.end;
     }
     out.push_str(&text[byte(last)..]);
-    Redacted { text: out, found }
+    (out, found)
 }
 
 /// A finding, in char positions `start..end`.
@@ -126,12 +162,50 @@ fn at(chars: &[(usize, char)], i: usize) -> Option<char> {
     chars.get(i).map(|(_, c)| *c)
 }
 
+/// Whether `c` is part of a word, for the word boundaries around a codice fiscale, an IBAN or a
+/// number. The rule, chosen so the widget needs no Unicode tables: ASCII letters and digits are
+/// word characters; so is every non-ASCII character except the spaces, quotes, dashes and other
+/// punctuation of [`is_non_ascii_separator`] (what Italian, German, French and Slovenian text puts
+/// between words). Accented letters (`è`, `ß`, `č`) thus count as letters, as they did.
 fn is_word(c: Option<char>) -> bool {
-    c.is_some_and(char::is_alphanumeric)
+    c.is_some_and(|c| {
+        if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            !is_non_ascii_separator(c)
+        }
+    })
+}
+
+/// Non-ASCII characters that separate words: the Latin-1 spaces, quotes and signs (`«»`, NBSP,
+/// soft hyphen, `§°±·¿`…, but not `ª º µ ¹ ² ³ ¼ ½ ¾`, which are letters or digits), `×` and `÷`,
+/// general punctuation (the Unicode spaces, dashes, quotes `“”„‘’‹›`, the ellipsis, bullets, the
+/// zero-width joiner), currency signs (`€`), arrows, mathematical and technical symbols, box
+/// drawing, shapes, dingbats, variation selectors, the ideographic space, the byte-order mark,
+/// and the emoji planes (`😀`, `👍`).
+fn is_non_ascii_separator(c: char) -> bool {
+    matches!(c,
+        '\u{80}'..='\u{a9}'
+        | '\u{ab}'..='\u{b1}'
+        | '\u{b4}'
+        | '\u{b6}'..='\u{b8}'
+        | '\u{bb}'
+        | '\u{bf}'
+        | '\u{d7}'
+        | '\u{f7}'
+        | '\u{2000}'..='\u{206f}'
+        | '\u{20a0}'..='\u{20cf}'
+        | '\u{2190}'..='\u{245f}'
+        | '\u{2500}'..='\u{2bff}'
+        | '\u{3000}'
+        | '\u{fe00}'..='\u{fe0f}'
+        | '\u{feff}'
+        | '\u{1f000}'..='\u{1faff}'
+    )
 }
 
 fn emails(chars: &[(usize, char)]) -> Vec<Span> {
-    let local = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    let local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
     let domain = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
     let mut spans = Vec::new();
     for (i, &(_, c)) in chars.iter().enumerate() {
@@ -155,12 +229,14 @@ fn emails(chars: &[(usize, char)]) -> Vec<Span> {
         if start == i || end == i + 1 {
             continue;
         }
-        let host: String = chars[i + 1..end].iter().map(|(_, c)| *c).collect();
-        let tld = host.rsplit('.').next().unwrap_or_default();
-        if host.contains('.')
-            && !host.contains("..")
-            && tld.len() >= 2
-            && tld.chars().all(|c| c.is_ascii_alphabetic())
+        // The host is ASCII (letters, digits, dots, hyphens): it needs a dot, no empty label,
+        // and a top-level domain of two or more letters.
+        let host = &chars[i + 1..end];
+        let last_dot = host.iter().rposition(|&(_, c)| c == '.');
+        let double_dot = host.windows(2).any(|w| w[0].1 == '.' && w[1].1 == '.');
+        if let (Some(dot), false) = (last_dot, double_dot)
+            && host.len() - dot > 2
+            && host[dot + 1..].iter().all(|(_, c)| c.is_ascii_alphabetic())
         {
             spans.push(Span {
                 start,
@@ -323,7 +399,8 @@ struct NumberRun {
     end: usize,
     digits: Vec<u8>,
     groups: Vec<usize>,
-    separators: BTreeSet<char>,
+    /// Whether any separator is not a dot (a run with only dots may be an amount).
+    other_separator: bool,
     plus: bool,
 }
 
@@ -343,7 +420,7 @@ fn number_runs(chars: &[(usize, char)]) -> Vec<NumberRun> {
             end: i,
             digits: Vec::new(),
             groups: vec![0],
-            separators: BTreeSet::new(),
+            other_separator: false,
             plus,
         };
         let mut j = i;
@@ -359,7 +436,7 @@ fn number_runs(chars: &[(usize, char)]) -> Vec<NumberRun> {
                 if !digit(j + 1) {
                     break;
                 }
-                run.separators.insert(sep);
+                run.other_separator |= sep != '.';
                 run.groups.push(0);
                 j += 1;
             } else {
@@ -367,7 +444,9 @@ fn number_runs(chars: &[(usize, char)]) -> Vec<NumberRun> {
             }
         }
         i = j.max(i + 1);
-        if !at(chars, run.end).is_some_and(char::is_alphabetic) {
+        // A run that a letter follows is part of a word (digits cannot follow: the run ends
+        // at the first non-digit).
+        if !is_word(at(chars, run.end)) {
             runs.push(run);
         }
     }
@@ -379,10 +458,7 @@ fn looks_like_date_or_amount(run: &NumberRun) -> bool {
     let date = g.len() == 3 && g[0] <= 2 && g[1] <= 2 && (g[2] == 2 || g[2] == 4)
         || g.len() == 3 && g[0] == 4 && g[1] <= 2 && g[2] <= 2;
     // Thousands separators: 1.234.567
-    let amount = run.separators.iter().all(|&s| s == '.')
-        && g.len() > 1
-        && g[1..].iter().all(|&n| n == 3)
-        && g[0] <= 3;
+    let amount = !run.other_separator && g.len() > 1 && g[1..].iter().all(|&n| n == 3) && g[0] <= 3;
     date || amount
 }
 

@@ -3,14 +3,14 @@
 //! It is total: any JSON value in any position yields either a [`ValidSubmission`] or a list of
 //! [`Violation`]s, each with a stable machine code and the question it concerns.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::questionnaire::{QuestionKind, Questionnaire, SCALE_MAX, SCALE_MIN};
-use crate::submission::{Answer, Submission, ValidSubmission};
+use crate::submission::{Answer, AnswerMap, RawAnswer, Submission, ValidSubmission};
 
 /// Why an answer was refused. The codes are stable: clients and analysts match on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -70,8 +70,10 @@ pub struct Violation {
     pub question: String,
     /// The stable machine code.
     pub code: ViolationCode,
-    /// A human explanation in English, for developers and logs.
-    pub message: String,
+    /// A human explanation in English, for developers and logs. Mostly a fixed sentence; built
+    /// without `format!` (the widget runs this code in WebAssembly, where the formatting machinery
+    /// and its Unicode tables would cost kilobytes): ids are quoted as given, unescaped.
+    pub message: Cow<'static, str>,
 }
 
 /// Every violation found in a submission; never empty.
@@ -97,52 +99,8 @@ pub fn validate(
     questionnaire: &Questionnaire,
     submission: &Submission,
 ) -> Result<ValidSubmission, Violations> {
-    let mut violations = Vec::new();
     let mut answers = BTreeMap::new();
-    let mut refuse = |question: &str, code: ViolationCode, message: String| {
-        violations.push(Violation {
-            question: question.to_owned(),
-            code,
-            message,
-        });
-    };
-
-    for id in submission.answers.keys() {
-        if questionnaire.question(id).is_none() {
-            refuse(
-                id,
-                ViolationCode::UnknownQuestion,
-                format!("{} has no question {id:?}", questionnaire.id),
-            );
-        }
-    }
-
-    for question in &questionnaire.questions {
-        let id = question.id.as_str();
-        let raw = submission.answers.get(id).filter(|v| !is_empty_answer(v));
-        let shown = questionnaire.is_shown(question, &submission.answers);
-        let Some(raw) = raw else {
-            if shown && question.required {
-                refuse(id, ViolationCode::Required, "an answer is required".into());
-            }
-            continue;
-        };
-        if !shown {
-            refuse(
-                id,
-                ViolationCode::NotShown,
-                "the earlier answers do not show this question".into(),
-            );
-            continue;
-        }
-        match typed_answer(&question.kind, raw) {
-            Ok(answer) => {
-                answers.insert(id.to_owned(), answer);
-            }
-            Err((code, message)) => refuse(id, code, message),
-        }
-    }
-
+    let violations = run::<_, true>(questionnaire, &submission.answers, Some(&mut answers));
     if violations.is_empty() {
         Ok(ValidSubmission { answers })
     } else {
@@ -150,110 +108,261 @@ pub fn validate(
     }
 }
 
-fn is_empty_answer(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.trim().is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
+/// The same rules as [`validate`], without keeping the typed answers: what the widget asks
+/// before sending (it sends the raw answers, and the typed map would only cost it WebAssembly).
+/// It reads any [`AnswerMap`], so the widget keeps its answers in its own small type. The
+/// violations carry their question and code, but an empty message: the widget shows its own
+/// words for each code, and building English sentences would only cost it WebAssembly.
+pub fn check(questionnaire: &Questionnaire, answers: &impl AnswerMap) -> Result<(), Violations> {
+    let violations = run::<_, false>(questionnaire, answers, None);
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Violations(violations))
     }
 }
 
-fn typed_answer(kind: &QuestionKind, raw: &Value) -> Result<Answer, (ViolationCode, String)> {
+/// Every violation in `submission`, with its message when `FULL` (a constant, so the widget's
+/// copy carries no message code at all); the typed answers go into `answers` when given.
+fn run<M: AnswerMap, const FULL: bool>(
+    questionnaire: &Questionnaire,
+    submission: &M,
+    mut answers: Option<&mut BTreeMap<String, Answer>>,
+) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let mut refuse = |question: &str, code: ViolationCode, detail: Detail<'_>| {
+        violations.push(Violation {
+            question: question.to_owned(),
+            code,
+            message: if FULL {
+                detail.message()
+            } else {
+                Cow::Borrowed("")
+            },
+        });
+    };
+
+    for id in submission.ids() {
+        if questionnaire.question(id).is_none() {
+            refuse(
+                id,
+                ViolationCode::UnknownQuestion,
+                Detail::NoQuestion(&questionnaire.id, id),
+            );
+        }
+    }
+
+    for question in &questionnaire.questions {
+        let id = question.id.as_str();
+        let raw = submission.answer(id).filter(|v| !v.is_unanswered());
+        let shown = questionnaire.is_shown(question, submission);
+        let Some(raw) = raw else {
+            if shown && question.required {
+                refuse(
+                    id,
+                    ViolationCode::Required,
+                    Detail::Fixed("an answer is required"),
+                );
+            }
+            continue;
+        };
+        if !shown {
+            refuse(
+                id,
+                ViolationCode::NotShown,
+                Detail::Fixed("the earlier answers do not show this question"),
+            );
+            continue;
+        }
+        match typed_answer::<_, FULL>(&question.kind, raw) {
+            Ok(answer) => {
+                if let (Some(answers), Some(answer)) = (answers.as_deref_mut(), answer) {
+                    answers.insert(id.to_owned(), answer);
+                }
+            }
+            Err((code, message)) => refuse(id, code, message),
+        }
+    }
+
+    violations
+}
+
+/// The typed answer (only when `FULL`: the widget wants the verdict, not the value).
+fn typed_answer<'a, A: RawAnswer, const FULL: bool>(
+    kind: &QuestionKind,
+    raw: &'a A,
+) -> Result<Option<Answer>, (ViolationCode, Detail<'a>)> {
     match kind {
         QuestionKind::Stars { .. } | QuestionKind::Scale { .. } => {
-            let Value::Number(n) = raw else {
+            // A whole number, as a sign and a magnitude: no i128 arithmetic, whose formatting
+            // alone costs a kilobyte of WebAssembly.
+            let Some(Some((negative, magnitude))) = raw.number() else {
                 return Err((
                     ViolationCode::WrongType,
-                    "expected a whole number from 1 to 5".into(),
+                    Detail::Fixed("expected a whole number from 1 to 5"),
                 ));
             };
-            let value = match (n.as_i64(), n.as_u64()) {
-                (Some(v), _) => i128::from(v),
-                (None, Some(v)) => i128::from(v),
-                (None, None) => {
-                    return Err((
-                        ViolationCode::WrongType,
-                        "expected a whole number from 1 to 5".into(),
-                    ));
+            match u8::try_from(magnitude) {
+                Ok(v) if !negative && (SCALE_MIN..=SCALE_MAX).contains(&v) => {
+                    Ok(FULL.then_some(Answer::Rating(v)))
                 }
-            };
-            if !(i128::from(SCALE_MIN)..=i128::from(SCALE_MAX)).contains(&value) {
-                return Err((
+                _ => Err((
                     ViolationCode::OutOfRange,
-                    format!("{value} is not from 1 to 5"),
-                ));
+                    Detail::OutOfRange(negative, magnitude),
+                )),
             }
-            Ok(Answer::Rating(u8::try_from(value).unwrap_or(SCALE_MIN)))
         }
         QuestionKind::SingleChoice { options } => {
-            let Value::String(s) = raw else {
+            let Some(s) = raw.text() else {
                 return Err((
                     ViolationCode::WrongType,
-                    "expected the id of one option".into(),
+                    Detail::Fixed("expected the id of one option"),
                 ));
             };
-            if options.iter().any(|o| &o.id == s) {
-                Ok(Answer::Choice(s.clone()))
+            if options.iter().any(|o| o.id == s) {
+                Ok(FULL.then(|| Answer::Choice(s.to_owned())))
             } else {
                 Err((
                     ViolationCode::NotAnOption,
-                    format!("{s:?} is not an option"),
+                    Detail::Id(s, " is not an option"),
                 ))
             }
         }
         QuestionKind::MultipleChoice { options, min, max } => {
-            let Value::Array(items) = raw else {
+            let Some(items) = raw.items() else {
                 return Err((
                     ViolationCode::WrongType,
-                    "expected an array of option ids".into(),
+                    Detail::Fixed("expected an array of option ids"),
                 ));
             };
-            let mut chosen = BTreeSet::new();
+            // A few ids at most: a vector is enough (and a set would cost the widget kilobytes).
+            let mut chosen: Vec<&str> = Vec::new();
             for item in items {
-                let Value::String(s) = item else {
+                let Some(s) = item else {
                     return Err((
                         ViolationCode::WrongType,
-                        "expected an array of option ids".into(),
+                        Detail::Fixed("expected an array of option ids"),
                     ));
                 };
-                if !options.iter().any(|o| &o.id == s) {
+                if !options.iter().any(|o| o.id == s) {
                     return Err((
                         ViolationCode::NotAnOption,
-                        format!("{s:?} is not an option"),
+                        Detail::Id(s, " is not an option"),
                     ));
                 }
-                if !chosen.insert(s.as_str()) {
+                if chosen.contains(&s) {
                     return Err((
                         ViolationCode::DuplicateOption,
-                        format!("{s:?} is chosen twice"),
+                        Detail::Id(s, " is chosen twice"),
                     ));
                 }
+                chosen.push(s);
             }
             let count = chosen.len();
             if count < *min as usize {
-                return Err((ViolationCode::TooFew, format!("choose at least {min}")));
+                return Err((
+                    ViolationCode::TooFew,
+                    Detail::Number("choose at least ", u64::from(*min)),
+                ));
             }
             if count > *max as usize {
-                return Err((ViolationCode::TooMany, format!("choose at most {max}")));
+                return Err((
+                    ViolationCode::TooMany,
+                    Detail::Number("choose at most ", u64::from(*max)),
+                ));
             }
             let ordered = options
                 .iter()
-                .filter(|o| chosen.contains(o.id.as_str()))
+                .filter(|o| chosen.contains(&o.id.as_str()))
                 .map(|o| o.id.clone());
-            Ok(Answer::Choices(ordered.collect()))
+            Ok(FULL.then(|| Answer::Choices(ordered.collect())))
         }
         QuestionKind::FreeText { max_chars, .. } => {
-            let Value::String(s) = raw else {
-                return Err((ViolationCode::WrongType, "expected text".into()));
+            let Some(s) = raw.text() else {
+                return Err((ViolationCode::WrongType, Detail::Fixed("expected text")));
             };
             let count = s.chars().count();
             if count > *max_chars as usize {
-                return Err((
-                    ViolationCode::TooLong,
-                    format!("{count} characters, at most {max_chars}"),
-                ));
+                return Err((ViolationCode::TooLong, Detail::TooLong(count, *max_chars)));
             }
-            Ok(Answer::Text(s.clone()))
+            Ok(FULL.then(|| Answer::Text(s.to_owned())))
         }
+    }
+}
+
+/// What a violation's message says, kept as data until a message is wanted (the widget never
+/// wants one, so its WebAssembly carries none of these sentences).
+enum Detail<'a> {
+    /// A fixed sentence.
+    Fixed(&'static str),
+    /// `<questionnaire> has no question "<id>"`.
+    NoQuestion(&'a str, &'a str),
+    /// `<value> is not from 1 to 5`, as a sign and a magnitude.
+    OutOfRange(bool, u64),
+    /// `"<id>"` and what is wrong with it.
+    Id(&'a str, &'static str),
+    /// A sentence ending in a number.
+    Number(&'static str, u64),
+    /// `<count> characters, at most <max>`.
+    TooLong(usize, u32),
+}
+
+impl Detail<'_> {
+    /// The human explanation in English.
+    fn message(&self) -> Cow<'static, str> {
+        let mut m = String::new();
+        match *self {
+            Detail::Fixed(text) => return Cow::Borrowed(text),
+            Detail::NoQuestion(questionnaire, id) => {
+                m.push_str(questionnaire);
+                m.push_str(" has no question ");
+                quote(&mut m, id);
+            }
+            Detail::OutOfRange(negative, magnitude) => {
+                if negative {
+                    m.push('-');
+                }
+                push_number(&mut m, magnitude);
+                m.push_str(" is not from 1 to 5");
+            }
+            Detail::Id(id, what) => {
+                quote(&mut m, id);
+                m.push_str(what);
+            }
+            Detail::Number(text, n) => {
+                m.push_str(text);
+                push_number(&mut m, n);
+            }
+            Detail::TooLong(count, max) => {
+                push_number(&mut m, count as u64);
+                m.push_str(" characters, at most ");
+                push_number(&mut m, u64::from(max));
+            }
+        }
+        Cow::Owned(m)
+    }
+}
+
+/// Writes `s` between double quotes (as given: a message for developers, not a literal).
+fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+}
+
+/// Writes `n` in decimal (what `{n}` writes, without the formatting machinery).
+fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
     }
 }

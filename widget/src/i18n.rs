@@ -179,7 +179,18 @@ pub fn violation(code: voce_shared::ViolationCode) -> Text {
 
 /// The accessible name of star `n`, from the questionnaire's `star_label` (`{n}` stands for it).
 pub fn star_label(template: &str, n: u8) -> String {
-    template.replace("{n}", char::from(b'0' + n.min(9)).encode_utf8(&mut [0; 4]))
+    // By hand rather than `str::replace`, whose substring searcher costs over a kilobyte of
+    // WebAssembly; `{` is ASCII, so every cut falls on a character boundary.
+    let digit = char::from(b'0' + n.min(9));
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.as_bytes().windows(3).position(|w| w == b"{n}") {
+        out.push_str(&rest[..i]);
+        out.push(digit);
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

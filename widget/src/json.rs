@@ -2,18 +2,20 @@
 //!
 //! `serde_json`'s serializer is correct but costs kilobytes of WebAssembly that the widget's
 //! size budget cannot spare. The body is small and its shape fixed ([`SubmitRequest`]), so a few
-//! lines write exactly what `serde_json::to_string` writes; native tests hold them to that.
+//! lines write exactly what `serde_json::to_string` writes for it; native tests hold them to that.
+//!
+//! [`SubmitRequest`]: voce_shared::api::SubmitRequest
 
-use serde_json::Value;
-use voce_shared::api::SubmitRequest;
+use voce_shared::Locale;
 
-/// The JSON of a [`SubmitRequest`], byte for byte what `serde_json::to_string` writes for the
-/// values the widget sends (answers are validated first, so numbers are whole; any other number
-/// is written as `null`).
-pub fn submit_request(request: &SubmitRequest) -> String {
+use crate::machine::{Replies, Reply};
+
+/// The JSON of a `SubmitRequest` with these answers, locale and honeypot, byte for byte what
+/// `serde_json::to_string` writes.
+pub fn submit_request(answers: &Replies, locale: Locale, website: Option<&str>) -> String {
     let mut out = String::with_capacity(128);
     out.push_str("{\"answers\":{");
-    for (i, (key, value)) in request.answers.iter().enumerate() {
+    for (i, (key, value)) in answers.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -22,8 +24,8 @@ pub fn submit_request(request: &SubmitRequest) -> String {
         write(&mut out, value);
     }
     out.push_str("},\"locale\":");
-    string(&mut out, request.locale.code());
-    if let Some(website) = &request.website {
+    string(&mut out, locale.code());
+    if let Some(website) = website {
         out.push_str(",\"website\":");
         string(&mut out, website);
     }
@@ -31,40 +33,19 @@ pub fn submit_request(request: &SubmitRequest) -> String {
     out
 }
 
-fn write(out: &mut String, value: &Value) {
+fn write(out: &mut String, value: &Reply) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => unsigned(out, u),
-            (None, Some(i)) => {
-                out.push('-');
-                unsigned(out, i.unsigned_abs());
-            }
-            (None, None) => out.push_str("null"),
-        },
-        Value::String(s) => string(out, s),
-        Value::Array(items) => {
+        Reply::Number(n) => unsigned(out, *n),
+        Reply::Text(s) => string(out, s),
+        Reply::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                write(out, item);
+                string(out, item);
             }
             out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                string(out, key);
-                out.push(':');
-                write(out, item);
-            }
-            out.push('}');
         }
     }
 }
@@ -112,58 +93,81 @@ fn string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-    use voce_shared::Locale;
+    use serde_json::{Value, json};
+    use std::collections::BTreeMap;
+    use voce_shared::api::SubmitRequest;
 
-    fn request(answers: Value, website: Option<&str>) -> SubmitRequest {
-        SubmitRequest {
-            answers: serde_json::from_value(answers).expect("a map"),
-            locale: Locale::Sl,
-            website: website.map(str::to_owned),
+    fn to_value(reply: &Reply) -> Value {
+        match reply {
+            Reply::Number(n) => json!(n),
+            Reply::Text(s) => json!(s),
+            Reply::List(items) => json!(items),
         }
     }
 
-    fn same_as_serde(request: &SubmitRequest) {
-        let expected = serde_json::to_string(request).expect("serde writes it");
-        assert_eq!(submit_request(request), expected);
+    fn same_as_serde(answers: &[(&str, Reply)], website: Option<&str>) {
+        let mut replies = Replies::default();
+        for (k, v) in answers {
+            replies.insert((*k).to_owned(), v.clone());
+        }
+        let request = SubmitRequest {
+            answers: answers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), to_value(v)))
+                .collect::<BTreeMap<_, _>>(),
+            locale: Locale::Sl,
+            website: website.map(str::to_owned),
+        };
+        let expected = serde_json::to_string(&request).expect("serde writes it");
+        assert_eq!(submit_request(&replies, Locale::Sl, website), expected);
+    }
+
+    fn text(s: &str) -> Reply {
+        Reply::Text(s.to_owned())
     }
 
     #[test]
     fn a_typical_body_is_written_exactly_as_serde_writes_it() {
-        same_as_serde(&request(
-            json!({"valutazione": 2, "difficolta": "altro", "dettagli": "Non trovo il modulo"}),
+        same_as_serde(
+            &[
+                ("valutazione", Reply::Number(2)),
+                ("difficolta", text("altro")),
+                ("dettagli", text("Non trovo il modulo")),
+            ],
             None,
-        ));
+        );
     }
 
     #[test]
     fn the_honeypot_is_written_only_when_filled() {
-        same_as_serde(&request(
-            json!({"valutazione": 5}),
+        same_as_serde(
+            &[("valutazione", Reply::Number(5))],
             Some("https://spam.example"),
-        ));
-        assert!(!submit_request(&request(json!({}), None)).contains("website"));
+        );
+        assert!(!submit_request(&Replies::default(), Locale::It, None).contains("website"));
     }
 
     #[test]
     fn text_with_quotes_controls_and_non_ascii_is_escaped_like_serde() {
-        same_as_serde(&request(
-            json!({"dettagli": "«Sì» \"ok\" \\ a\tb\nc\r\u{1}\u{8}\u{c}\u{1f} 😀 e\u{301}"}),
+        same_as_serde(
+            &[(
+                "dettagli",
+                text("«Sì» \"ok\" \\ a\tb\nc\r\u{1}\u{8}\u{c}\u{1f} 😀 e\u{301}"),
+            )],
             Some("\u{0}"),
-        ));
+        );
     }
 
     #[test]
-    fn numbers_arrays_objects_and_literals_are_written_like_serde() {
-        same_as_serde(&request(
-            json!({"a": 0, "b": u64::MAX, "c": i64::MIN, "d": -7, "e": [1, "x", null, true, false], "f": {"z": [], "y": {}}}),
+    fn numbers_and_lists_are_written_like_serde() {
+        same_as_serde(
+            &[
+                ("a", Reply::Number(0)),
+                ("b", Reply::Number(u64::MAX)),
+                ("c", Reply::List(vec!["x".into(), "y\"z".into()])),
+                ("d", Reply::List(Vec::new())),
+            ],
             None,
-        ));
-    }
-
-    #[test]
-    fn a_fractional_number_is_written_as_null() {
-        let body = submit_request(&request(json!({"valutazione": 3.5}), None));
-        assert_eq!(body, r#"{"answers":{"valutazione":null},"locale":"sl"}"#);
+        );
     }
 }

@@ -6,14 +6,125 @@
 //! [`State::notices`] to emit events to the host page. What the citizen typed lives in
 //! [`State::answers`] from the first keystroke to the confirmation, whatever fails in between.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use serde_json::Value;
-use voce_shared::api::{Form, SubmitRequest};
-use voce_shared::{Question, QuestionKind, Questionnaire, Submission, Violation, validate};
+use voce_shared::api::Form;
+use voce_shared::{AnswerMap, Question, QuestionKind, Questionnaire, RawAnswer, Violation, check};
 
 use crate::retry::Verdict;
+
+/// One answer as the citizen gave it, exactly what is sent: a rating or scale value, a text or
+/// the id of one option, or the ids of several options. The widget's own small type instead of
+/// `serde_json::Value` (which would cost kilobytes of WebAssembly); the shared validator reads it
+/// through [`RawAnswer`] with the same rules it applies to the collector's JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// A whole number (a rating or scale value).
+    Number(u64),
+    /// A text, or the id of one option.
+    Text(String),
+    /// The ids of several options, in the order chosen.
+    List(Vec<String>),
+}
+
+impl Reply {
+    /// The number, when the reply is one.
+    pub fn as_number(&self) -> Option<u64> {
+        match self {
+            Reply::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The text, when the reply is one.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Reply::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl RawAnswer for Reply {
+    fn number(&self) -> Option<Option<(bool, u64)>> {
+        self.as_number().map(|n| Some((false, n)))
+    }
+
+    fn text(&self) -> Option<&str> {
+        self.as_text()
+    }
+
+    fn items(&self) -> Option<Vec<Option<&str>>> {
+        match self {
+            Reply::List(items) => Some(items.iter().map(|i| Some(i.as_str())).collect()),
+            _ => None,
+        }
+    }
+}
+
+/// The citizen's answers by question id, sorted by id (as the request body lists them): a small
+/// vector rather than a `BTreeMap`, whose code would cost the widget kilobytes of WebAssembly.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Replies(Vec<(String, Reply)>);
+
+impl Replies {
+    /// The answer to `question`.
+    pub fn get(&self, question: &str) -> Option<&Reply> {
+        self.position(question).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Whether `question` has an answer.
+    pub fn contains_key(&self, question: &str) -> bool {
+        self.position(question).is_ok()
+    }
+
+    /// Sets the answer to `question`.
+    pub fn insert(&mut self, question: String, reply: Reply) {
+        match self.position(&question) {
+            Ok(i) => self.0[i].1 = reply,
+            Err(i) => self.0.insert(i, (question, reply)),
+        }
+    }
+
+    /// The answers, sorted by question id.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Reply)> {
+        self.0.iter().map(|(q, r)| (q.as_str(), r))
+    }
+
+    /// How many questions have an answer.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no question has an answer.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn position(&self, question: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(q, _)| q.as_str().cmp(question))
+    }
+}
+
+impl std::ops::Index<&str> for Replies {
+    type Output = Reply;
+
+    fn index(&self, question: &str) -> &Reply {
+        self.get(question).expect("no answer to this question")
+    }
+}
+
+impl AnswerMap for Replies {
+    type Answer = Reply;
+
+    fn ids(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(q, _)| q.as_str())
+    }
+
+    fn answer(&self, id: &str) -> Option<&Reply> {
+        self.get(id)
+    }
+}
 
 /// Where the widget is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,8 +260,8 @@ pub enum Action {
     Answer {
         /// The question id.
         question: String,
-        /// The raw answer, as it will be sent.
-        value: Value,
+        /// The answer, as it will be sent.
+        value: Reply,
     },
     /// The hidden honeypot field changed (only bots do that).
     Honeypot(String),
@@ -193,7 +304,7 @@ pub struct State {
     pub form: Option<Rc<Form>>,
     /// Everything the citizen answered, by question id, including answers to a follow-up that a
     /// later change of rating hides (they are kept, but not sent).
-    pub answers: BTreeMap<String, Value>,
+    pub answers: Replies,
     /// The honeypot's value.
     pub honeypot: String,
     /// Whether the citizen accepted the optional module.
@@ -226,7 +337,7 @@ impl State {
             phase: Phase::Loading,
             screen: Screen::Main(1),
             form: None,
-            answers: BTreeMap::new(),
+            answers: Replies::default(),
             honeypot: String::new(),
             module_accepted: false,
             violations: Vec::new(),
@@ -313,38 +424,37 @@ impl State {
     pub fn personal_data_in(&self, question: &str) -> bool {
         self.answers
             .get(question)
-            .and_then(Value::as_str)
-            .is_some_and(|text| !voce_shared::redact(text).found.is_empty())
+            .and_then(Reply::as_text)
+            .is_some_and(voce_shared::contains_personal_data)
     }
 
     /// What would be sent now: the answers the branch shows, within the main flow (and the module
     /// when accepted), without empty ones.
-    pub fn submission(&self) -> Submission {
+    pub fn submission(&self) -> Replies {
         self.submission_within(|_| true)
     }
 
-    fn submission_within(&self, scope: impl Fn(&Question) -> bool) -> Submission {
+    fn submission_within(&self, scope: impl Fn(&Question) -> bool) -> Replies {
         let Some(questionnaire) = self.questionnaire() else {
-            return Submission::default();
+            return Replies::default();
         };
         let module = self.module_step().unwrap_or(u8::MAX);
-        let answers = questionnaire
-            .questions
-            .iter()
-            .filter(|q| q.step < module || self.module_accepted)
-            .filter(|q| scope(q) && questionnaire.is_shown(q, &self.answers))
-            .filter_map(|q| {
-                let value = self.answers.get(&q.id)?;
-                let empty = match value {
-                    Value::Null => true,
-                    Value::String(s) => s.trim().is_empty(),
-                    Value::Array(a) => a.is_empty(),
-                    _ => false,
-                };
-                (!empty).then(|| (q.id.clone(), value.clone()))
-            })
-            .collect();
-        Submission { answers }
+        let mut answers = Replies::default();
+        for q in &questionnaire.questions {
+            if !((q.step < module || self.module_accepted)
+                && scope(q)
+                && questionnaire.is_shown(q, &self.answers))
+            {
+                continue;
+            }
+            let Some(value) = self.answers.get(&q.id) else {
+                continue;
+            };
+            if !value.is_unanswered() {
+                answers.insert(q.id.clone(), value.clone());
+            }
+        }
+        answers
     }
 
     /// The violations among the questions in `scope`, by the shared validator.
@@ -352,7 +462,7 @@ impl State {
         let Some(questionnaire) = self.questionnaire() else {
             return Vec::new();
         };
-        match validate(questionnaire, &self.submission_within(scope)) {
+        match check(questionnaire, &self.submission_within(scope)) {
             Ok(_) => Vec::new(),
             Err(v) => {
                 v.0.into_iter()
@@ -535,12 +645,8 @@ impl State {
             self.fail("invalid", None);
             return;
         }
-        let request = SubmitRequest {
-            answers: self.submission().answers,
-            locale: form.locale,
-            website: (!self.honeypot.is_empty()).then(|| self.honeypot.clone()),
-        };
-        let body = crate::json::submit_request(&request);
+        let website = (!self.honeypot.is_empty()).then_some(self.honeypot.as_str());
+        let body = crate::json::submit_request(&self.submission(), form.locale, website);
         self.outgoing = Some(Rc::new(Outgoing {
             ticket: form.ticket.clone(),
             body,
@@ -572,7 +678,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use voce_shared::Locale;
     use voce_shared::api::SubmitRequest;
 
@@ -584,8 +690,23 @@ mod tests {
     fn answer(state: &mut State, question: &str, value: Value) {
         state.apply(Action::Answer {
             question: question.into(),
-            value,
+            value: reply(value),
         });
+    }
+
+    /// The widget's reply for a JSON value the tests write.
+    fn reply(value: Value) -> Reply {
+        match value {
+            Value::Number(n) => Reply::Number(n.as_u64().expect("a whole number")),
+            Value::String(s) => Reply::Text(s),
+            Value::Array(items) => Reply::List(
+                items
+                    .into_iter()
+                    .map(|i| i.as_str().expect("an id").to_owned())
+                    .collect(),
+            ),
+            other => panic!("no reply for {other}"),
+        }
     }
 
     fn shown(state: &State) -> Vec<String> {
@@ -657,7 +778,7 @@ mod tests {
             state.answers.contains_key("difficolta"),
             "what was typed is kept"
         );
-        assert!(!state.submission().answers.contains_key("difficolta"));
+        assert!(!state.submission().contains_key("difficolta"));
     }
 
     #[test]
@@ -841,9 +962,15 @@ mod tests {
             !state.editable(),
             "the frozen body must not drift from the answers"
         );
-        assert_eq!(state.answers["dettagli"], json!("Il modulo si blocca"));
+        assert_eq!(
+            state.answers["dettagli"],
+            reply(json!("Il modulo si blocca"))
+        );
         answer(&mut state, "dettagli", json!("changed"));
-        assert_eq!(state.answers["dettagli"], json!("Il modulo si blocca"));
+        assert_eq!(
+            state.answers["dettagli"],
+            reply(json!("Il modulo si blocca"))
+        );
         state.apply(Action::Retry);
         assert_eq!(state.phase, Phase::Submitting);
         assert_eq!(state.outgoing, before);

@@ -89,7 +89,7 @@ pub fn mount_with(
         config: Rc::new(config),
         form: form.map(Rc::new),
         host: host.clone().into(),
-        prefix: format!("voce{n}").into(),
+        prefix: prefix(n).into(),
     };
     let handle = yew::Renderer::<Feedback>::with_root_and_props(root.clone(), props).render();
     Ok(Mounted { handle, root })
@@ -102,4 +102,20 @@ pub fn mount(host: HtmlElement, collector: &str) -> Result<(), JsValue> {
     let config = config_of(&host, collector);
     // The app lives as long as the page; dropping the handle does not unmount it.
     mount_with(&host, config, None).map(drop)
+}
+
+/// `voce{n}`, the id prefix of placement `n`, written without `format!` (whose machinery would
+/// otherwise ship only for this).
+fn prefix(mut n: u32) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::from("voce");
+    out.extend(digits.iter().rev().map(|&d| char::from(d)));
+    out
 }

@@ -6,8 +6,6 @@
 //! missing or mistyped required field makes the whole form `None` (shown as a load failure).
 //! A browser test checks that it reads back exactly what `serde` writes for every questionnaire.
 
-use std::collections::BTreeMap;
-
 use js_sys::{Array, JSON, Object, Reflect};
 use voce_shared::api::{Form, FormBody, FormService};
 use voce_shared::questionnaire::Module;
@@ -59,7 +57,7 @@ pub fn violations(v: &JsValue) -> Vec<Violation> {
             Some(Violation {
                 question: string(&item, "question")?,
                 code,
-                message: string(&item, "message").unwrap_or_default(),
+                message: string(&item, "message").unwrap_or_default().into(),
             })
         })
         .collect()
@@ -168,14 +166,14 @@ fn kind(v: &JsValue) -> Option<QuestionKind> {
 
 fn localized(v: &JsValue) -> Option<Localized> {
     let object: &Object = v.dyn_ref()?;
-    let mut texts = BTreeMap::new();
+    let mut texts = Localized::default();
     for entry in Object::entries(object).iter() {
         let pair = Array::from(&entry);
         if let (Some(l), Some(text)) = (locale(&pair.get(0)), pair.get(1).as_string()) {
-            texts.insert(l, text);
+            texts.set(l, text);
         }
     }
-    Some(Localized(texts))
+    Some(texts)
 }
 
 fn locale(v: &JsValue) -> Option<Locale> {

@@ -8,8 +8,7 @@ use crate::hooks::Model;
 use crate::i18n::Text;
 use crate::machine::{Action, Phase, Screen};
 
-/// Props of [`Actions`].
-#[derive(Properties, PartialEq)]
+/// What [`actions`] renders from.
 pub struct ActionsProps {
     /// The widget's state.
     pub model: UseReducerHandle<Model>,
@@ -17,31 +16,25 @@ pub struct ActionsProps {
     pub locale: Locale,
 }
 
-/// The button bar.
-#[function_component]
-pub fn Actions(props: &ActionsProps) -> Html {
+/// The button bar (a plain function rather than a component: it has no state of its own, and a
+/// component costs over a kilobyte of Yew's generic code in WebAssembly).
+pub fn actions(props: &ActionsProps) -> Html {
     let state = &props.model.0;
     let locale = props.locale;
     let button = |text: Text, action: Action, primary: bool, disabled: bool| {
-        let model = props.model.clone();
-        let class = if primary {
-            "voce-btn voce-primary"
-        } else {
-            "voce-btn"
-        };
-        let (kind, onclick) = if primary {
+        // Literal classes only: a computed `class` goes through Yew's `Classes`, a set of class
+        // names that costs over a kilobyte of WebAssembly.
+        if primary {
             // The submit event dispatches `Advance`.
-            ("submit", None)
+            html! {
+                <button type="submit" class="voce-btn voce-primary" {disabled}>{ text.get(locale) }</button>
+            }
         } else {
-            (
-                "button",
-                Some(Callback::from(move |_: MouseEvent| {
-                    model.dispatch(action.clone())
-                })),
-            )
-        };
-        html! {
-            <button type={kind} {class} {disabled} {onclick}>{ text.get(locale) }</button>
+            let model = props.model.clone();
+            let onclick = Callback::from(move |_: MouseEvent| model.dispatch(action.clone()));
+            html! {
+                <button type="button" class="voce-btn" {disabled} {onclick}>{ text.get(locale) }</button>
+            }
         }
     };
 

@@ -2,16 +2,14 @@
 //! the question. A follow-up of the rating carries the checker's markup
 //! (`feedback-rating-positive`/`-negative`, `feedback-rating-question`, `feedback-rating-answer`).
 
-use serde_json::Value;
 use voce_shared::QuestionKind;
 use yew::prelude::*;
 
 use super::{QuestionProps, flag};
-use crate::machine::Branch;
+use crate::machine::{Branch, Reply};
 
 /// The options of a `single-choice` or `multiple-choice` question.
-#[function_component]
-pub fn Choice(props: &QuestionProps) -> Html {
+pub fn choice(props: &QuestionProps) -> Html {
     let (options, multiple) = match &props.question().kind {
         QuestionKind::SingleChoice { options } => (options, false),
         QuestionKind::MultipleChoice { options, .. } => (options, true),
@@ -26,8 +24,8 @@ pub fn Choice(props: &QuestionProps) -> Html {
     let error_id = props.id("err");
     let name = props.id("");
     let chosen: Vec<&str> = match props.value() {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(Reply::Text(s)) => vec![s.as_str()],
+        Some(Reply::List(items)) => items.iter().map(String::as_str).collect(),
         _ => Vec::new(),
     };
 
@@ -39,20 +37,19 @@ pub fn Choice(props: &QuestionProps) -> Html {
             let option = option.id.clone();
             Callback::from(move |_: Event| {
                 if multiple {
-                    let mut ids: Vec<Value> = match props.value() {
-                        Some(Value::Array(items)) => items.clone(),
+                    let mut ids: Vec<String> = match props.value() {
+                        Some(Reply::List(items)) => items.clone(),
                         _ => Vec::new(),
                     };
-                    let this = Value::from(option.clone());
-                    match ids.iter().position(|v| *v == this) {
+                    match ids.iter().position(|v| *v == option) {
                         Some(i) => {
                             ids.remove(i);
                         }
-                        None => ids.push(this),
+                        None => ids.push(option.clone()),
                     }
-                    props.answer(Value::Array(ids));
+                    props.answer(Reply::List(ids));
                 } else {
-                    props.answer(Value::from(option.clone()));
+                    props.answer(Reply::Text(option.clone()));
                 }
             })
         };

@@ -8,7 +8,7 @@ use web_sys::{EventTarget, HtmlInputElement};
 use yew::prelude::*;
 
 use super::QuestionProps;
-use super::actions::Actions;
+use super::actions::{ActionsProps, actions};
 use super::question::question_view;
 use crate::config::Config;
 use crate::hooks::use_feedback;
@@ -138,7 +138,7 @@ pub fn Feedback(props: &FeedbackProps) -> Html {
             {onsubmit}
         >
             { body }
-            <Actions model={model.clone()} {locale} />
+            { actions(&ActionsProps { model: model.clone(), locale }) }
             <div class="voce-status" role="status" aria-live="polite">{ status }</div>
         </form>
     }

@@ -1,17 +1,16 @@
 //! Free text: an `<input type="text">` (the checker's `feedback-input-text`), its hint with a
 //! character count, and a warning when the text seems to contain personal data.
 
-use serde_json::Value;
 use voce_shared::QuestionKind;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::QuestionProps;
 use crate::i18n::Text;
+use crate::machine::Reply;
 
 /// The text input of a `free-text` question.
-#[function_component]
-pub fn FreeText(props: &QuestionProps) -> Html {
+pub fn free_text(props: &QuestionProps) -> Html {
     let QuestionKind::FreeText {
         max_chars,
         label,
@@ -23,7 +22,7 @@ pub fn FreeText(props: &QuestionProps) -> Html {
     let locale = props.locale;
     let text = props
         .value()
-        .and_then(Value::as_str)
+        .and_then(Reply::as_text)
         .unwrap_or_default()
         .to_owned();
     let count = text.chars().count();
@@ -44,7 +43,7 @@ pub fn FreeText(props: &QuestionProps) -> Html {
     let oninput = {
         let props = props.clone();
         Callback::from(move |e: InputEvent| {
-            props.answer(Value::from(
+            props.answer(Reply::Text(
                 e.target_unchecked_into::<HtmlInputElement>().value(),
             ));
         })

@@ -1,7 +1,7 @@
 //! The Yew components of the form, one per file with its `Props` beside it.
 //!
 //! [`feedback::Feedback`] is the root; it renders each question with [`question::question_view`] of
-//! the questionnaire (each switching on the question's kind) and the [`actions::Actions`] bar.
+//! the questionnaire (each switching on the question's kind) and the [`actions::actions`] bar.
 //! Components only render the [`crate::machine::State`] and dispatch actions.
 
 pub mod actions;
@@ -19,7 +19,7 @@ use voce_shared::{Locale, Question};
 use yew::prelude::*;
 
 use crate::hooks::Model;
-use crate::machine::Action;
+use crate::machine::{Action, Reply};
 
 /// What every question component receives: the question, the widget's state and how to change it.
 #[derive(Properties, Clone)]
@@ -67,7 +67,7 @@ impl QuestionProps {
     }
 
     /// Records an answer to this question.
-    pub fn answer(&self, value: serde_json::Value) {
+    pub fn answer(&self, value: Reply) {
         self.model.dispatch(Action::Answer {
             question: self.question().id.clone(),
             value,
@@ -75,7 +75,7 @@ impl QuestionProps {
     }
 
     /// The current answer to this question.
-    pub fn value(&self) -> Option<&serde_json::Value> {
+    pub fn value(&self) -> Option<&Reply> {
         self.model.0.answers.get(&self.question().id)
     }
 
@@ -91,16 +91,18 @@ impl QuestionProps {
 
     /// The violations of this question, rendered as messages with `id`.
     pub fn errors(&self, id: &str) -> Html {
-        let messages: Vec<&'static str> = self
-            .model
-            .0
-            .violations_of(&self.question().id)
-            .map(|v| crate::i18n::violation(v.code).get(self.locale))
-            .collect();
+        // Joined by hand: `join` is a generic that costs a kilobyte of WebAssembly.
+        let mut messages = String::new();
+        for v in self.model.0.violations_of(&self.question().id) {
+            if !messages.is_empty() {
+                messages.push(' ');
+            }
+            messages.push_str(crate::i18n::violation(v.code).get(self.locale));
+        }
         if messages.is_empty() {
             return Html::default();
         }
-        html! { <p class="voce-err" id={id.to_owned()}>{ messages.join(" ") }</p> }
+        html! { <p class="voce-err" id={id.to_owned()}>{ messages }</p> }
     }
 
     /// Whether the question has violations.

@@ -1,14 +1,13 @@
 //! A scale from 1 to 5 with labelled ends: five native radio buttons in a fieldset.
 
-use serde_json::Value;
 use voce_shared::QuestionKind;
 use yew::prelude::*;
 
 use super::{QuestionProps, flag};
+use crate::machine::Reply;
 
 /// The points of a `scale` question.
-#[function_component]
-pub fn Scale(props: &QuestionProps) -> Html {
+pub fn scale(props: &QuestionProps) -> Html {
     let QuestionKind::Scale {
         min_label,
         max_label,
@@ -17,7 +16,7 @@ pub fn Scale(props: &QuestionProps) -> Html {
         return Html::default();
     };
     let locale = props.locale;
-    let value = props.value().and_then(Value::as_u64).unwrap_or(0);
+    let value = props.value().and_then(Reply::as_number).unwrap_or(0);
     let name = props.id("");
     let ends_id = props.id("ends");
     let error_id = props.id("err");
@@ -27,7 +26,7 @@ pub fn Scale(props: &QuestionProps) -> Html {
         let id = props.id(digit);
         let onchange = {
             let props = props.clone();
-            Callback::from(move |_: Event| props.answer(Value::from(n)))
+            Callback::from(move |_: Event| props.answer(Reply::Number(n.into())))
         };
         let end = match n {
             1 => Some(min_label.get(locale)),

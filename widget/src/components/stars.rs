@@ -2,7 +2,6 @@
 //! star that carries the checker's `data-element="feedback-rate-N"`. The chosen state shows as
 //! filled stars against outlined ones (shape, not only colour).
 
-use serde_json::Value;
 use voce_shared::QuestionKind;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
@@ -10,12 +9,12 @@ use yew::prelude::*;
 
 use super::{QuestionProps, flag};
 use crate::i18n::star_label;
+use crate::machine::Reply;
 
 const STAR: &str = "M12 2.5l2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6-4.9-4.6 6.6-.8z";
 
 /// The star rating of a `stars` question.
-#[function_component]
-pub fn Stars(props: &QuestionProps) -> Html {
+pub fn stars(props: &QuestionProps) -> Html {
     let QuestionKind::Stars {
         group_label,
         star_label: template,
@@ -24,7 +23,7 @@ pub fn Stars(props: &QuestionProps) -> Html {
         return Html::default();
     };
     let locale = props.locale;
-    let rating = props.value().and_then(Value::as_u64).unwrap_or(0);
+    let rating = props.value().and_then(Reply::as_number).unwrap_or(0);
     let name = props.id("");
     let error_id = props.id("err");
     let disabled = props.disabled();
@@ -33,7 +32,7 @@ pub fn Stars(props: &QuestionProps) -> Html {
         let id = props.id(n_str(n));
         let onchange = {
             let props = props.clone();
-            Callback::from(move |_: Event| props.answer(Value::from(n)))
+            Callback::from(move |_: Event| props.answer(Reply::Number(n.into())))
         };
         let onkeydown = {
             let props = props.clone();
@@ -46,7 +45,7 @@ pub fn Stars(props: &QuestionProps) -> Html {
                     _ => return,
                 };
                 e.prevent_default();
-                props.answer(Value::from(next));
+                props.answer(Reply::Number(next.into()));
                 let input: HtmlInputElement = e.target_unchecked_into();
                 let target = input
                     .parent_element()
@@ -57,16 +56,26 @@ pub fn Stars(props: &QuestionProps) -> Html {
                 }
             })
         };
-        let mut class = Classes::from("voce-star");
-        if u64::from(n) <= rating {
-            class.push("voce-on");
-        }
+        // Literal classes only: a computed `class` goes through Yew's `Classes`, a set of class
+        // names that costs over a kilobyte of WebAssembly.
+        let rate = RATE[usize::from(n - 1)];
+        let face = html! {
+            <>
+                <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d={STAR} /></svg>
+                <span class="voce-sr">{ star_label(template.get(locale), n) }</span>
+            </>
+        };
+        let label = if u64::from(n) <= rating {
+            html! { <label for={id.clone()} class="voce-star voce-on" data-element={rate}>{ face }</label> }
+        } else {
+            html! { <label for={id.clone()} class="voce-star" data-element={rate}>{ face }</label> }
+        };
         html! {
             <>
                 <input
                     class="voce-sr"
                     type="radio"
-                    id={id.clone()}
+                    id={id}
                     name={name.clone()}
                     value={n_str(n)}
                     checked={u64::from(n) == rating}
@@ -75,10 +84,7 @@ pub fn Stars(props: &QuestionProps) -> Html {
                     {onchange}
                     {onkeydown}
                 />
-                <label for={id} {class} data-element={RATE[usize::from(n - 1)]}>
-                    <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d={STAR} /></svg>
-                    <span class="voce-sr">{ star_label(template.get(locale), n) }</span>
-                </label>
+                { label }
             </>
         }
     });
