@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use voce_shared::redact::{is_codice_fiscale, is_italian_iban, luhn_valid};
+use voce_shared::validate::check;
 use voce_shared::{Catalog, Submission, redact, validate};
 
 /// An independent model of `chiarezza-pagina` v1: valid iff the rating is an integer 1..=5,
@@ -93,6 +94,26 @@ proptest! {
         let text = text.as_ref().filter(|v| !blank(v));
         let submission: Submission = serde_json::from_value(Value::Object(answers)).expect("object");
         prop_assert_eq!(validate(q, &submission).is_ok(), model_accepts(&rating, follow, text));
+    }
+
+    #[test]
+    fn check_and_validate_refuse_the_same_questions_with_the_same_codes(
+        rating in any_value(),
+        follow_up in proptest::option::of((prop::sample::select(vec!["difficolta", "aspetti-positivi", "esito", "ignota"]), any_value())),
+        text in proptest::option::of(any_value()),
+    ) {
+        let mut answers = serde_json::Map::new();
+        answers.insert("valutazione".into(), rating);
+        if let Some((id, v)) = follow_up { answers.insert(id.into(), v); }
+        if let Some(t) = text { answers.insert("dettagli".into(), t); }
+        let submission: Submission = serde_json::from_value(Value::Object(answers)).expect("object");
+        for q in Catalog::national().expect("catalog").questionnaires() {
+            let codes = |r: Result<(), voce_shared::Violations>| {
+                r.err().map(|v| v.0.into_iter().map(|v| (v.question, v.code)).collect::<Vec<_>>())
+            };
+            let full = codes(validate(q, &submission).map(|_| ()));
+            prop_assert_eq!(codes(check(q, &submission.answers)), full);
+        }
     }
 
     #[test]
