@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: the collector under load, on SQLite and on PostgreSQL, measured against a
 //! baseline taken in the same run.
 //!
-//! A release build of the collector is started on a fresh database with the pilot registry. The
+//! First, ticket verification against a bare HMAC of the same bytes (a release-mode benchmark
+//! in `collector/src/tickets.rs`). Then a release build of the collector is started on a fresh database with the pilot registry. The
 //! baseline is `GET /healthz` (the HTTP stack with no work); then each client thread repeatedly
 //! asks for a form and ticket (`GET /v1/forms/…`: signing plus a counter update) and submits a
 //! valid response with it (`POST /v1/responses`: ticket check, validation, redaction, one
@@ -39,6 +40,19 @@ impl Drop for Server {
 
 /// Runs the benchmark and prints the figures.
 pub fn run_bench(args: &[String]) -> Result<()> {
+    println!("| measured | per call | baseline | per call | ratio |\n|---|---|---|---|---|");
+    run(Command::new("cargo").args([
+        "test",
+        "--release",
+        "-p",
+        "voce-collector",
+        "--lib",
+        "bench_",
+        "--",
+        "--ignored",
+        "--nocapture",
+        "--quiet",
+    ]))?;
     run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector"]))?;
     let dir = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&dir);
