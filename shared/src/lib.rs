@@ -10,6 +10,7 @@ pub mod locale;
 pub mod questionnaire;
 pub mod redact;
 pub mod submission;
+pub mod text;
 pub mod validate;
 
 pub use catalog::{BodyKind, Catalog, CatalogError, ServiceKind};

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::questionnaire::{QuestionKind, Questionnaire, SCALE_MAX, SCALE_MIN};
 use crate::submission::{Answer, AnswerMap, RawAnswer, Submission, ValidSubmission};
+use crate::text::push_decimal;
 
 /// Why an answer was refused. The codes are stable: clients and analysts match on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -322,7 +323,7 @@ impl Detail<'_> {
                 if negative {
                     m.push('-');
                 }
-                push_number(&mut m, magnitude);
+                push_decimal(&mut m, magnitude);
                 m.push_str(" is not from 1 to 5");
             }
             Detail::Id(id, what) => {
@@ -331,12 +332,12 @@ impl Detail<'_> {
             }
             Detail::Number(text, n) => {
                 m.push_str(text);
-                push_number(&mut m, n);
+                push_decimal(&mut m, n);
             }
             Detail::TooLong(count, max) => {
-                push_number(&mut m, count as u64);
+                push_decimal(&mut m, count as u64);
                 m.push_str(" characters, at most ");
-                push_number(&mut m, u64::from(max));
+                push_decimal(&mut m, u64::from(max));
             }
         }
         Cow::Owned(m)
@@ -348,21 +349,4 @@ fn quote(out: &mut String, s: &str) {
     out.push('"');
     out.push_str(s);
     out.push('"');
-}
-
-/// Writes `n` in decimal (what `{n}` writes, without the formatting machinery).
-fn push_number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
 }

@@ -7,6 +7,7 @@
 //! [`SubmitRequest`]: voce_shared::api::SubmitRequest
 
 use voce_shared::Locale;
+use voce_shared::text::push_decimal;
 
 use crate::machine::{Replies, Reply};
 
@@ -35,7 +36,7 @@ pub fn submit_request(answers: &Replies, locale: Locale, website: Option<&str>) 
 
 fn write(out: &mut String, value: &Reply) {
     match value {
-        Reply::Number(n) => unsigned(out, *n),
+        Reply::Number(n) => push_decimal(out, *n),
         Reply::Text(s) => string(out, s),
         Reply::List(items) => {
             out.push('[');
@@ -47,22 +48,6 @@ fn write(out: &mut String, value: &Reply) {
             }
             out.push(']');
         }
-    }
-}
-
-fn unsigned(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for d in &digits[i..] {
-        out.push(char::from(*d));
     }
 }
 

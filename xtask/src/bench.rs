@@ -12,14 +12,13 @@
 //! being interactive, against a plain fetch of the same form as baseline
 //! (`tests/browser/bench-interactive.mjs`). `--sqlite-only` and `--no-browser` skip parts.
 
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command};
-use std::thread::sleep;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
+use crate::collector::Collector;
 use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
 use crate::{postgres, widget};
 
@@ -28,15 +27,6 @@ const ORIGIN: &str = "http://127.0.0.1:8101";
 const THREADS: usize = 4;
 const ITERATIONS: usize = 500;
 const LIMIT: Duration = Duration::from_secs(120);
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Runs the benchmark and prints the figures.
 pub fn run_bench(args: &[String]) -> Result<()> {
@@ -128,33 +118,12 @@ struct Row {
 }
 
 fn bench_backend(backend: &'static str, database_url: &str, dir: &Path) -> Result<Row> {
-    let collector = || {
-        let mut cmd = Command::new(target_dir().join("release/voce-collector"));
-        cmd.current_dir(root())
-            .env("VOCE_DATABASE_URL", database_url)
-            .env("VOCE_KEYS_DIR", dir.join("keys"))
-            .env("VOCE_BIND", BIND)
-            .env("VOCE_RATE_LIMIT_BURST", "1000000")
-            .env("VOCE_RATE_LIMIT_PER_MINUTE", "100000000")
-            .env("RUST_LOG", "warn");
-        cmd
-    };
-    run(collector().arg("migrate"))?;
-    run(collector().args(["registry", "import", "examples/registry/pilot.toml"]))?;
-    let _server = Server(
-        collector()
-            .arg("serve")
-            .spawn()
-            .context("starting the collector")?,
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(BIND).is_err() {
-        ensure!(
-            Instant::now() < deadline,
-            "the collector did not listen on {BIND}"
-        );
-        sleep(Duration::from_millis(100));
-    }
+    let collector = Collector::new("release", database_url, dir.join("keys"), BIND)
+        .env("VOCE_RATE_LIMIT_BURST", "1000000")
+        .env("VOCE_RATE_LIMIT_PER_MINUTE", "100000000")
+        .env("RUST_LOG", "warn");
+    collector.prepare()?;
+    let _server = collector.serve()?;
     eprintln!("benchmarking {backend}…");
     let baseline = measure(|agent| {
         let t = Instant::now();
