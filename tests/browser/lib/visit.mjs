@@ -12,14 +12,23 @@ import { COLLECTOR, SITES, artifact, waitUntil } from './harness.mjs';
  *
  * `allowConsole` lists regular expressions of console errors the test causes on purpose (a
  * stopped collector, a refused origin); anything else is a failure in `assertClean`.
+ * `deviceScaleFactor` with a narrow `viewport` is how a zoomed window looks to the page (200% of
+ * 1280 px: 640 CSS px at scale 2). `beforeLoad(context)` runs before the page is opened, for the
+ * routes a test puts between the browser and the servers.
  */
-export async function visit(stack, site, { allowConsole = [], bypassCSP = false, viewport, reducedMotion } = {}) {
+export async function visit(
+  stack,
+  site,
+  { allowConsole = [], bypassCSP = false, viewport, reducedMotion, deviceScaleFactor, beforeLoad } = {},
+) {
   const context = await stack.browser.newContext({
     locale: 'it-IT',
     viewport: viewport ?? { width: 1280, height: 900 },
     bypassCSP,
     reducedMotion,
+    deviceScaleFactor,
   });
+  if (beforeLoad) await beforeLoad(context);
   const record = {
     site,
     origin: SITES[site],

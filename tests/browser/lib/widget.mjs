@@ -120,13 +120,15 @@ export async function focused(page) {
 
 /**
  * Presses Tab until the focused element satisfies `wanted`, at most `max` times, and returns it:
- * proves it is reachable by keyboard from where the focus is, without a trap.
+ * proves it is reachable by keyboard from where the focus is, without a trap. `onStop(focused)`
+ * runs at every stop on the way (the wanted one included).
  */
-export async function tabTo(page, wanted, what, { max = 8, shift = false } = {}) {
+export async function tabTo(page, wanted, what, { max = 8, shift = false, onStop } = {}) {
   const seen = [];
   for (let i = 0; i < max; i += 1) {
     await page.keyboard.press(shift ? 'Shift+Tab' : 'Tab');
     const now = await focused(page);
+    if (onStop) await onStop(now);
     seen.push(now ? `${now.tag}[${now.type}] "${now.name}"` : 'nothing');
     if (now && wanted(now)) return now;
   }
@@ -143,4 +145,75 @@ export async function pick(group, name) {
   assert.ok(id, `the radio ${name} has a label to click`);
   await group.locator(`label[for="${id}"]`).click();
   assert.equal(await radio.isChecked(), true, `${name} is chosen`);
+}
+
+/**
+ * How the focused element (looked up through shadow roots) shows its focus: its computed
+ * `outline-style`, `outline-width` and `box-shadow`. A control that is visually hidden (the star
+ * radios: 1 px, clipped) cannot show anything itself, so there the indicator must be on what the
+ * citizen sees of it, its label. `visible` says whether that element draws an outline (style not
+ * `none`, width > 0) or a box shadow, and is itself on screen with a real box.
+ */
+export async function focusIndicator(page) {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    if (!el || el === document.body) return null;
+    const hidden = (node) => {
+      const style = getComputedStyle(node);
+      const box = node.getBoundingClientRect();
+      return box.width <= 1 || box.height <= 1 || style.clipPath !== 'none' || style.visibility !== 'visible';
+    };
+    const drawn = hidden(el) ? el.labels?.[0] ?? null : el;
+    const describe = (node) => `${node.tagName.toLowerCase()}${node.id ? '#' + node.id : ''}${node.className ? '.' + String(node.className).trim().split(/\s+/).join('.') : ''}`;
+    const name = el.getAttribute('aria-label') ?? (el.labels?.[0]?.textContent?.trim() || el.textContent?.trim() || el.getAttribute('type') || '');
+    if (!drawn) return { focused: describe(el), name, on: null, visible: false, why: 'visually hidden and without a label' };
+    const style = getComputedStyle(drawn);
+    const box = drawn.getBoundingClientRect();
+    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    const shadow = style.boxShadow !== 'none' && style.boxShadow !== '';
+    return {
+      focused: describe(el),
+      name,
+      on: drawn === el ? 'itself' : `its label ${describe(drawn)}`,
+      outlineStyle: style.outlineStyle,
+      outlineWidth: style.outlineWidth,
+      outlineColor: style.outlineColor,
+      boxShadow: style.boxShadow,
+      box: { width: box.width, height: box.height },
+      visible: (outline || shadow) && !hidden(drawn),
+    };
+  });
+}
+
+/**
+ * Every element of the widget (the shadow host, its shadow tree or the light-DOM form, and their
+ * ::before and ::after) whose computed `transition-duration` or `animation-duration` is not zero.
+ */
+export async function motionIn(widget) {
+  const host = await widget.host();
+  return host.evaluate((host) => {
+    const seconds = (value) =>
+      value.split(',').map((v) => v.trim()).map((v) => (v.endsWith('ms') ? parseFloat(v) / 1000 : parseFloat(v)) || 0);
+    const root = host.shadowRoot ?? host;
+    const elements = [host, ...root.querySelectorAll('*')];
+    const moving = [];
+    for (const el of elements) {
+      for (const pseudo of [null, '::before', '::after']) {
+        const style = getComputedStyle(el, pseudo);
+        if (pseudo && (style.content === 'none' || style.content === 'normal')) continue;
+        const transition = style.transitionDuration;
+        const animation = style.animationDuration;
+        if (seconds(transition).some((s) => s > 0) || seconds(animation).some((s) => s > 0)) {
+          const cls = typeof el.className === 'string' ? el.className : el.getAttribute('class') ?? '';
+          moving.push({
+            element: `${el.tagName.toLowerCase()}${cls ? '.' + cls.trim().split(/\s+/).join('.') : ''}${pseudo ?? ''}`,
+            transition: `${style.transitionProperty} ${transition}`,
+            animation: `${style.animationName} ${animation}`,
+          });
+        }
+      }
+    }
+    return { checked: elements.length, moving };
+  });
 }
