@@ -9,7 +9,8 @@
 //! --converge` with stripping and Terser on the glue, both pinned in `widget/package.json` and
 //! installed with `npm ci` when missing; then content-hashed names (`voce-<hash8>.js`,
 //! `voce-<hash8>.wasm`), the loader `voce.js` with those names and their integrity strings
-//! filled in, and `manifest.json` listing every file with its SRI hash and its size raw, gzip
+//! filled in (and the same loader as `voce-loader-<hash8>.js`, for pages that pin it with an
+//! `integrity` attribute), and `manifest.json` listing every file with its SRI hash and its size raw, gzip
 //! and brotli. Sizes and what each step saved are in `BENCHMARKS.md`.
 //!
 //! `cargo xtask widget --stable` builds without the unstable options (plain stable Rust; about
@@ -177,9 +178,14 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
         ],
     )?;
 
+    // The loader under a content-hashed name too, for host pages that pin it with `integrity`
+    // (it changes with every release, so they update the tag when they update Voce).
+    let loader = loader.into_bytes();
+    let pinned_name = format!("voce-loader-{}.js", short_hash(&loader));
     let mut assets = Vec::new();
     for (name, role, bytes) in [
-        ("voce.js".to_owned(), "loader", loader.into_bytes()),
+        ("voce.js".to_owned(), "loader", loader.clone()),
+        (pinned_name, "loader-pinned", loader),
         (glue_name, "glue", glue),
         (wasm_name, "wasm", wasm),
     ] {
@@ -444,19 +450,21 @@ fn print_sizes(assets: &[Asset]) {
     // wasm-opt may leave a warning without a newline on stderr.
     eprintln!();
     println!(
-        "{:<24} {:>6} {:>10} {:>10} {:>10}",
+        "{:<24} {:>13} {:>10} {:>10} {:>10}",
         "target/widget/", "role", "raw", "gzip", "brotli"
     );
     for a in assets {
         println!(
-            "{:<24} {:>6} {:>10} {:>10} {:>10}",
+            "{:<24} {:>13} {:>10} {:>10} {:>10}",
             a.name, a.role, a.bytes, a.gzip, a.brotli
         );
     }
-    let sum = |f: fn(&Asset) -> u64| assets.iter().map(f).sum::<u64>();
+    // What a citizen downloads: the pinned loader is the same bytes as `voce.js`, never both.
+    let shipped = assets.iter().filter(|a| a.role != "loader-pinned");
+    let sum = |f: fn(&Asset) -> u64| shipped.clone().map(f).sum::<u64>();
     println!(
-        "{:<24} {:>6} {:>10} {:>10} {:>10}",
-        "total",
+        "{:<24} {:>13} {:>10} {:>10} {:>10}",
+        "total (loader+glue+wasm)",
         "",
         sum(|a| a.bytes),
         sum(|a| a.gzip),
