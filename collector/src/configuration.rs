@@ -86,6 +86,9 @@ pub struct Settings {
     pub registry_refresh_secs: u64,
     /// Log format (`VOCE_LOG_FORMAT`); the level comes from `RUST_LOG`.
     pub log_format: LogFormat,
+    /// Longest time, in ms, a client may take to send a request's headers, and again its body
+    /// (`VOCE_CLIENT_REQUEST_TIMEOUT_MS`); a slower client gets 408 and its connection is closed.
+    pub client_request_timeout_ms: u64,
 }
 
 /// Database settings.
@@ -153,6 +156,7 @@ impl Default for Settings {
             free_text_retention_days: 365,
             registry_refresh_secs: 30,
             log_format: LogFormat::Text,
+            client_request_timeout_ms: 10_000,
         }
     }
 }
@@ -317,6 +321,11 @@ impl Settings {
             &mut self.registry_refresh_secs,
         )?;
         parsed(env, "VOCE_LOG_FORMAT", &mut self.log_format)?;
+        parsed(
+            env,
+            "VOCE_CLIENT_REQUEST_TIMEOUT_MS",
+            &mut self.client_request_timeout_ms,
+        )?;
         Ok(())
     }
 
@@ -325,7 +334,7 @@ impl Settings {
         self.bind_address()?;
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
-        let checks: [(&str, bool, &str); 9] = [
+        let checks: [(&str, bool, &str); 10] = [
             (
                 "VOCE_DATABASE_POOL_SIZE",
                 (1..=256).contains(&self.database.pool_size),
@@ -370,6 +379,11 @@ impl Settings {
                 "VOCE_REGISTRY_REFRESH_SECS",
                 self.registry_refresh_secs >= 1,
                 "must be at least 1",
+            ),
+            (
+                "VOCE_CLIENT_REQUEST_TIMEOUT_MS",
+                (100..=60_000).contains(&self.client_request_timeout_ms),
+                "must be from 100 to 60000",
             ),
         ];
         for (variable, ok, message) in checks {
@@ -446,6 +460,8 @@ mod tests {
             ("VOCE_DATABASE_POOL_SIZE", "0"),
             ("VOCE_TICKET_TTL_SECS", "many"),
             ("VOCE_TRUSTED_PROXIES", "not-an-ip"),
+            ("VOCE_CLIENT_REQUEST_TIMEOUT_MS", "0"),
+            ("VOCE_CLIENT_REQUEST_TIMEOUT_MS", "600000"),
         ] {
             let err = load(&[(var, value)]).err();
             assert_eq!(

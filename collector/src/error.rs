@@ -38,6 +38,10 @@ pub enum ApiError {
     /// The body is not `application/json`.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The client did not send the whole body within the request timeout; the connection is
+    /// closed after the answer.
+    #[error("request timeout")]
+    RequestTimeout,
     /// The answers do not validate against the ticket's questionnaire.
     #[error("{0}")]
     InvalidAnswers(Violations),
@@ -71,6 +75,7 @@ impl ApiError {
             ApiError::TicketUsed => "/problems/ticket-already-used",
             ApiError::PayloadTooLarge => "/problems/payload-too-large",
             ApiError::UnsupportedMediaType => "/problems/unsupported-media-type",
+            ApiError::RequestTimeout => "/problems/request-timeout",
             ApiError::InvalidAnswers(_) => "/problems/invalid-answers",
             ApiError::RateLimited { .. } => "/problems/rate-limited",
             ApiError::Unavailable { .. } => "/problems/service-unavailable",
@@ -88,6 +93,7 @@ impl ApiError {
             ApiError::TicketUsed => "ticket_reused",
             ApiError::PayloadTooLarge => "too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::InvalidAnswers(_) => "invalid_answers",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable { .. } => "unavailable",
@@ -116,6 +122,10 @@ impl ApiError {
                 )),
             ),
             ApiError::UnsupportedMediaType => ("The request body must be application/json", None),
+            ApiError::RequestTimeout => (
+                "The request body was not received in time",
+                Some("Nothing was stored; retry.".into()),
+            ),
             ApiError::InvalidAnswers(v) => (
                 "The answers do not fit the questionnaire",
                 Some(format!("{} answer(s) refused.", v.0.len())),
@@ -168,6 +178,7 @@ impl ResponseError for ApiError {
             ApiError::TicketUsed => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::InvalidAnswers(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -195,6 +206,10 @@ impl ResponseError for ApiError {
                 retry_after_secs, ..
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::RequestTimeout => {
+                // The rest of the slow body may still be on its way: do not read it.
+                response.force_close();
             }
             ApiError::InvalidTicket => {
                 response.insert_header((

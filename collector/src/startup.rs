@@ -239,6 +239,7 @@ impl Application {
         let listener = TcpListener::bind(address)
             .with_context(|| format!("VOCE_BIND: cannot listen on {address}"))?;
         let port = listener.local_addr()?.port();
+        let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
         let metrics = web::Data::new(Metrics::default());
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
         let state = web::Data::new(AppState {
@@ -293,7 +294,7 @@ impl Application {
                 )
                 .default_service(web::to(routes::route_not_found))
         })
-        .client_request_timeout(Duration::from_secs(10))
+        .client_request_timeout(request_timeout)
         .client_disconnect_timeout(Duration::from_secs(2))
         .shutdown_timeout(30)
         .listen(listener)?

@@ -33,6 +33,7 @@ use crate::tickets::TicketClaims;
         (status = 400, description = "Malformed JSON, duplicate keys, unknown fields, deep nesting", content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid or expired ticket", content_type = "application/problem+json"),
         (status = 403, description = "Origin differs from the ticket's", content_type = "application/problem+json"),
+        (status = 408, description = "The body was not received within the request timeout; the connection is closed", content_type = "application/problem+json"),
         (status = 409, description = "The ticket already stored a different body", content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB", content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", content_type = "application/problem+json"),
@@ -76,7 +77,10 @@ async fn submit(
     if request_origin(req).is_none_or(|o| o.as_str() != claims.origin) {
         return Err(ApiError::OriginNotAllowed);
     }
-    let bytes = read_body(req, payload).await?;
+    let deadline = std::time::Duration::from_millis(state.settings.client_request_timeout_ms);
+    let bytes = actix_web::rt::time::timeout(deadline, read_body(req, payload))
+        .await
+        .map_err(|_| ApiError::RequestTimeout)??;
     let value = crate::json::parse_strict(&bytes).map_err(|e| ApiError::Malformed(e.0))?;
     let request: SubmitRequest = serde_json::from_value(value).map_err(|e| {
         ApiError::Malformed(format!("the body does not have the expected shape: {e}"))
@@ -262,6 +266,9 @@ fn verify_ticket(req: &HttpRequest, state: &AppState) -> Result<TicketClaims, Ap
     })
 }
 
+/// Reads the body, at most [`MAX_BODY_BYTES`]. The caller bounds the time it takes: actix-web
+/// times out only a connection's first request head, never a body, so a client trickling its body
+/// would otherwise hold the connection and this handler forever.
 async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()

@@ -43,22 +43,24 @@ pub struct TestApp {
 impl Drop for TestApp {
     // A PostgreSQL test database is dropped with its test (FORCE closes the server's connections).
     fn drop(&mut self) {
-        let (Ok(base), Some(name)) = (
-            std::env::var("VOCE_TEST_DATABASE_URL"),
-            self.settings
-                .database
-                .url
-                .rsplit('/')
-                .next()
-                .and_then(|n| n.split('?').next())
-                .filter(|n| n.starts_with("voce_test_")),
-        ) else {
-            return;
-        };
-        if let Ok(mut admin) = PgConnection::establish(&base) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
-        }
+        drop_test_database(&self.settings.database.url);
+    }
+}
+
+/// Drops a PostgreSQL database made by [`fresh_database_url`]; does nothing for any other URL.
+pub fn drop_test_database(url: &str) {
+    let (Ok(base), Some(name)) = (
+        std::env::var("VOCE_TEST_DATABASE_URL"),
+        url.rsplit('/')
+            .next()
+            .and_then(|n| n.split('?').next())
+            .filter(|n| url.starts_with("postgres") && n.starts_with("voce_test_")),
+    ) else {
+        return;
+    };
+    if let Ok(mut admin) = PgConnection::establish(&base) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin);
     }
 }
 

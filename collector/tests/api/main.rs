@@ -8,6 +8,8 @@ mod assets;
 mod faults;
 mod forms;
 mod helpers;
+mod load;
 mod operations;
+mod process;
 mod registry;
 mod tickets;
