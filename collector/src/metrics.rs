@@ -79,10 +79,12 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str(
-            "# HELP voce_http_requests_total HTTP requests answered, by route and status.\n",
+        header(
+            &mut out,
+            "voce_http_requests_total",
+            "counter",
+            "HTTP requests answered, by route and status.",
         );
-        out.push_str("# TYPE voce_http_requests_total counter\n");
         for ((route, status), n) in lock(&self.requests).iter() {
             let _ = writeln!(
                 out,
@@ -90,27 +92,36 @@ impl Metrics {
                 escape(route)
             );
         }
-        out.push_str("# HELP voce_tickets_issued_total Tickets issued.\n");
-        out.push_str("# TYPE voce_tickets_issued_total counter\n");
-        let _ = writeln!(
-            out,
-            "voce_tickets_issued_total {}",
-            self.tickets_issued.load(Ordering::Relaxed)
+        for (name, help, counter) in [
+            (
+                "voce_tickets_issued_total",
+                "Tickets issued.",
+                &self.tickets_issued,
+            ),
+            (
+                "voce_responses_stored_total",
+                "Responses committed to the database.",
+                &self.responses_stored,
+            ),
+        ] {
+            header(&mut out, name, "counter", help);
+            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+        }
+        header(
+            &mut out,
+            "voce_rejections_total",
+            "counter",
+            "Refused requests, by reason.",
         );
-        out.push_str("# HELP voce_responses_stored_total Responses committed to the database.\n");
-        out.push_str("# TYPE voce_responses_stored_total counter\n");
-        let _ = writeln!(
-            out,
-            "voce_responses_stored_total {}",
-            self.responses_stored.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP voce_rejections_total Refused requests, by reason.\n");
-        out.push_str("# TYPE voce_rejections_total counter\n");
         for (reason, n) in lock(&self.rejections).iter() {
             let _ = writeln!(out, "voce_rejections_total{{reason=\"{reason}\"}} {n}");
         }
-        out.push_str("# HELP voce_db_seconds Time of database operations.\n");
-        out.push_str("# TYPE voce_db_seconds histogram\n");
+        header(
+            &mut out,
+            "voce_db_seconds",
+            "histogram",
+            "Time of database operations.",
+        );
         let h = lock(&self.db_latency);
         for (bound, n) in LATENCY_BUCKETS.iter().zip(h.buckets.iter()) {
             let _ = writeln!(out, "voce_db_seconds_bucket{{le=\"{bound}\"}} {n}");
@@ -120,6 +131,11 @@ impl Metrics {
         let _ = writeln!(out, "voce_db_seconds_count {}", h.count);
         out
     }
+}
+
+/// The `# HELP` and `# TYPE` lines of one metric.
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
 fn escape(label: &str) -> String {

@@ -1,6 +1,6 @@
 //! Helpers shared by the tasks: the workspace root, running commands, installing missing tools.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -66,9 +66,9 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
-/// Installs every tool the build and the tests need, when it is missing: the wasm32 target, the
-/// `wasm-bindgen` CLI pinned to the crate's version, `wasm-opt`, Chromium and its driver, Node.js.
-pub fn ensure_toolchain() -> Result<()> {
+/// Installs what compiling the widget needs, when missing: the wasm32 target and the
+/// `wasm-bindgen` CLI pinned to the crate's version.
+pub fn ensure_wasm_toolchain() -> Result<()> {
     let targets = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -89,9 +89,15 @@ pub fn ensure_toolchain() -> Result<()> {
             &format!("={wanted}"),
         ]))?;
     }
+    Ok(())
+}
+
+/// Installs every tool the build and the tests need, when it is missing: the wasm toolchain,
+/// Chromium and its driver, Node.js. (`wasm-opt` comes from npm with the widget build.)
+pub fn ensure_toolchain() -> Result<()> {
+    ensure_wasm_toolchain()?;
     let mut missing = Vec::new();
     for (program, package) in [
-        ("wasm-opt", "binaryen"),
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
         ("node", "nodejs"),
@@ -103,6 +109,28 @@ pub fn ensure_toolchain() -> Result<()> {
     }
     if !missing.is_empty() {
         apt_install(&missing)?;
+    }
+    Ok(())
+}
+
+/// Runs `npm ci` in `dir` when its packages are missing or older than its lock file (the
+/// versions are pinned there); nothing downloads a browser.
+pub fn npm_ci(dir: &Path) -> Result<()> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let lock = modified(&dir.join("package-lock.json"));
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
+    let stale = match (lock, installed) {
+        (Some(lock), Some(installed)) => lock > installed,
+        _ => true,
+    };
+    if stale {
+        if !have("npm") {
+            apt_install(&["nodejs", "npm"])?;
+        }
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
     }
     Ok(())
 }
@@ -124,17 +152,9 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
-/// Installs the browser tests' pinned npm packages (`npm ci`) when missing; returns their folder.
-/// Nothing downloads a browser: the tests drive Debian's Chromium.
+/// Installs the browser tests' pinned npm packages when needed; returns their folder.
 pub fn ensure_browser_packages() -> Result<PathBuf> {
     let dir = root().join("tests/browser");
-    if !dir.join("node_modules/playwright-core").exists()
-        || !dir.join("node_modules/axe-core").exists()
-    {
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
-    }
+    npm_ci(&dir)?;
     Ok(dir)
 }

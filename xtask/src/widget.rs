@@ -27,7 +27,7 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use sha2::{Digest, Sha384};
 
-use crate::tools::{self, have, root};
+use crate::tools::{self, root};
 
 /// The global name of the wasm-bindgen glue, which the loader calls.
 const GLOBAL: &str = "__voce";
@@ -250,14 +250,7 @@ fn node_bin(name: &str) -> std::path::PathBuf {
 }
 
 fn ensure_tools(stable: bool) -> Result<()> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
-        .unwrap_or(false);
-    if !installed {
-        tools::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-    }
+    tools::ensure_wasm_toolchain()?;
     if !stable {
         let components = Command::new("rustup")
             .args(["component", "list", "--installed"])
@@ -268,34 +261,13 @@ fn ensure_tools(stable: bool) -> Result<()> {
             tools::run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
         }
     }
-    let wanted = tools::wasm_bindgen_version()?;
-    let version = Command::new("wasm-bindgen")
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    if !version.contains(&wanted) {
-        let pin = format!("={wanted}");
-        tools::run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &pin]))?;
-    }
-    // Binaryen and Terser, pinned in `widget/package-lock.json`; `npm ci` again whenever the
-    // lock file is newer than the installed tree.
-    let lock = npm_dir().join("package-lock.json");
-    let marker = npm_dir().join("node_modules/.package-lock.json");
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let stale = match (modified(&lock), modified(&marker)) {
-        (Some(lock), Some(installed)) => lock > installed,
-        _ => true,
-    };
-    if stale || !node_bin("wasm-opt").exists() || !node_bin("terser").exists() {
-        if !have("npm") {
-            tools::apt_install(&["nodejs", "npm"])?;
-        }
-        tools::run(
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(npm_dir()),
-        )?;
+    // Binaryen and Terser, pinned in `widget/package-lock.json`.
+    tools::npm_ci(&npm_dir())?;
+    if !node_bin("wasm-opt").exists() || !node_bin("terser").exists() {
+        bail!(
+            "`npm ci` in {} did not install wasm-opt and terser",
+            npm_dir().display()
+        );
     }
     Ok(())
 }

@@ -6,6 +6,20 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
+/// Submits `answers` (Italian) with a fresh INPS ticket, expects a 422 invalid-answers problem,
+/// and returns its violations as (question, code).
+async fn refused(app: &TestApp, answers: &Value) -> anyhow::Result<(Vec<(String, String)>, Value)> {
+    let ticket = app.ticket().await?;
+    let body = json!({"answers": answers, "locale": "it"});
+    let problem = expect_problem(
+        app.submit(&ticket, &body).await?,
+        422,
+        "/problems/invalid-answers",
+    )
+    .await?;
+    Ok((violations(&problem), problem))
+}
+
 fn violations(problem: &Value) -> Vec<(String, String)> {
     problem["violations"]
         .as_array()
@@ -33,16 +47,9 @@ async fn submit_returns_422_naming_the_question_for_each_bad_rating() -> anyhow:
         (json!("5"), "wrong_type"),
         (Value::Null, "wrong_type"),
     ] {
-        let ticket = app.ticket().await?;
-        let body = json!({"answers": {"valutazione": rating}, "locale": "it"});
-        let problem = expect_problem(
-            app.submit(&ticket, &body).await?,
-            422,
-            "/problems/invalid-answers",
-        )
-        .await?;
+        let (found, _) = refused(&app, &json!({"valutazione": rating})).await?;
         assert_eq!(
-            violations(&problem),
+            found,
             vec![("valutazione".to_owned(), code.to_owned())],
             "rating {rating}"
         );
@@ -71,16 +78,9 @@ async fn submit_returns_422_for_unknown_hidden_missing_and_foreign_answers() -> 
         ),
     ];
     for (answers, expected) in cases {
-        let ticket = app.ticket().await?;
-        let body = json!({"answers": answers, "locale": "it"});
-        let problem = expect_problem(
-            app.submit(&ticket, &body).await?,
-            422,
-            "/problems/invalid-answers",
-        )
-        .await?;
+        let (found, problem) = refused(&app, &answers).await?;
         assert!(
-            violations(&problem).contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            found.contains(&(expected.0.to_owned(), expected.1.to_owned())),
             "{answers}: {problem}"
         );
     }
@@ -122,18 +122,8 @@ async fn free_text_at_the_limit_is_accepted_and_one_more_character_is_refused() 
         let body = json!({"answers": {"valutazione": 4, "dettagli": text}, "locale": "it"});
         assert_eq!(app.submit(&ticket, &body).await?.status(), 201, "{text:?}");
         let over = format!("{text}x");
-        let ticket = app.ticket().await?;
-        let body = json!({"answers": {"valutazione": 4, "dettagli": over}, "locale": "it"});
-        let problem = expect_problem(
-            app.submit(&ticket, &body).await?,
-            422,
-            "/problems/invalid-answers",
-        )
-        .await?;
-        assert_eq!(
-            violations(&problem),
-            vec![("dettagli".to_owned(), "too_long".to_owned())]
-        );
+        let (found, _) = refused(&app, &json!({"valutazione": 4, "dettagli": over})).await?;
+        assert_eq!(found, vec![("dettagli".to_owned(), "too_long".to_owned())]);
     }
     assert_eq!(app.count_responses()?, 4);
     assert_eq!(app.free_texts()?.len(), 4);
