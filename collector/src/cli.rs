@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::auth::keys;
 use crate::configuration::Settings;
+use crate::domain::redact_url;
 use crate::startup::{self, Application};
-use crate::{db, keys, registry, telemetry};
+use crate::{db, registry, telemetry};
 
 /// The Voce collector.
 #[derive(Debug, Parser)]
@@ -118,7 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             startup::prepare_database(&settings)?;
             println!(
                 "database {} is up to date",
-                db::redact_url(&settings.database.url)
+                redact_url(&settings.database.url)
             );
             Ok(())
         }
@@ -220,7 +222,7 @@ fn run_registry(
             Ok(())
         }
         RegistryCommand::GenerateNational { output } => {
-            let text = registry::national_toml()?;
+            let text = registry::national_example::national_toml()?;
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("cannot write {}", path.display()))?,

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use crate::db::DatabaseUrl;
+use crate::domain::{DatabaseUrl, redact_url};
 
 /// Whether the collector runs for development or in production.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -109,7 +109,7 @@ impl fmt::Debug for DatabaseSettings {
     // The URL may hold a password: show it redacted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DatabaseSettings")
-            .field("url", &crate::db::redact_url(&self.url))
+            .field("url", &redact_url(&self.url))
             .field("pool_size", &self.pool_size)
             .field("timeout_ms", &self.timeout_ms)
             .field("sqlite_busy_timeout_ms", &self.sqlite_busy_timeout_ms)

@@ -29,6 +29,12 @@ pub enum ApiError {
     /// No such service or file.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A known path asked with a method it does not serve.
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// The methods the path serves, for the `Allow` header.
+        allow: &'static str,
+    },
     /// The ticket already carried a different body.
     #[error("ticket already used")]
     TicketUsed,
@@ -72,6 +78,7 @@ impl ApiError {
             ApiError::InvalidTicket => "/problems/invalid-ticket",
             ApiError::OriginNotAllowed => "/problems/origin-not-allowed",
             ApiError::NotFound(_) => "/problems/not-found",
+            ApiError::MethodNotAllowed { .. } => "/problems/method-not-allowed",
             ApiError::TicketUsed => "/problems/ticket-already-used",
             ApiError::PayloadTooLarge => "/problems/payload-too-large",
             ApiError::UnsupportedMediaType => "/problems/unsupported-media-type",
@@ -90,6 +97,7 @@ impl ApiError {
             ApiError::InvalidTicket => "invalid_ticket",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::TicketUsed => "ticket_reused",
             ApiError::PayloadTooLarge => "too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -110,6 +118,10 @@ impl ApiError {
             ),
             ApiError::OriginNotAllowed => ("This origin may not use this service or ticket", None),
             ApiError::NotFound(d) => ("Not found", Some(d.clone())),
+            ApiError::MethodNotAllowed { allow } => (
+                "This path does not serve this method",
+                Some(format!("Allowed: {allow}.")),
+            ),
             ApiError::TicketUsed => (
                 "This ticket already carried a different response",
                 Some("A ticket stores one response; ask for a new form and ticket.".into()),
@@ -175,6 +187,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidTicket => StatusCode::UNAUTHORIZED,
             ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TicketUsed => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -210,6 +223,9 @@ impl ResponseError for ApiError {
             ApiError::RequestTimeout => {
                 // The rest of the slow body may still be on its way: do not read it.
                 response.force_close();
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, *allow));
             }
             ApiError::InvalidTicket => {
                 response.insert_header((

@@ -5,18 +5,17 @@
 //! The binary (`main.rs`) is a thin wrapper around [`cli`]; [`startup::Application`] builds the
 //! HTTP server that the integration tests also start on port 0.
 
+pub mod auth;
 pub mod cli;
 pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod json;
-pub mod keys;
+pub mod ingest;
 pub mod metrics;
-pub mod openapi;
 pub mod rate_limit;
 pub mod registry;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
-pub mod tickets;

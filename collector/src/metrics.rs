@@ -1,148 +1,134 @@
-//! In-process metrics, rendered as Prometheus text at `GET /metrics`: requests by route and
-//! status, tickets issued, responses stored, refusals by reason, and database latency.
-//! Labels hold route patterns and fixed reason codes only, never client data.
+//! In-process metrics, exposed at `GET /metrics` in the OpenMetrics text format by the
+//! `prometheus-client` crate: requests by route and status, tickets issued, responses stored,
+//! refusals by reason, and database latency. Labels hold route patterns and fixed reason codes
+//! only, never client data.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Upper bounds (seconds) of the database latency histogram.
 const LATENCY_BUCKETS: [f64; 11] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-/// The collector's counters.
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectionLabels {
+    reason: &'static str,
+}
+
+/// The collector's counters, and the registry that renders them.
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
-    tickets_issued: AtomicU64,
-    responses_stored: AtomicU64,
-    rejections: Mutex<BTreeMap<&'static str, u64>>,
-    db_latency: Mutex<Histogram>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    tickets_issued: Counter,
+    responses_stored: Counter,
+    rejections: Family<RejectionLabels, Counter>,
+    db_latency: Histogram,
 }
 
-#[derive(Default)]
-struct Histogram {
-    buckets: [u64; LATENCY_BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic elsewhere while counting leaves the counts usable.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let tickets_issued = Counter::default();
+        let responses_stored = Counter::default();
+        let rejections = Family::<RejectionLabels, Counter>::default();
+        let db_latency = Histogram::new(LATENCY_BUCKETS);
+        registry.register(
+            "voce_http_requests",
+            "HTTP requests answered, by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "voce_tickets_issued",
+            "Tickets issued",
+            tickets_issued.clone(),
+        );
+        registry.register(
+            "voce_responses_stored",
+            "Responses committed to the database",
+            responses_stored.clone(),
+        );
+        registry.register(
+            "voce_rejections",
+            "Refused requests, by reason",
+            rejections.clone(),
+        );
+        registry.register(
+            "voce_db_seconds",
+            "Time of database operations",
+            db_latency.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            tickets_issued,
+            responses_stored,
+            rejections,
+            db_latency,
+        }
+    }
 }
 
 impl Metrics {
     /// Counts one answered request.
     pub fn record_request(&self, route: &str, status: u16) {
-        *lock(&self.requests)
-            .entry((route.to_owned(), status))
-            .or_default() += 1;
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
     }
 
     /// Counts one ticket issued.
     pub fn record_ticket(&self) {
-        self.tickets_issued.fetch_add(1, Ordering::Relaxed);
+        self.tickets_issued.inc();
     }
 
     /// Counts one response stored.
     pub fn record_response(&self) {
-        self.responses_stored.fetch_add(1, Ordering::Relaxed);
+        self.responses_stored.inc();
     }
 
     /// Counts one refusal.
     pub fn record_rejection(&self, reason: &'static str) {
-        *lock(&self.rejections).entry(reason).or_default() += 1;
+        self.rejections
+            .get_or_create(&RejectionLabels { reason })
+            .inc();
     }
 
     /// Records the time one database operation took.
     pub fn record_db_latency(&self, elapsed: Duration) {
-        let secs = elapsed.as_secs_f64();
-        let mut h = lock(&self.db_latency);
-        for (bound, count) in LATENCY_BUCKETS.iter().zip(h.buckets.iter_mut()) {
-            if secs <= *bound {
-                *count += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += secs;
+        self.db_latency.observe(elapsed.as_secs_f64());
     }
 
-    /// The Prometheus text exposition.
+    /// The OpenMetrics text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        header(
-            &mut out,
-            "voce_http_requests_total",
-            "counter",
-            "HTTP requests answered, by route and status.",
-        );
-        for ((route, status), n) in lock(&self.requests).iter() {
-            let _ = writeln!(
-                out,
-                "voce_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "cannot encode the metrics");
         }
-        for (name, help, counter) in [
-            (
-                "voce_tickets_issued_total",
-                "Tickets issued.",
-                &self.tickets_issued,
-            ),
-            (
-                "voce_responses_stored_total",
-                "Responses committed to the database.",
-                &self.responses_stored,
-            ),
-        ] {
-            header(&mut out, name, "counter", help);
-            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
-        }
-        header(
-            &mut out,
-            "voce_rejections_total",
-            "counter",
-            "Refused requests, by reason.",
-        );
-        for (reason, n) in lock(&self.rejections).iter() {
-            let _ = writeln!(out, "voce_rejections_total{{reason=\"{reason}\"}} {n}");
-        }
-        header(
-            &mut out,
-            "voce_db_seconds",
-            "histogram",
-            "Time of database operations.",
-        );
-        let h = lock(&self.db_latency);
-        for (bound, n) in LATENCY_BUCKETS.iter().zip(h.buckets.iter()) {
-            let _ = writeln!(out, "voce_db_seconds_bucket{{le=\"{bound}\"}} {n}");
-        }
-        let _ = writeln!(out, "voce_db_seconds_bucket{{le=\"+Inf\"}} {}", h.count);
-        let _ = writeln!(out, "voce_db_seconds_sum {}", h.sum);
-        let _ = writeln!(out, "voce_db_seconds_count {}", h.count);
         out
     }
-}
-
-/// The `# HELP` and `# TYPE` lines of one metric.
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-fn escape(label: &str) -> String {
-    label
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 /// Middleware counting every answered request by route pattern and status.
@@ -187,6 +173,7 @@ mod tests {
             "voce_rejections_total{reason=\"honeypot\"} 1",
             "voce_db_seconds_bucket{le=\"0.005\"} 1",
             "voce_db_seconds_count 1",
+            "# EOF",
         ] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }

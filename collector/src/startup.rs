@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::net::TcpListener;
 use std::sync::{Arc, RwLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_cors::{Cors, CorsError};
 use actix_web::body::{EitherBody, MessageBody};
@@ -17,55 +17,15 @@ use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use voce_shared::Catalog;
 
+use crate::auth::keys;
+use crate::auth::tickets::Keyring;
 use crate::configuration::{Environment, Settings};
-use crate::db::{self, DbConnection, DbError, Pool};
+use crate::db::{self, DbError, Pool};
 use crate::error::ApiError;
-use crate::keys;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::routes;
-use crate::tickets::Keyring;
-
-/// What every handler shares.
-pub struct AppState {
-    /// The database pool.
-    pub pool: Pool,
-    /// The ticket keys.
-    pub keyring: Keyring,
-    /// The national questionnaire catalog.
-    pub catalog: &'static Catalog,
-    /// The metrics.
-    pub metrics: web::Data<Metrics>,
-    /// The settings.
-    pub settings: Settings,
-}
-
-impl AppState {
-    /// Runs `f` with a pooled connection on the blocking thread pool, timing it.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        let metrics = self.metrics.clone();
-        web::block(move || {
-            let start = Instant::now();
-            let result = pool
-                .get()
-                .map_err(DbError::from)
-                .and_then(|mut c| f(&mut c));
-            metrics.record_db_latency(start.elapsed());
-            result
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(ApiError::from)
-    }
-}
-
-/// The allowed origins of every body, shared with the CORS check and reloaded periodically.
-pub type OriginSet = Arc<RwLock<HashSet<String>>>;
+use crate::state::{AppState, OriginSet};
 
 /// A built server, bound and ready to run.
 pub struct Application {
@@ -86,7 +46,7 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
     let mut conn = pool.get().with_context(|| {
         format!(
             "VOCE_DATABASE_URL: cannot connect to {}",
-            db::redact_url(&settings.database.url)
+            crate::domain::redact_url(&settings.database.url)
         )
     })?;
     let applied = db::run_migrations(&mut conn)?;
@@ -135,7 +95,7 @@ pub fn load_keyring(settings: &Settings) -> anyhow::Result<Keyring> {
 
 fn load_origins(pool: &Pool) -> Result<HashSet<String>, DbError> {
     let mut conn = pool.get()?;
-    Ok(db::registry::all_origins(&mut conn)?.into_iter().collect())
+    Ok(db::bodies::all_origins(&mut conn)?.into_iter().collect())
 }
 
 fn purge_free_texts(pool: &Pool) {
@@ -248,6 +208,7 @@ impl Application {
             catalog,
             metrics: metrics.clone(),
             settings,
+            honeypot: Default::default(),
         });
         let server = HttpServer::new(move || {
             let allowed = origins.clone();
@@ -281,17 +242,30 @@ impl Application {
                         .wrap(from_fn(crate::rate_limit::limit_rate))
                         .wrap(cors)
                         .wrap(from_fn(cors_problem))
-                        .route("/forms/{service_id}", web::get().to(routes::issue_form))
-                        .route("/responses", web::post().to(routes::submit_response))
-                        .route("/openapi.json", web::get().to(routes::serve_openapi)),
+                        .service(routes::resource(
+                            "/forms/{service_id}",
+                            "GET",
+                            routes::issue_form,
+                        ))
+                        .service(routes::resource(
+                            "/responses",
+                            "POST",
+                            routes::submit_response,
+                        ))
+                        .service(routes::resource(
+                            "/openapi.json",
+                            "GET",
+                            routes::serve_openapi,
+                        )),
                 )
-                .route("/healthz", web::get().to(routes::check_health))
-                .route("/readyz", web::get().to(routes::check_readiness))
-                .route("/metrics", web::get().to(routes::render_metrics))
-                .route(
+                .service(routes::resource("/healthz", "GET", routes::check_health))
+                .service(routes::resource("/readyz", "GET", routes::check_readiness))
+                .service(routes::resource("/metrics", "GET", routes::render_metrics))
+                .service(routes::resource(
                     "/widget/v1/{file}",
-                    web::get().to(routes::serve_widget_asset),
-                )
+                    "GET",
+                    routes::serve_widget_asset,
+                ))
                 .default_service(web::to(routes::route_not_found))
         })
         .client_request_timeout(request_timeout)

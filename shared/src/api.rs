@@ -20,6 +20,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// A service as the widget shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormService {
     /// Registry id, such as `inps-naspi`.
     pub id: String,
@@ -31,6 +32,7 @@ pub struct FormService {
 
 /// A body as the widget shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormBody {
     /// IPA code, such as `inps` or `c_h501`.
     pub ipa_code: String,
@@ -43,6 +45,7 @@ pub struct FormBody {
 /// Answer of `GET /v1/forms/{service_id}`: the questionnaire resolved for one locale, and a fresh
 /// one-time ticket to submit with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Form {
     /// The service rated.
     pub service: FormService,
@@ -51,6 +54,7 @@ pub struct Form {
     /// The locale the texts are in.
     pub locale: Locale,
     /// The questionnaire, texts narrowed to `locale`, `{ente}` replaced.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub questionnaire: Questionnaire,
     /// Id, version and content hash of the published questionnaire.
     pub questionnaire_ref: QuestionnaireRef,
@@ -63,8 +67,10 @@ pub struct Form {
 /// Body of `POST /v1/responses`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitRequest {
     /// Raw answers by question id.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub answers: BTreeMap<String, serde_json::Value>,
     /// The locale the citizen answered in.
     pub locale: Locale,
@@ -75,6 +81,7 @@ pub struct SubmitRequest {
 
 /// Answer of a stored (or replayed) `POST /v1/responses`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     /// Id of the stored response.
     pub response_id: String,
@@ -84,6 +91,7 @@ pub struct Receipt {
 
 /// An RFC 9457 problem document, the body of every error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// Stable URI reference naming the kind of problem, such as `/problems/invalid-answers`.
     #[serde(rename = "type")]

@@ -211,9 +211,9 @@ impl Catalog {
         Ok(Catalog { entries })
     }
 
-    /// The questionnaire id that the catalog prescribes for a kind of service. The mapping is
-    /// the same for every kind of body.
-    pub fn questionnaire_id(_body: BodyKind, service: ServiceKind) -> &'static str {
+    /// The questionnaire id that the catalog prescribes for a kind of service. It is the same
+    /// for every kind of body, so that every body is measured on the same questions.
+    pub fn questionnaire_id(service: ServiceKind) -> &'static str {
         match service {
             ServiceKind::Informazioni => "chiarezza-pagina",
             ServiceKind::DomandaOnline
@@ -225,13 +225,9 @@ impl Catalog {
         }
     }
 
-    /// The current (highest) version of the questionnaire for a (kind of body, kind of service).
-    pub fn questionnaire_for(
-        &self,
-        body: BodyKind,
-        service: ServiceKind,
-    ) -> Result<&Questionnaire, CatalogError> {
-        self.latest(Self::questionnaire_id(body, service))
+    /// The current (highest) version of the questionnaire for a kind of service.
+    pub fn questionnaire_for(&self, service: ServiceKind) -> Result<&Questionnaire, CatalogError> {
+        self.latest(Self::questionnaire_id(service))
     }
 
     /// The highest published version of a questionnaire id.

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod indicator;
 pub mod locale;
 pub mod questionnaire;
 pub mod redact;
@@ -14,6 +15,7 @@ pub mod text;
 pub mod validate;
 
 pub use catalog::{BodyKind, Catalog, CatalogError, ServiceKind};
+pub use indicator::{Indicator, IndicatorColumn, IndicatorSource};
 pub use locale::{Locale, Localized};
 pub use questionnaire::{
     ChoiceOption, Condition, Question, QuestionKind, Questionnaire, QuestionnaireRef,

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::indicator::{Indicator, IndicatorColumn, IndicatorSource};
 use crate::locale::{Locale, Localized};
 use crate::submission::{AnswerMap, RawAnswer};
 
@@ -147,6 +148,7 @@ pub struct Condition {
 
 /// What a ticket and a stored response say about the questionnaire they belong to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionnaireRef {
     /// Questionnaire id.
     pub id: String,
@@ -180,6 +182,18 @@ impl Questionnaire {
             version: self.version,
             hash: self.content_hash(),
         }
+    }
+
+    /// Which question feeds which indicator, as the questionnaire declares it; the collector
+    /// fills the response's indicator columns from these.
+    pub fn indicator_sources(&self) -> impl Iterator<Item = IndicatorSource<'_>> {
+        self.questions.iter().filter_map(|q| {
+            let indicator = Indicator::parse(q.indicator.as_deref()?)?;
+            Some(IndicatorSource {
+                indicator,
+                question: &q.id,
+            })
+        })
     }
 
     /// The question with this id.
@@ -343,6 +357,32 @@ impl Questionnaire {
                 );
             }
             last_step = q.step;
+            if let Some(code) = &q.indicator {
+                match Indicator::parse(code) {
+                    None => err(
+                        format!("{at}.indicator"),
+                        format!("{code:?} is not a national indicator"),
+                    ),
+                    Some(indicator) => {
+                        let numeric = indicator.column() != IndicatorColumn::Motivo
+                            && indicator.column() != IndicatorColumn::Esito;
+                        let single_choice = matches!(q.kind, QuestionKind::SingleChoice { .. });
+                        if numeric != q.kind.is_numeric() || (!numeric && !single_choice) {
+                            err(
+                                format!("{at}.indicator"),
+                                format!(
+                                    "{code} takes a {} question",
+                                    if numeric {
+                                        "rating or scale"
+                                    } else {
+                                        "single-choice"
+                                    }
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
             texts.push((format!("{at}.title"), &q.title, MAX_TITLE_CHARS));
             if let Some(c) = &q.shown_if {
                 match seen.get(c.question.as_str()) {

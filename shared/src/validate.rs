@@ -15,6 +15,7 @@ use crate::text::push_decimal;
 
 /// Why an answer was refused. The codes are stable: clients and analysts match on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationCode {
     /// A rating or scale value outside 1–5.
@@ -65,6 +66,7 @@ impl fmt::Display for ViolationCode {
 
 /// One refused answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{question}: {message}")]
 pub struct Violation {
     /// The question id the violation concerns (as sent, for unknown questions).
@@ -74,6 +76,7 @@ pub struct Violation {
     /// A human explanation in English, for developers and logs. Mostly a fixed sentence; built
     /// without `format!` (the widget runs this code in WebAssembly, where the formatting machinery
     /// and its Unicode tables would cost kilobytes): ids are quoted as given, unescaped.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub message: Cow<'static, str>,
 }
 

@@ -62,7 +62,7 @@ fn the_catalog_answers_every_body_kind_times_service_kind() {
     for &body in BodyKind::ALL {
         for &service in ServiceKind::ALL {
             let q = c
-                .questionnaire_for(body, service)
+                .questionnaire_for(service)
                 .expect("a questionnaire for every pair");
             let expected = if service == ServiceKind::Informazioni {
                 "chiarezza-pagina"

@@ -51,10 +51,10 @@ pub fn count_rejection(conn: &mut DbConnection, reason: &str, day: &str) -> Resu
 
 /// Tickets issued and responses stored for a service, over all days.
 pub fn service_totals(conn: &mut DbConnection, service_id: &str) -> Result<(i64, i64), DbError> {
-    let rows: Vec<(i64, i64)> = with_backend!(conn, |c| dc::table
+    let rows: Vec<(i64, i64)> = dc::table
         .filter(dc::service_id.eq(service_id))
         .select((dc::tickets_issued, dc::responses_stored))
-        .load(c)?);
+        .load(conn)?;
     Ok(rows
         .iter()
         .fold((0, 0), |(t, r), (dt, dr)| (t + dt, r + dr)))
@@ -62,9 +62,9 @@ pub fn service_totals(conn: &mut DbConnection, service_id: &str) -> Result<(i64,
 
 /// Refusals for `reason`, over all days.
 pub fn rejections(conn: &mut DbConnection, reason: &str) -> Result<i64, DbError> {
-    let counts: Vec<i64> = with_backend!(conn, |c| dr::table
+    let counts: Vec<i64> = dr::table
         .filter(dr::reason.eq(reason))
         .select(dr::count)
-        .load(c)?);
+        .load(conn)?;
     Ok(counts.iter().sum())
 }

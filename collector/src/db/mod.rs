@@ -5,13 +5,12 @@
 //! Error policy: the query modules return [`DbError`]; [`DbError::is_transient`] tells the HTTP
 //! layer which failures are worth a retry (503) and which are bugs (500).
 
+pub mod bodies;
 pub mod counters;
 pub mod questionnaires;
-pub mod registry;
 pub mod responses;
 pub mod schema;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -21,7 +20,7 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::configuration::DatabaseSettings;
-use crate::domain::ParseError;
+use crate::domain::DatabaseUrl;
 
 /// The SQLite migrations.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -61,58 +60,6 @@ macro_rules! with_backend {
 
 /// The pool of connections.
 pub type Pool = r2d2::Pool<DbManager>;
-
-/// Where the database is, from `VOCE_DATABASE_URL`.
-#[derive(Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    /// A SQLite file (a plain path, or `sqlite://path`).
-    Sqlite(PathBuf),
-    /// A PostgreSQL URL (`postgres://…` or `postgresql://…`).
-    Postgres(String),
-}
-
-impl DatabaseUrl {
-    /// Picks the backend from the URL scheme.
-    pub fn parse(url: &str) -> Result<DatabaseUrl, ParseError> {
-        let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(DatabaseUrl::Postgres(url.to_owned()))
-        } else if let Some(path) = url.strip_prefix("sqlite://") {
-            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
-        } else if url.contains("://") {
-            Err(ParseError(format!(
-                "{} uses an unsupported scheme; use postgres://… or a SQLite file path",
-                redact_url(url)
-            )))
-        } else if url.is_empty() {
-            Err(ParseError("the database URL is empty".into()))
-        } else {
-            Ok(DatabaseUrl::Sqlite(PathBuf::from(url)))
-        }
-    }
-
-    /// The name of the backend, for logs.
-    pub fn backend(&self) -> &'static str {
-        match self {
-            DatabaseUrl::Sqlite(_) => "sqlite",
-            DatabaseUrl::Postgres(_) => "postgresql",
-        }
-    }
-}
-
-/// `url` with any password replaced by `***`, safe to log.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
 
 /// Opens connections of the backend named by the URL (never guessing: a PostgreSQL URL is never
 /// opened as a SQLite file name).
@@ -200,6 +147,18 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     applied.map_err(|e| anyhow::anyhow!("cannot apply the migrations: {e}"))
 }
 
+/// SQLite's primary result codes that mean "try again later", with their texts. Diesel passes on
+/// only `sqlite3_errmsg`, which for these codes is exactly `sqlite3_errstr(code)`, so the whole
+/// message is compared with the code's text — never a word searched for in it.
+pub const SQLITE_TRANSIENT: [(i32, &str); 6] = [
+    (5, "database is locked"), // SQLITE_BUSY: another connection holds the lock
+    (6, "database table is locked"), // SQLITE_LOCKED: a conflict inside one connection
+    (10, "disk I/O error"),    // SQLITE_IOERR: the disk failed this time
+    (13, "database or disk is full"), // SQLITE_FULL: space may be freed
+    (14, "unable to open database file"), // SQLITE_CANTOPEN: a directory or mount is missing
+    (15, "locking protocol"),  // SQLITE_PROTOCOL: a WAL lock race
+];
+
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -216,23 +175,20 @@ pub enum DbError {
 
 impl DbError {
     /// Whether the failure is the database being unavailable or overloaded (worth a retry), not a
-    /// bug.
+    /// bug: told by diesel's error kind (PostgreSQL's SQLSTATE, a broken connection) and, for
+    /// SQLite, by the primary result code (see [`SQLITE_TRANSIENT`]).
     pub fn is_transient(&self) -> bool {
         match self {
             DbError::Pool(_) => true,
-            DbError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
-                let message = info.message().to_ascii_lowercase();
-                matches!(
-                    kind,
-                    DatabaseErrorKind::ClosedConnection
-                        | DatabaseErrorKind::UnableToSendCommand
-                        | DatabaseErrorKind::SerializationFailure
-                ) || message.contains("locked")
-                    || message.contains("busy")
-                    || message.contains("disk")
-                    || message.contains("terminating connection")
-                    || message.contains("server closed")
-            }
+            DbError::Query(diesel::result::Error::DatabaseError(kind, info)) => match kind {
+                DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::SerializationFailure => true,
+                DatabaseErrorKind::Unknown => SQLITE_TRANSIENT
+                    .iter()
+                    .any(|(_, text)| info.message() == *text),
+                _ => false,
+            },
             DbError::Query(diesel::result::Error::BrokenTransactionManager) => true,
             DbError::Query(_) | DbError::Corrupt(_) => false,
         }
@@ -252,32 +208,41 @@ impl DbError {
 
 #[cfg(test)]
 mod tests {
+    use diesel::connection::SimpleConnection;
+
     use super::*;
 
     #[test]
-    fn the_backend_is_chosen_from_the_scheme() {
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u:p@h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("./data/voce.db"),
-            Ok(DatabaseUrl::Sqlite(_))
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("sqlite:///tmp/v.db"),
-            Ok(DatabaseUrl::Sqlite(p)) if p == std::path::Path::new("/tmp/v.db")
-        ));
-        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
-        assert!(DatabaseUrl::parse("").is_err());
+    fn a_busy_sqlite_database_is_a_transient_failure() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("busy.db");
+        let path = path.to_string_lossy();
+        let mut holder = SqliteConnection::establish(&path)?;
+        holder.batch_execute(
+            "CREATE TABLE t (x INTEGER); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);",
+        )?;
+        let mut other = SqliteConnection::establish(&path)?;
+        other.batch_execute("PRAGMA busy_timeout = 0;")?;
+        let error = DbError::from(
+            other
+                .batch_execute("INSERT INTO t VALUES (2);")
+                .expect_err("the table is locked by the other connection"),
+        );
+        assert!(error.is_transient(), "{error}");
+        Ok(())
     }
 
     #[test]
-    fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            redact_url("postgres://postgres:voce@127.0.0.1:5432/db"),
-            "postgres://postgres:***@127.0.0.1:5432/db"
+    fn a_constraint_or_syntax_error_is_not_transient() -> anyhow::Result<()> {
+        let mut conn = SqliteConnection::establish(":memory:")?;
+        conn.batch_execute("CREATE TABLE t (x INTEGER UNIQUE); INSERT INTO t VALUES (1);")?;
+        let unique = DbError::from(
+            conn.batch_execute("INSERT INTO t VALUES (1);")
+                .expect_err("a duplicate"),
         );
-        assert_eq!(redact_url("./data/voce.db"), "./data/voce.db");
+        assert!(unique.is_unique_violation() && !unique.is_transient());
+        let syntax = DbError::from(conn.batch_execute("INSERT INTO").expect_err("bad SQL"));
+        assert!(!syntax.is_transient(), "{syntax}");
+        Ok(())
     }
 }

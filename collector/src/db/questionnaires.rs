@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use super::schema::questionnaire_versions as qv;
 use super::{DbConnection, DbError};
-use crate::with_backend;
 
 /// Records every version of the catalog that the database does not hold yet. A version already
 /// stored with another hash is a published questionnaire that was edited: an error.
@@ -18,12 +17,12 @@ pub fn sync_catalog(
         let version = i32::try_from(q.version)
             .map_err(|_| DbError::Corrupt(format!("{} v{} is too large", q.id, q.version)))?;
         let hash = q.content_hash();
-        let stored: Option<String> = with_backend!(&mut *conn, |c| qv::table
+        let stored: Option<String> = qv::table
             .filter(qv::id.eq(&q.id))
             .filter(qv::version.eq(version))
             .select(qv::hash)
-            .first(c)
-            .optional()?);
+            .first(&mut *conn)
+            .optional()?;
         match stored {
             Some(h) if h == hash => {}
             Some(h) => {
@@ -36,14 +35,14 @@ pub fn sync_catalog(
             None => {
                 let definition =
                     serde_json::to_string(q).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                with_backend!(&mut *conn, |c| diesel::insert_into(qv::table)
+                diesel::insert_into(qv::table)
                     .values((
                         qv::id.eq(&q.id),
                         qv::version.eq(version),
                         qv::hash.eq(&hash),
                         qv::definition.eq(&definition),
                     ))
-                    .execute(c)?);
+                    .execute(&mut *conn)?;
                 added += 1;
             }
         }

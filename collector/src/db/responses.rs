@@ -4,7 +4,6 @@ use diesel::prelude::*;
 
 use super::schema::{free_texts, responses};
 use super::{DbConnection, DbError, counters};
-use crate::with_backend;
 
 /// A stored response: every column of `responses`, as inserted and as read back.
 #[derive(Clone, Debug, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
@@ -82,16 +81,14 @@ pub fn insert(
     day: &str,
 ) -> Result<(), DbError> {
     conn.transaction::<_, DbError, _>(|conn| {
-        with_backend!(&mut *conn, |c| {
-            diesel::insert_into(responses::table)
-                .values(response)
-                .execute(c)?;
-            for text in texts {
-                diesel::insert_into(free_texts::table)
-                    .values(text)
-                    .execute(c)?;
-            }
-        });
+        diesel::insert_into(responses::table)
+            .values(response)
+            .execute(conn)?;
+        for text in texts {
+            diesel::insert_into(free_texts::table)
+                .values(text)
+                .execute(conn)?;
+        }
         counters::count_response(conn, &response.service_id, day)
     })
 }
@@ -101,36 +98,34 @@ pub fn find_by_ticket(
     conn: &mut DbConnection,
     ticket_id: &str,
 ) -> Result<Option<StoredTicket>, DbError> {
-    let found = with_backend!(conn, |c| responses::table
+    let found = responses::table
         .filter(responses::ticket_id.eq(ticket_id))
         .select((
             responses::id,
             responses::body_fingerprint,
-            responses::received_at
+            responses::received_at,
         ))
-        .first(c)
-        .optional()?);
+        .first(conn)
+        .optional()?;
     Ok(found)
 }
 
 /// The number of stored responses, for one service or all.
 pub fn count(conn: &mut DbConnection, service_id: Option<&str>) -> Result<i64, DbError> {
-    let n = with_backend!(conn, |c| match service_id {
+    let n = match service_id {
         Some(s) => responses::table
             .filter(responses::service_id.eq(s))
             .count()
-            .get_result(c)?,
-        None => responses::table.count().get_result(c)?,
-    });
+            .get_result(conn)?,
+        None => responses::table.count().get_result(conn)?,
+    };
     Ok(n)
 }
 
 /// Deletes the free texts whose retention ended before `today` (`YYYY-MM-DD`); returns how many.
 pub fn purge_free_texts(conn: &mut DbConnection, today: &str) -> Result<usize, DbError> {
-    let deleted = with_backend!(conn, |c| diesel::delete(
-        free_texts::table.filter(free_texts::purge_after.lt(today))
-    )
-    .execute(c)?);
+    let deleted = diesel::delete(free_texts::table.filter(free_texts::purge_after.lt(today)))
+        .execute(conn)?;
     Ok(deleted)
 }
 
@@ -139,7 +134,7 @@ pub fn list(
     conn: &mut DbConnection,
     service_id: Option<&str>,
 ) -> Result<Vec<(ResponseRow, Vec<FreeTextRow>)>, DbError> {
-    let (rows, texts): (Vec<ResponseRow>, Vec<FreeTextRow>) = with_backend!(conn, |c| {
+    let (rows, texts): (Vec<ResponseRow>, Vec<FreeTextRow>) = {
         let mut query = responses::table
             .select(ResponseRow::as_select())
             .order((responses::received_at, responses::id))
@@ -153,8 +148,8 @@ pub fn list(
             query = query.filter(responses::service_id.eq(s.to_owned()));
             text_query = text_query.filter(responses::service_id.eq(s.to_owned()));
         }
-        (query.load(c)?, text_query.load(c)?)
-    });
+        (query.load(conn)?, text_query.load(conn)?)
+    };
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -1,13 +1,12 @@
 //! The IPA code of a public body (Indice delle Pubbliche Amministrazioni), such as `inps` or
 //! `c_h501`.
 
-use std::fmt;
-
 use super::ParseError;
 
-/// A well-formed IPA code: 1 to 32 characters from `a-z`, `0-9` and `_`, starting with a letter.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct IpaCode(String);
+checked_text! {
+    /// A well-formed IPA code: 1 to 32 characters from `a-z`, `0-9` and `_`, starting with a letter.
+    IpaCode
+}
 
 impl IpaCode {
     /// Checks the shape of an IPA code.
@@ -23,17 +22,6 @@ impl IpaCode {
                 "{s:?} is not an IPA code (1-32 characters a-z, 0-9, _, starting with a letter)"
             )))
         }
-    }
-
-    /// The code as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for IpaCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -1,14 +1,13 @@
 //! A web origin (RFC 6454) as browsers send it in the `Origin` header: scheme, host and port,
 //! nothing else.
 
-use std::fmt;
-
 use super::ParseError;
 
-/// A serialised origin such as `https://www.inps.it` or `http://127.0.0.1:8101`: scheme `http`
-/// or `https`, a lower-case host, an optional port, no path, no trailing slash.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Origin(String);
+checked_text! {
+    /// A serialised origin such as `https://www.inps.it` or `http://127.0.0.1:8101`: scheme `http`
+    /// or `https`, a lower-case host, an optional port, no path, no trailing slash.
+    Origin
+}
 
 impl Origin {
     /// Checks that `s` is exactly the serialisation of an http(s) origin.
@@ -48,17 +47,6 @@ impl Origin {
             return Err(refuse("the port must be a number from 1 to 65535"));
         }
         Ok(Origin(s.to_owned()))
-    }
-
-    /// The origin as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

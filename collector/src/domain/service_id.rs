@@ -1,12 +1,11 @@
 //! The registry id of a service, such as `inps-naspi`.
 
-use std::fmt;
-
 use super::ParseError;
 
-/// A well-formed service id: a lower-case slug of at most 64 characters.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ServiceId(String);
+checked_text! {
+    /// A well-formed service id: a lower-case slug of at most 64 characters.
+    ServiceId
+}
 
 impl ServiceId {
     /// Checks the shape of a service id.
@@ -18,17 +17,6 @@ impl ServiceId {
                 "{s:?} is not a service id (a lower-case slug: a-z, 0-9 and -, at most 64)"
             )))
         }
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ServiceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

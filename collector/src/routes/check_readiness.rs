@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use diesel::r2d2::R2D2Connection;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// 200 when a pooled connection answers a ping, 503 otherwise.
 #[utoipa::path(get, path = "/readyz", responses(

@@ -13,7 +13,7 @@ use crate::db;
 use crate::domain::{ServiceId, day_of, rfc3339};
 use crate::error::ApiError;
 use crate::routes::request_origin;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The query string.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -25,13 +25,18 @@ pub struct FormQuery {
 
 /// Issues a form and ticket.
 #[utoipa::path(get, path = "/v1/forms/{service_id}",
-    params(("service_id" = String, Path, description = "Registry id of the service"), FormQuery),
+    params(
+        ("service_id" = String, Path, description = "Registry id of the service"),
+        ("Origin" = String, Header, description = "The origin of the page that embeds the widget; one of the body's allowed origins"),
+        FormQuery,
+    ),
     responses(
-        (status = 200, description = "The form (voce_shared::api::Form) with a fresh ticket", content_type = "application/json"),
-        (status = 403, description = "The Origin is not allowed for the service's body", content_type = "application/problem+json"),
-        (status = 404, description = "No such service", content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", content_type = "application/problem+json"),
+        (status = 200, description = "The form with a fresh ticket", body = voce_shared::api::Form, content_type = "application/json"),
+        (status = 400, description = "The query string is not acceptable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The Origin is missing or not allowed for the service's body", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn issue_form(
     req: HttpRequest,
@@ -60,10 +65,10 @@ pub async fn issue_form(
     let (sid, o) = (service_id.to_string(), origin.to_string());
     let found = state
         .db(move |conn| {
-            let Some((service, body)) = db::registry::find_service_with_body(conn, &sid)? else {
+            let Some((service, body)) = db::bodies::find_service_with_body(conn, &sid)? else {
                 return Ok(None);
             };
-            let allowed = db::registry::is_origin_allowed(conn, &body.ipa_code, &o)?;
+            let allowed = db::bodies::is_origin_allowed(conn, &body.ipa_code, &o)?;
             if allowed {
                 db::counters::count_ticket(conn, &sid, &day)?;
             }

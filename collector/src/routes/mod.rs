@@ -1,8 +1,10 @@
 //! The HTTP handlers, one per file, named verb + noun.
 
+pub mod answers_schema;
 pub mod check_health;
 pub mod check_readiness;
 pub mod issue_form;
+pub mod openapi;
 pub mod render_metrics;
 pub mod serve_openapi;
 pub mod serve_widget_asset;
@@ -26,6 +28,25 @@ pub(crate) fn request_origin(req: &HttpRequest) -> Option<crate::domain::Origin>
         .get(actix_web::http::header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| crate::domain::Origin::parse(v).ok())
+}
+
+/// A resource at `path` whose `route` answers `method`, and every other method `405` with an
+/// `Allow` header naming it.
+pub fn resource<F, Args>(path: &str, method: &'static str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    let route = match method {
+        "POST" => actix_web::web::post(),
+        _ => actix_web::web::get(),
+    };
+    actix_web::web::resource(path)
+        .route(route.to(handler))
+        .default_service(actix_web::web::to(move || async move {
+            Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed { allow: method })
+        }))
 }
 
 /// The answer for every path and method that no route serves.

@@ -5,10 +5,10 @@ use actix_web::{HttpResponse, web};
 use crate::metrics::Metrics;
 
 /// The current metrics.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "application/openmetrics-text")))]
 pub async fn render_metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .content_type(crate::metrics::CONTENT_TYPE)
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .body(metrics.render())
 }

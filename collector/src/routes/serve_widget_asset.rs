@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `Cache-Control` of files whose names change with their content.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -1,45 +1,40 @@
 //! `POST /v1/responses`: stores a citizen's answers, once per ticket, only when the ticket is
 //! valid, the origin is the ticket's, the body is well-formed JSON of the agreed shape, and the
-//! answers validate against the exact questionnaire version of the ticket. Free text is redacted
-//! before anything is written. The `201` is sent only after the commit; a retry with the same
-//! ticket and body gets the same receipt, another body gets `409`. Every refusal stores nothing
-//! and is counted by reason.
-
-use std::collections::BTreeMap;
+//! answers validate against the exact questionnaire version of the ticket. The handler reads the
+//! HTTP request and checks the ticket; [`crate::ingest`] parses, validates, redacts and commits.
+//! The `201` is sent only after the commit; every refusal stores nothing and is counted by reason.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use voce_shared::api::{HONEYPOT_FIELD, MAX_BODY_BYTES, Receipt, SubmitRequest};
-use voce_shared::{Answer, Submission};
+use voce_shared::api::{MAX_BODY_BYTES, Receipt};
 
-use crate::db::responses::{FreeTextRow, ResponseRow};
-use crate::db::{self, DbError};
+use crate::auth::tickets::TicketClaims;
+use crate::db;
 use crate::domain::{day_of, rfc3339};
 use crate::error::ApiError;
+use crate::ingest::{self, honeypot, rows, store};
 use crate::routes::request_origin;
-use crate::startup::AppState;
-use crate::tickets::TicketClaims;
+use crate::state::AppState;
 
 /// Stores a response.
 #[utoipa::path(post, path = "/v1/responses",
-    request_body(content = String, description = "voce_shared::api::SubmitRequest: {\"answers\": {...}, \"locale\": \"it\"}", content_type = "application/json"),
+    request_body(content = voce_shared::api::SubmitRequest, content_type = "application/json"),
     security(("ticket" = [])),
     responses(
-        (status = 201, description = "Stored (voce_shared::api::Receipt)", content_type = "application/json"),
-        (status = 200, description = "Already stored with this ticket and body: the same receipt", content_type = "application/json"),
-        (status = 400, description = "Malformed JSON, duplicate keys, unknown fields, deep nesting", content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid or expired ticket", content_type = "application/problem+json"),
-        (status = 403, description = "Origin differs from the ticket's", content_type = "application/problem+json"),
-        (status = 408, description = "The body was not received within the request timeout; the connection is closed", content_type = "application/problem+json"),
-        (status = 409, description = "The ticket already stored a different body", content_type = "application/problem+json"),
-        (status = 413, description = "Body over 16 KiB", content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", content_type = "application/problem+json"),
-        (status = 422, description = "Invalid answers, each violation listed", content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable; nothing stored", content_type = "application/problem+json"),
+        (status = 201, description = "Stored", body = voce_shared::api::Receipt, content_type = "application/json"),
+        (status = 200, description = "Already stored with this ticket and body: the same receipt", body = voce_shared::api::Receipt, content_type = "application/json"),
+        (status = 400, description = "Malformed JSON, duplicate keys, unknown fields, deep nesting", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid or expired ticket", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Origin differs from the ticket's", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body was not received within the request timeout; the connection is closed", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The ticket already stored a different body", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid answers, each violation listed", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable; nothing stored", body = voce_shared::api::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn submit_response(
     req: HttpRequest,
@@ -81,152 +76,57 @@ async fn submit(
     let bytes = actix_web::rt::time::timeout(deadline, read_body(req, payload))
         .await
         .map_err(|_| ApiError::RequestTimeout)??;
-    let value = crate::json::parse_strict(&bytes).map_err(|e| ApiError::Malformed(e.0))?;
-    let request: SubmitRequest = serde_json::from_value(value).map_err(|e| {
-        ApiError::Malformed(format!("the body does not have the expected shape: {e}"))
-    })?;
-    let canonical = serde_json::to_vec(&request).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let fingerprint = hex::encode(Sha256::digest(&canonical));
-
-    let jti = claims.jti.clone();
-    if let Some(stored) = state
-        .db(move |conn| db::responses::find_by_ticket(conn, &jti))
-        .await?
-    {
-        return replay(stored, &fingerprint);
+    let body = ingest::parse_body(&bytes)?;
+    if let Some(receipt) = store::find_replay(state, &claims.jti, &body.fingerprint).await? {
+        return Ok(receipt_response(HttpResponse::Ok(), receipt));
     }
-
-    if request
-        .website
-        .as_deref()
-        .is_some_and(|w| !w.trim().is_empty())
-    {
-        // Looks accepted to the bot; nothing is stored.
-        state.metrics.record_rejection("honeypot");
-        count_rejection(state, "honeypot").await;
-        tracing::debug!(field = HONEYPOT_FIELD, "honeypot filled");
-        return Ok(created(Receipt {
-            response_id: uuid::Uuid::new_v4().to_string(),
-            received_at: rfc3339(OffsetDateTime::now_utc()),
-        }));
-    }
-
-    let questionnaire = state
-        .catalog
-        .get(&claims.questionnaire.id, claims.questionnaire.version)
-        .ok()
-        .filter(|q| {
-            state
-                .catalog
-                .reference(&q.id, q.version)
-                .is_ok_and(|r| r.hash == claims.questionnaire.hash)
-        })
-        .ok_or(ApiError::InvalidTicket)?;
-    let submission = Submission {
-        answers: request.answers.clone(),
-    };
-    let valid =
-        voce_shared::validate(questionnaire, &submission).map_err(ApiError::InvalidAnswers)?;
-
     let now = OffsetDateTime::now_utc();
-    let response_id = uuid::Uuid::new_v4().to_string();
-    let received_at = rfc3339(now);
-    let purge_after =
-        day_of(now + time::Duration::days(i64::from(state.settings.free_text_retention_days)));
-    let answers = valid.into_answers();
-    let mut texts = Vec::new();
-    let mut structured = BTreeMap::new();
-    for (question, answer) in &answers {
-        match answer {
-            Answer::Text(text) => {
-                let redacted = voce_shared::redact(text);
-                texts.push(FreeTextRow {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    response_id: response_id.clone(),
-                    question: question.clone(),
-                    text: redacted.text,
-                    redacted_kinds: redacted
-                        .found
-                        .iter()
-                        .map(|k| k.code())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    purge_after: purge_after.clone(),
-                });
-            }
-            other => {
-                structured.insert(question.clone(), other.clone());
-            }
-        }
+    if honeypot::is_filled(&body.request) {
+        return pretend_stored(state, &claims, &body.fingerprint, now).await;
     }
-    let rating = |q: &str| answers.get(q).and_then(Answer::as_rating).map(i32::from);
-    let choice = |q: &str| match answers.get(q) {
-        Some(Answer::Choice(c)) => Some(c.clone()),
-        _ => None,
-    };
-    let response = ResponseRow {
-        id: response_id.clone(),
-        service_id: claims.sub.clone(),
-        questionnaire_id: claims.questionnaire.id.clone(),
-        questionnaire_version: i32::try_from(claims.questionnaire.version)
-            .map_err(|_| ApiError::InvalidTicket)?,
-        questionnaire_hash: claims.questionnaire.hash.clone(),
-        ticket_id: claims.jti.clone(),
-        body_fingerprint: fingerprint.clone(),
-        received_at: received_at.clone(),
-        locale: request.locale.code().to_owned(),
-        answers: serde_json::to_string(&structured)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-        valutazione: rating("valutazione"),
-        motivo: choice("difficolta").or_else(|| choice("aspetti-positivi")),
-        esito: choice("esito"),
-        soddisfazione: rating("soddisfazione"),
-        fiducia: rating("fiducia"),
-    };
-    let day = day_of(now);
-    let jti = claims.jti.clone();
-    let outcome = state
-        .db(
-            move |conn| match db::responses::insert(conn, &response, &texts, &day) {
-                Ok(()) => Ok(None),
-                // Another request with the same ticket committed first.
-                Err(e) if e.is_unique_violation() => db::responses::find_by_ticket(conn, &jti)?
-                    .map(Some)
-                    .ok_or(e),
-                Err(e) => Err::<_, DbError>(e),
-            },
-        )
-        .await?;
-    if let Some(stored) = outcome {
-        return replay(stored, &fingerprint);
-    }
-    state.metrics.record_response();
-    Ok(created(Receipt {
-        response_id,
-        received_at,
-    }))
+    let questionnaire = rows::questionnaire_of(state.catalog, &claims)?;
+    let new = rows::build(
+        questionnaire,
+        &claims,
+        &body.request,
+        &body.fingerprint,
+        now,
+        state.settings.free_text_retention_days,
+    )?;
+    Ok(match store::commit(state, new).await? {
+        store::Stored::Created(receipt) => receipt_response(HttpResponse::Created(), receipt),
+        store::Stored::Replayed(receipt) => receipt_response(HttpResponse::Ok(), receipt),
+    })
 }
 
-fn created(receipt: Receipt) -> HttpResponse {
-    HttpResponse::Created()
+/// Answers a bot as if its response were stored (`201`, and the same receipt on a replay of the
+/// same ticket and body), storing nothing; the refusal is counted.
+async fn pretend_stored(
+    state: &AppState,
+    claims: &TicketClaims,
+    fingerprint: &str,
+    now: OffsetDateTime,
+) -> Result<HttpResponse, ApiError> {
+    state.metrics.record_rejection("honeypot");
+    count_rejection(state, "honeypot").await;
+    let pretended = state.honeypot.receipt_for(
+        &claims.jti,
+        fingerprint,
+        claims.exp,
+        now.unix_timestamp(),
+        || Receipt {
+            response_id: uuid::Uuid::new_v4().to_string(),
+            received_at: rfc3339(now),
+        },
+    );
+    ingest::check_replay(&pretended.fingerprint, fingerprint)?;
+    Ok(receipt_response(HttpResponse::Created(), pretended.receipt))
+}
+
+fn receipt_response(mut builder: actix_web::HttpResponseBuilder, receipt: Receipt) -> HttpResponse {
+    builder
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(receipt)
-}
-
-fn replay(
-    stored: db::responses::StoredTicket,
-    fingerprint: &str,
-) -> Result<HttpResponse, ApiError> {
-    if stored.body_fingerprint == fingerprint {
-        Ok(HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(Receipt {
-                response_id: stored.response_id,
-                received_at: stored.received_at,
-            }))
-    } else {
-        Err(ApiError::TicketUsed)
-    }
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {

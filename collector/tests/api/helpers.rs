@@ -8,10 +8,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
+use voce_collector::auth::keys::{self, TicketKey};
 use voce_collector::configuration::Settings;
 use voce_collector::db::responses::{FreeTextRow, ResponseRow};
 use voce_collector::db::{self, DbConnection, Pool};
-use voce_collector::keys::{self, TicketKey};
 use voce_collector::startup::{self, Application};
 
 /// The origin of each pilot body's demo page.

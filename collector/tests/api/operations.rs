@@ -104,7 +104,8 @@ async fn openapi_lists_every_route() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
-async fn unknown_paths_and_methods_get_a_404_problem() -> anyhow::Result<()> {
+async fn unknown_paths_get_404_and_known_paths_with_another_method_get_405_with_allow()
+-> anyhow::Result<()> {
     let app = spawn_app().await?;
     let response = app
         .client
@@ -117,7 +118,30 @@ async fn unknown_paths_and_methods_get_a_404_problem() -> anyhow::Result<()> {
         .delete(format!("{}/v1/responses", app.address))
         .send()
         .await?;
-    expect_problem(response, 404, "/problems/not-found").await?;
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+    expect_problem(response, 405, "/problems/method-not-allowed").await?;
+    let response = app
+        .client
+        .request(
+            reqwest::Method::from_bytes(b"TRACE")?,
+            format!("{}/v1/forms/inps-naspi", app.address),
+        )
+        .send()
+        .await?;
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("GET")
+    );
+    expect_problem(response, 405, "/problems/method-not-allowed").await?;
     Ok(())
 }
 

@@ -63,7 +63,7 @@ impl Collector {
             port: free_port()?,
             child: None,
         };
-        voce_collector::keys::generate(&collector.dir.path().join("keys"))?;
+        voce_collector::auth::keys::generate(&collector.dir.path().join("keys"))?;
         let pilot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/registry/pilot.toml");
         collector.run_to_end(&["migrate"])?;
         collector.run_to_end(&["registry", "import", &pilot.to_string_lossy()])?;

@@ -8,17 +8,17 @@ use crate::helpers::*;
 async fn the_national_registry_imports_and_serves_a_form_for_every_service() -> anyhow::Result<()> {
     let app = spawn_app_with(|s| s.registry_refresh_secs = 1).await?;
     import_file(&app.pool, "national.toml")?;
-    let (bodies, services) = voce_collector::db::registry::count(&mut *app.conn()?)?;
+    let (bodies, services) = voce_collector::db::bodies::count(&mut *app.conn()?)?;
     assert_eq!((bodies, services), (103, 312));
     // Importing again changes nothing.
     import_file(&app.pool, "national.toml")?;
     assert_eq!(
-        voce_collector::db::registry::count(&mut *app.conn()?)?,
+        voce_collector::db::bodies::count(&mut *app.conn()?)?,
         (103, 312)
     );
     // CORS learns the new origins within the refresh period.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let national = voce_collector::registry::national();
+    let national = voce_collector::registry::national_example::national();
     for service in &national.services {
         let origin = national
             .bodies
@@ -46,14 +46,14 @@ async fn the_national_registry_imports_and_serves_a_form_for_every_service() -> 
 #[tokio::test]
 async fn importing_the_pilot_twice_changes_nothing() -> anyhow::Result<()> {
     let app = spawn_app().await?;
-    let before = voce_collector::db::registry::count(&mut *app.conn()?)?;
+    let before = voce_collector::db::bodies::count(&mut *app.conn()?)?;
     import_file(&app.pool, "pilot.toml")?;
     assert_eq!(
-        voce_collector::db::registry::count(&mut *app.conn()?)?,
+        voce_collector::db::bodies::count(&mut *app.conn()?)?,
         before
     );
     assert_eq!(before, (3, 12));
-    assert!(voce_collector::db::registry::is_origin_allowed(
+    assert!(voce_collector::db::bodies::is_origin_allowed(
         &mut *app.conn()?,
         "inps",
         INPS_ORIGIN

@@ -341,7 +341,10 @@ async fn production_refuses_to_start_without_a_key_and_development_generates_one
     assert!(!settings.keys_dir.exists());
     settings.environment = voce_collector::configuration::Environment::Development;
     let app = voce_collector::startup::Application::build(settings.clone())?;
-    assert_eq!(voce_collector::keys::load_dir(&settings.keys_dir)?.len(), 1);
+    assert_eq!(
+        voce_collector::auth::keys::load_dir(&settings.keys_dir)?.len(),
+        1
+    );
     drop(app);
     Ok(())
 }

@@ -94,12 +94,12 @@ pub fn find_service_with_body(
     conn: &mut DbConnection,
     service_id: &str,
 ) -> Result<Option<(ServiceRow, BodyRow)>, DbError> {
-    let found = with_backend!(conn, |c| services::table
+    let found = services::table
         .inner_join(bodies::table)
         .filter(services::id.eq(service_id))
         .select((ServiceRow::as_select(), BodyRow::as_select()))
-        .first(c)
-        .optional()?);
+        .first(conn)
+        .optional()?;
     Ok(found)
 }
 
@@ -109,37 +109,37 @@ pub fn is_origin_allowed(
     ipa_code: &str,
     origin: &str,
 ) -> Result<bool, DbError> {
-    let count: i64 = with_backend!(conn, |c| body_origins::table
+    let count: i64 = body_origins::table
         .filter(body_origins::ipa_code.eq(ipa_code))
         .filter(body_origins::origin.eq(origin))
         .count()
-        .get_result(c)?);
+        .get_result(conn)?;
     Ok(count > 0)
 }
 
 /// Every allowed origin of every body, for CORS.
 pub fn all_origins(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
-    let origins = with_backend!(conn, |c| body_origins::table
+    let origins = body_origins::table
         .select(body_origins::origin)
         .distinct()
-        .load(c)?);
+        .load(conn)?;
     Ok(origins)
 }
 
 /// The number of bodies and services in the registry.
 pub fn count(conn: &mut DbConnection) -> Result<(i64, i64), DbError> {
-    let counts = with_backend!(conn, |c| (
-        bodies::table.count().get_result(c)?,
-        services::table.count().get_result(c)?
-    ));
+    let counts = (
+        bodies::table.count().get_result(conn)?,
+        services::table.count().get_result(conn)?,
+    );
     Ok(counts)
 }
 
 /// Every service id, in order.
 pub fn service_ids(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
-    let ids = with_backend!(conn, |c| services::table
+    let ids = services::table
         .select(services::id)
         .order(services::id)
-        .load(c)?);
+        .load(conn)?;
     Ok(ids)
 }

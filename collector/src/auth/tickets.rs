@@ -12,8 +12,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use voce_shared::QuestionnaireRef;
 
+use crate::auth::keys::TicketKey;
 use crate::configuration::TicketSettings;
-use crate::keys::TicketKey;
 
 /// The `typ` header of every ticket.
 pub const TICKET_TYP: &str = "voce-ticket+jwt";

@@ -1,0 +1,5 @@
+//! Who may do what: the ticket keys on disk ([`keys`]) and the signed one-time tickets made and
+//! checked with them ([`tickets`]).
+
+pub mod keys;
+pub mod tickets;

@@ -1,0 +1,144 @@
+//! Where the database is: `VOCE_DATABASE_URL`, parsed once into the backend it names, and a form
+//! of any URL that is safe to log.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::ParseError;
+
+/// Where the database is, from `VOCE_DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file (a plain path, or `sqlite://path`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`postgres://…` or `postgresql://…`).
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Picks the backend from the URL scheme.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, ParseError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+        } else if url.contains("://") {
+            Err(ParseError(format!(
+                "{} uses an unsupported scheme; use postgres://… or a SQLite file path",
+                redact_url(url)
+            )))
+        } else if url.is_empty() {
+            Err(ParseError("the database URL is empty".into()))
+        } else {
+            Ok(DatabaseUrl::Sqlite(PathBuf::from(url)))
+        }
+    }
+
+    /// The name of the backend, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgresql",
+        }
+    }
+}
+
+/// Shows the URL with its passwords masked, never the secret.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+            DatabaseUrl::Postgres(url) => write!(f, "Postgres({})", redact_url(url)),
+        }
+    }
+}
+
+/// Query parameters that carry a secret in libpq connection URLs.
+const SECRET_PARAMETERS: [&str; 3] = ["password", "sslpassword", "passfile"];
+
+/// `url` with every password replaced by `***` — the one in `user:password@` and any
+/// `password=`-like query parameter — safe to log.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &base[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+                None => base.to_owned(),
+            }
+        }
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _))
+                    if SECRET_PARAMETERS.contains(&key.to_ascii_lowercase().as_str()) =>
+                {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_is_chosen_from_the_scheme() {
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:p@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("./data/voce.db"),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite:///tmp/v.db"),
+            Ok(DatabaseUrl::Sqlite(p)) if p == std::path::Path::new("/tmp/v.db")
+        ));
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls_wherever_they_are() {
+        assert_eq!(
+            redact_url("postgres://postgres:voce@127.0.0.1:5432/db"),
+            "postgres://postgres:***@127.0.0.1:5432/db"
+        );
+        assert_eq!(
+            redact_url("postgres://u@h/db?sslmode=require&password=hunter2&Password=x"),
+            "postgres://u@h/db?sslmode=require&password=***&Password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://u:a@b@h/db?password=s"),
+            "postgres://u:***@h/db?password=***"
+        );
+        assert_eq!(redact_url("./data/voce.db"), "./data/voce.db");
+    }
+
+    #[test]
+    fn the_debug_form_never_shows_the_password() {
+        let url = DatabaseUrl::parse("postgres://u:secret@h/db?password=other")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{url:?}");
+        assert!(
+            !shown.contains("secret") && !shown.contains("other"),
+            "{shown}"
+        );
+    }
+}

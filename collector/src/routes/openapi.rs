@@ -1,0 +1,76 @@
+//! The OpenAPI document, generated from the `#[utoipa::path]` annotations of the handlers and the
+//! JSON schemas of the shared wire types, with the `answers` object described from the national
+//! catalog ([`super::answers_schema`]) so that a client — or a contract tester — knows exactly
+//! which answers are accepted.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use voce_shared::Catalog;
+
+use super::answers_schema::answers_schema;
+
+/// Every route of the collector.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Voce collector",
+        description = "Forms with one-time tickets, validated responses, widget assets, health and metrics. Every error is application/problem+json (RFC 9457)."
+    ),
+    paths(
+        super::issue_form::issue_form,
+        super::submit_response::submit_response,
+        super::serve_openapi::serve_openapi,
+        super::serve_widget_asset::serve_widget_asset,
+        super::check_health::check_health,
+        super::check_readiness::check_readiness,
+        super::render_metrics::render_metrics,
+    ),
+    components(schemas(
+        voce_shared::api::Form,
+        voce_shared::api::FormService,
+        voce_shared::api::FormBody,
+        voce_shared::api::SubmitRequest,
+        voce_shared::api::Receipt,
+        voce_shared::api::Problem,
+        voce_shared::Locale,
+        voce_shared::questionnaire::QuestionnaireRef,
+        voce_shared::Violation,
+        voce_shared::ViolationCode,
+    )),
+    modifiers(&TicketScheme)
+)]
+pub struct ApiDoc;
+
+struct TicketScheme;
+
+impl Modify for TicketScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "ticket",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as JSON, built once: the generated document with the `answers` schema of
+/// `SubmitRequest` replaced by the one the catalog's questionnaires define.
+pub fn document(catalog: &Catalog) -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        if let Some(answers) =
+            doc.pointer_mut("/components/schemas/SubmitRequest/properties/answers")
+        {
+            *answers = answers_schema(catalog);
+        }
+        serde_json::to_string(&doc).unwrap_or_else(|_| "{}".into())
+    })
+}
