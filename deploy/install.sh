@@ -2,7 +2,7 @@
 # Installs the Voce collector on a Debian-like host, as root:
 #
 #   cargo build --release -p voce-collector && cargo xtask widget
-#   sudo deploy/install.sh [--registry FILE] [--set VOCE_VAR=VALUE]...
+#   sudo deploy/install.sh [--registry FILE] [--set NAME=VALUE]...
 #
 # It installs the binary (/usr/local/bin/voce-collector), the `voce` system user, the state
 # directory (/var/lib/voce, with the ticket keys in keys/), the settings (/etc/voce/
@@ -47,7 +47,7 @@ while (($#)); do
     --widget) WIDGET="${2:?--widget needs a directory}"; shift 2 ;;
     --registry) REGISTRY="${2:?--registry needs a file}"; shift 2 ;;
     --set)
-        [[ "${2:-}" =~ ^VOCE_[A-Z0-9_]+=|^RUST_LOG= ]] || die "--set needs VOCE_VAR=VALUE, got '${2:-}'"
+        [[ "${2:-}" =~ ^VOCE_[A-Z0-9_]+=|^RUST_LOG= ]] || die "--set needs a VOCE_* or RUST_LOG variable as NAME=VALUE, got '${2:-}'"
         SETS+=("$2"); shift 2 ;;
     --no-start) START=no; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;

@@ -253,10 +253,21 @@ fn install_and_walk(scratch: &Path) -> Result<()> {
 
     let unit = prefix.join("etc/systemd/system/voce-collector.service");
     systemd_verify(&unit)?;
-    run(Command::new("systemd-analyze")
+    let security = Command::new("systemd-analyze")
         .args(["security", "--offline=yes", "--no-pager"])
         .arg(format!("--threshold={EXPOSURE_THRESHOLD}"))
-        .arg(&unit))?;
+        .arg(&unit)
+        .output()
+        .context("systemd-analyze security")?;
+    let report = String::from_utf8_lossy(&security.stdout);
+    ensure!(
+        security.status.success(),
+        "systemd-analyze security rates the unit above {EXPOSURE_THRESHOLD} tenths:\n{report}"
+    );
+    eprintln!(
+        "systemd-analyze security: {}",
+        report.lines().last().unwrap_or_default().trim()
+    );
     let broken = mutated(
         unit.to_str().context("non-UTF-8 path")?,
         &scratch.join("voce-collector.service"),
@@ -267,6 +278,7 @@ fn install_and_walk(scratch: &Path) -> Result<()> {
         systemd_verify(&broken).is_err(),
         "systemd-analyze verify accepted ProtectSystem=stricter: the check cannot fail"
     );
+    eprintln!("systemd-analyze verify refuses a planted defect, as it should");
 
     let installed_binary = prefix.join("usr/local/bin/voce-collector");
     let walk = run(Command::new("bash")
