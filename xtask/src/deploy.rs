@@ -13,8 +13,9 @@
 //!
 //! Then `deploy/install.sh` installs the collector into a temporary root (`target/deploy-install`)
 //! and, systemd not being PID 1, starts it with the unit's user, environment and restrictions;
-//! the step checks the running process's user, `NoNewPrivs` and capabilities, and sends a form
-//! and a response through it with `tests/curl-walk.sh`.
+//! the step checks the running process's user, `NoNewPrivs` and capabilities, sends a form and a
+//! response through it with `tests/curl-walk.sh` while `strace` records its system calls, and
+//! checks those against the unit's `SystemCallFilter=`.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -281,6 +282,16 @@ fn install_and_walk(scratch: &Path) -> Result<()> {
     eprintln!("systemd-analyze verify refuses a planted defect, as it should");
 
     let installed_binary = prefix.join("usr/local/bin/voce-collector");
+    // Every system call the collector makes while serving the walk, recorded by strace
+    // attached to all its threads, must pass the unit's SystemCallFilter= (which cannot be
+    // enforced here without systemd).
+    let trace = scratch.join("serve.strace");
+    let mut tracer = Command::new("strace")
+        .args(["-f", "-qq", "-p", &installed.pid, "-o"])
+        .arg(&trace)
+        .spawn()
+        .context("starting strace")?;
+    sleep(Duration::from_millis(500));
     let walk = run(Command::new("bash")
         .arg(root().join("tests/curl-walk.sh"))
         .arg(format!("http://{bind}"))
@@ -292,10 +303,100 @@ fn install_and_walk(scratch: &Path) -> Result<()> {
             ),
         )
         .env("VOCE_CONFIG", prefix.join("etc/voce/voce-collector.toml")));
+    // strace detaches from the collector on SIGINT.
+    let _ = Command::new("kill")
+        .args(["-INT", &tracer.id().to_string()])
+        .status();
+    let _ = tracer.wait();
     if let Err(e) = walk {
         bail!("{e:#}\n--- collector output:\n{}", installed.log());
     }
+    system_calls_pass_the_filter(&unit, &trace)?;
     installed.stop()
+}
+
+/// The system calls named in an strace log are all allowed by the unit's `SystemCallFilter=`
+/// lines (an allow list, then `~` deny lists), expanded with `systemd-analyze syscall-filter`.
+fn system_calls_pass_the_filter(unit: &Path, trace: &Path) -> Result<()> {
+    let unit_text = std::fs::read_to_string(unit)?;
+    let mut allowed = std::collections::BTreeSet::new();
+    let mut denied = std::collections::BTreeSet::new();
+    for value in unit_text
+        .lines()
+        .filter_map(|l| l.strip_prefix("SystemCallFilter="))
+    {
+        let (deny, value) = match value.strip_prefix('~') {
+            Some(rest) => (true, rest),
+            None => (false, value),
+        };
+        for item in value.split_whitespace() {
+            let names = expand_syscall_group(item)?;
+            if deny {
+                denied.extend(names);
+            } else {
+                allowed.extend(names);
+            }
+        }
+    }
+    ensure!(
+        !allowed.is_empty(),
+        "the unit has no SystemCallFilter= allow list"
+    );
+    let log = std::fs::read_to_string(trace).context("reading the strace log")?;
+    let used: std::collections::BTreeSet<String> = log
+        .lines()
+        .filter_map(|l| {
+            let call = l.split_once(' ')?.1.trim_start();
+            let call = call.strip_prefix("<... ").unwrap_or(call);
+            let name: String = call
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty() && call[name.len()..].starts_with(['(', ' '])).then_some(name)
+        })
+        .filter(|n| n != "resumed" && n != "exited" && n != "killed")
+        .collect();
+    ensure!(
+        used.len() >= 10,
+        "strace recorded only {used:?}: the trace did not see the collector serve"
+    );
+    let refused: Vec<&String> = used
+        .iter()
+        .filter(|c| !allowed.contains(*c) || denied.contains(*c))
+        .collect();
+    ensure!(
+        refused.is_empty(),
+        "the collector makes system calls that the unit's SystemCallFilter= refuses: {refused:?}"
+    );
+    eprintln!(
+        "all {} system calls the collector made while serving pass the unit's SystemCallFilter=",
+        used.len()
+    );
+    Ok(())
+}
+
+/// A system call or `@group`, expanded recursively to system call names.
+fn expand_syscall_group(item: &str) -> Result<Vec<String>> {
+    if !item.starts_with('@') {
+        return Ok(vec![item.to_owned()]);
+    }
+    let out = Command::new("systemd-analyze")
+        .args(["syscall-filter", "--no-pager", item])
+        .output()
+        .context("systemd-analyze syscall-filter")?;
+    ensure!(
+        out.status.success(),
+        "systemd-analyze syscall-filter {item} failed"
+    );
+    let mut names = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines().skip(1) {
+        let entry = line.trim();
+        if entry.is_empty() || entry.starts_with('#') {
+            continue;
+        }
+        names.extend(expand_syscall_group(entry)?);
+    }
+    Ok(names)
 }
 
 /// `systemd-analyze verify`, failing on any warning (it exits 0 on unknown keys and bad values).

@@ -186,7 +186,7 @@ const COMPOSE_CONSTRAINTS: &str = "cython<3\n";
 
 /// Installs the deploy checkers when missing: two Python venvs under `~/.cache/voce/` (kept
 /// between runs, rebuilt when their pinned package list changes), `promtool` (Debian
-/// `prometheus`) and `systemd-analyze` (Debian `systemd`).
+/// `prometheus`), `systemd-analyze` (Debian `systemd`), `strace`, and what the installer uses.
 pub fn ensure_deploy_tools() -> Result<DeployTools> {
     let mut missing = Vec::new();
     for (program, package) in [
@@ -195,6 +195,7 @@ pub fn ensure_deploy_tools() -> Result<DeployTools> {
         ("setpriv", "util-linux"),
         ("useradd", "passwd"),
         ("curl", "curl"),
+        ("strace", "strace"),
     ] {
         if !have(program) {
             missing.push(package);
