@@ -11,13 +11,14 @@
 //! The operator guide must document every `VOCE_*` variable that the collector reads or that
 //! `deploy/` sets.
 //!
-//! Then `deploy/install.sh` installs the collector into a temporary root (`target/deploy-install`)
+//! Then `deploy/install.sh` installs the collector into a temporary root (`$TMPDIR/voce-deploy-install-<pid>`)
 //! and, systemd not being PID 1, starts it with the unit's user, environment and restrictions;
 //! the step checks the running process's user, `NoNewPrivs` and capabilities, sends a form and a
 //! response through it with `tests/curl-walk.sh` while `strace` records its system calls, and
 //! checks those against the unit's `SystemCallFilter=`.
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread::sleep;
@@ -214,15 +215,15 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 fn install_and_walk(scratch: &Path) -> Result<()> {
     run(Command::new("cargo").args(["build", "--package", "voce-collector"]))?;
-    let prefix = root().join("target/deploy-install");
-    let pid_file = prefix.join("run/voce-collector.pid");
-    if let Ok(pid) = std::fs::read_to_string(&pid_file) {
-        // A collector left by an interrupted run.
-        drop(Installed::new(pid.trim(), prefix.clone()));
-    }
+    // A fresh root per run under the temporary directory, which the service user can traverse
+    // wherever the repository is checked out.
+    let prefix = std::env::temp_dir().join(format!("voce-deploy-install-{}", std::process::id()));
     if prefix.exists() {
         std::fs::remove_dir_all(&prefix)?;
     }
+    std::fs::DirBuilder::new().mode(0o755).create(&prefix)?;
+    let _cleanup = RemoveOnDrop(prefix.clone());
+    let pid_file = prefix.join("run/voce-collector.pid");
     let port = free_port()?;
     let admin_port = free_port()?;
     let binary = target_dir().join("debug/voce-collector");
@@ -450,6 +451,15 @@ fn refuses(checker: &str, cmd: &mut Command) -> Result<()> {
 
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Removes a directory when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The collector started by `install.sh`; dropping it stops the process.
