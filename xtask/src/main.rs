@@ -6,6 +6,7 @@
 mod bench;
 mod collector;
 mod demo;
+mod deploy;
 mod pages;
 mod postgres;
 mod test;

@@ -101,6 +101,7 @@ pub fn run_all(args: &[String]) -> Result<()> {
     step("collector binaries", &mut || {
         run(Command::new("cargo").args(["build", "-p", "voce-collector", "-p", "xtask"]))
     })?;
+    step("deploy artefacts", &mut || crate::deploy::check())?;
     step("curl walk on SQLite", &mut || walk::sqlite())?;
     step("curl walk on PostgreSQL", &mut || walk::postgres(&pg))?;
     step("browser end-to-end", &mut || browser_suite())?;

