@@ -89,7 +89,8 @@ fi
 
 install -d -m 0755 "$P/usr/local/bin" "$SHARE" "$DOC" "$P/etc/systemd/system" "$P/run" "$P/var/log"
 install -d -o root -g "$SERVICE_USER" -m 0750 "$ETC"
-install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 0750 "$STATE" "$STATE/keys"
+install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 0750 "$STATE"
+install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 0700 "$STATE/keys"
 install -m 0755 "$BINARY" "$BIN"
 install -m 0644 "$REPO/deploy/README.md" "$DOC/README.md"
 if [[ -n "$WIDGET" ]]; then

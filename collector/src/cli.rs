@@ -126,8 +126,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CheckConfig => {
             let settings = settings()?;
-            let keys = keys::load_dir(&settings.keys_dir)
-                .map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
+            let keys = keys::load_dir(
+                &settings.keys_dir,
+                keys::KeyFileMode::allowing_group_read(settings.keys_group_readable),
+            )
+            .map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
             if keys.is_empty()
                 && settings.environment == crate::configuration::Environment::Production
             {

@@ -74,6 +74,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Directory of the ticket keys (`VOCE_KEYS_DIR`).
     pub keys_dir: PathBuf,
+    /// Accept key files their group may read (`VOCE_KEYS_GROUP_READABLE`): only for a
+    /// Kubernetes Secret mounted for a non-root pod, where the kubelet adds group read.
+    pub keys_group_readable: bool,
     /// Directory of the built widget assets served under `/widget/v1/` (`VOCE_WIDGET_DIR`).
     pub widget_dir: PathBuf,
     /// Tickets.
@@ -150,6 +153,7 @@ impl Default for Settings {
             environment: Environment::Development,
             database: DatabaseSettings::default(),
             keys_dir: PathBuf::from("./data/keys"),
+            keys_group_readable: false,
             widget_dir: PathBuf::from("target/widget"),
             tickets: TicketSettings::default(),
             rate_limit: RateLimitSettings::default(),
@@ -276,6 +280,11 @@ impl Settings {
             &mut self.database.sqlite_busy_timeout_ms,
         )?;
         parsed(env, "VOCE_KEYS_DIR", &mut self.keys_dir)?;
+        parsed(
+            env,
+            "VOCE_KEYS_GROUP_READABLE",
+            &mut self.keys_group_readable,
+        )?;
         parsed(env, "VOCE_WIDGET_DIR", &mut self.widget_dir)?;
         parsed(env, "VOCE_TICKET_ISSUER", &mut self.tickets.issuer)?;
         parsed(env, "VOCE_TICKET_TTL_SECS", &mut self.tickets.ttl_secs)?;

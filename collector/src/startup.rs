@@ -64,7 +64,11 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
 /// Loads the ticket keys; with none, generates one in development and refuses in production.
 pub fn load_keyring(settings: &Settings) -> anyhow::Result<Keyring> {
     let dir = &settings.keys_dir;
-    let mut loaded = keys::load_dir(dir).map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
+    let mut loaded = keys::load_dir(
+        dir,
+        keys::KeyFileMode::allowing_group_read(settings.keys_group_readable),
+    )
+    .map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
     if loaded.is_empty() {
         match settings.environment {
             Environment::Production => anyhow::bail!(
@@ -203,7 +207,7 @@ impl Application {
         let metrics = web::Data::new(Metrics::default());
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
         let state = web::Data::new(AppState {
-            pool: pool.clone(),
+            db: db::Database::new(pool.clone(), metrics.clone()),
             keyring,
             catalog,
             metrics: metrics.clone(),

@@ -21,6 +21,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::configuration::DatabaseSettings;
 use crate::domain::DatabaseUrl;
+use crate::metrics::Metrics;
 
 /// The SQLite migrations.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -60,6 +61,47 @@ macro_rules! with_backend {
 
 /// The pool of connections.
 pub type Pool = r2d2::Pool<DbManager>;
+
+/// The pool, used from async code: each call runs on the blocking thread pool with a pooled
+/// connection, and its time is recorded.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    metrics: actix_web::web::Data<Metrics>,
+}
+
+impl Database {
+    /// The pool behind `metrics`.
+    pub fn new(pool: Pool, metrics: actix_web::web::Data<Metrics>) -> Database {
+        Database { pool, metrics }
+    }
+
+    /// The pool itself, for blocking code.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
+        actix_web::web::block(move || {
+            let start = std::time::Instant::now();
+            let result = pool
+                .get()
+                .map_err(DbError::from)
+                .and_then(|mut c| f(&mut c));
+            metrics.record_db_latency(start.elapsed());
+            result
+        })
+        .await
+        .map_err(|e| DbError::Runtime(e.to_string()))?
+    }
+}
 
 /// Opens connections of the backend named by the URL (never guessing: a PostgreSQL URL is never
 /// opened as a SQLite file name).
@@ -168,6 +210,9 @@ pub enum DbError {
     /// A query failed.
     #[error("query failed: {0}")]
     Query(#[from] diesel::result::Error),
+    /// The blocking thread pool refused the work (the server is stopping).
+    #[error("cannot run database work: {0}")]
+    Runtime(String),
     /// Stored data that this version of the collector cannot read.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -190,7 +235,7 @@ impl DbError {
                 _ => false,
             },
             DbError::Query(diesel::result::Error::BrokenTransactionManager) => true,
-            DbError::Query(_) | DbError::Corrupt(_) => false,
+            DbError::Query(_) | DbError::Corrupt(_) | DbError::Runtime(_) => false,
         }
     }
 

@@ -64,7 +64,8 @@ pub fn build(
     for (question, answer) in &answers {
         match answer {
             Answer::Text(text) => {
-                let redacted = voce_shared::redact(text);
+                // PostgreSQL cannot store U+0000 in text; it is dropped on both backends alike.
+                let redacted = voce_shared::redact(&text.replace('\0', ""));
                 texts.push(FreeTextRow {
                     id: uuid::Uuid::new_v4().to_string(),
                     response_id: response_id.clone(),

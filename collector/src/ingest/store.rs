@@ -7,9 +7,9 @@ use voce_shared::api::Receipt;
 use super::check_replay;
 use super::rows::NewResponse;
 use crate::db::responses::StoredTicket;
-use crate::db::{self, DbError};
+use crate::db::{self, Database, DbError};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::metrics::Metrics;
 
 /// What happened to a response.
 #[derive(Debug)]
@@ -23,28 +23,32 @@ pub enum Stored {
 /// The receipt of the response the ticket already stored, if it stored one: `Ok(None)` when the
 /// ticket is unused, the first receipt for the same body, `409` for another body.
 pub async fn find_replay(
-    state: &AppState,
+    db: &Database,
     ticket_id: &str,
     fingerprint: &str,
 ) -> Result<Option<Receipt>, ApiError> {
     let jti = ticket_id.to_owned();
-    let stored = state
-        .db(move |conn| db::responses::find_by_ticket(conn, &jti))
+    let stored = db
+        .run(move |conn| db::responses::find_by_ticket(conn, &jti))
         .await?;
     stored.map(|s| answer_replay(s, fingerprint)).transpose()
 }
 
 /// Commits a response; a concurrent request with the same ticket that committed first turns
 /// this one into its replay (or a conflict).
-pub async fn commit(state: &AppState, new: NewResponse) -> Result<Stored, ApiError> {
+pub async fn commit(
+    db: &Database,
+    metrics: &Metrics,
+    new: NewResponse,
+) -> Result<Stored, ApiError> {
     let receipt = Receipt {
         response_id: new.response.id.clone(),
         received_at: new.response.received_at.clone(),
     };
     let fingerprint = new.response.body_fingerprint.clone();
     let jti = new.response.ticket_id.clone();
-    let first = state
-        .db(move |conn| {
+    let first = db
+        .run(move |conn| {
             match db::responses::insert(conn, &new.response, &new.texts, &new.day) {
                 Ok(()) => Ok(None),
                 // Another request with the same ticket committed first.
@@ -57,7 +61,7 @@ pub async fn commit(state: &AppState, new: NewResponse) -> Result<Stored, ApiErr
         .await?;
     match first {
         None => {
-            state.metrics.record_response();
+            metrics.record_response();
             Ok(Stored::Created(receipt))
         }
         Some(s) => answer_replay(s, &fingerprint).map(Stored::Replayed),

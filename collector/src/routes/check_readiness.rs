@@ -13,14 +13,12 @@ use crate::state::AppState;
 ))]
 pub async fn check_readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
-        .db(|conn| conn.ping().map(|_| ()).map_err(crate::db::DbError::from))
+        .db
+        .run(|conn| conn.ping().map(|_| ()).map_err(crate::db::DbError::from))
         .await
-        .map_err(|e| match e {
-            ApiError::Internal(cause) => ApiError::Unavailable {
-                retry_after_secs: 2,
-                cause,
-            },
-            other => other,
+        .map_err(|e| ApiError::Unavailable {
+            retry_after_secs: 2,
+            cause: e.to_string(),
         })?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")

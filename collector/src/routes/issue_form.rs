@@ -64,7 +64,8 @@ pub async fn issue_form(
     let day = day_of(now);
     let (sid, o) = (service_id.to_string(), origin.to_string());
     let found = state
-        .db(move |conn| {
+        .db
+        .run(move |conn| {
             let Some((service, body)) = db::bodies::find_service_with_body(conn, &sid)? else {
                 return Ok(None);
             };

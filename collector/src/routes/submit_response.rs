@@ -55,7 +55,8 @@ pub async fn submit_response(
 async fn count_rejection(state: &AppState, reason: &'static str) {
     let day = day_of(OffsetDateTime::now_utc());
     if let Err(e) = state
-        .db(move |conn| db::counters::count_rejection(conn, reason, &day))
+        .db
+        .run(move |conn| db::counters::count_rejection(conn, reason, &day))
         .await
     {
         tracing::debug!(error = %e, reason, "could not count a rejection");
@@ -77,7 +78,7 @@ async fn submit(
         .await
         .map_err(|_| ApiError::RequestTimeout)??;
     let body = ingest::parse_body(&bytes)?;
-    if let Some(receipt) = store::find_replay(state, &claims.jti, &body.fingerprint).await? {
+    if let Some(receipt) = store::find_replay(&state.db, &claims.jti, &body.fingerprint).await? {
         return Ok(receipt_response(HttpResponse::Ok(), receipt));
     }
     let now = OffsetDateTime::now_utc();
@@ -93,7 +94,7 @@ async fn submit(
         now,
         state.settings.free_text_retention_days,
     )?;
-    Ok(match store::commit(state, new).await? {
+    Ok(match store::commit(&state.db, &state.metrics, new).await? {
         store::Stored::Created(receipt) => receipt_response(HttpResponse::Created(), receipt),
         store::Stored::Replayed(receipt) => receipt_response(HttpResponse::Ok(), receipt),
     })

@@ -70,6 +70,25 @@ async fn a_filled_honeypot_gets_a_201_shaped_reply_and_stores_nothing() -> anyho
 }
 
 #[tokio::test]
+async fn a_honeypot_replay_gets_the_same_receipt_and_another_body_a_conflict_like_a_real_store()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let ticket = app.ticket().await?;
+    let body =
+        json!({"answers": {"valutazione": 5}, "locale": "it", "website": "http://spam.example"});
+    let first: voce_shared::api::Receipt = app.submit(&ticket, &body).await?.json().await?;
+    let again = app.submit(&ticket, &body).await?;
+    assert_eq!(again.status(), 201);
+    let again: voce_shared::api::Receipt = again.json().await?;
+    assert_eq!(again, first);
+    let mut other = body.clone();
+    other["answers"]["valutazione"] = json!(4);
+    assert_eq!(app.submit(&ticket, &other).await?.status(), 409);
+    assert_eq!(app.count_responses()?, 0);
+    Ok(())
+}
+
+#[tokio::test]
 async fn bursts_above_the_per_client_limit_get_429_with_retry_after() -> anyhow::Result<()> {
     let app = spawn_app_with(|s| {
         s.rate_limit.burst = 3;

@@ -133,9 +133,12 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Re
     customize(&mut settings);
     let pool = startup::prepare_database(&settings)?;
     import_file(&pool, "pilot.toml")?;
-    let key = keys::load_dir(&settings.keys_dir)?
-        .pop()
-        .context("the test key is missing")?;
+    let key = keys::load_dir(
+        &settings.keys_dir,
+        voce_collector::auth::keys::KeyFileMode::allowing_group_read(settings.keys_group_readable),
+    )?
+    .pop()
+    .context("the test key is missing")?;
     let app = Application::build(settings.clone())?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();

@@ -171,3 +171,57 @@ async fn the_export_lists_each_stored_response_with_its_redacted_free_text() -> 
     assert!(voce_collector::db::responses::list(&mut *app.conn()?, Some("roma-tari"))?.is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn each_indicator_answer_lands_in_the_column_its_questionnaire_declares() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    let positive = serde_json::json!({
+        "answers": {"valutazione": 5, "aspetti-positivi": "indicazioni-complete", "esito": "in-parte",
+                    "soddisfazione": 4, "fiducia": 2, "dettagli": "tutto bene\u{0}"},
+        "locale": "it"
+    });
+    assert_eq!(
+        app.submit(&app.ticket().await?, &positive).await?.status(),
+        201
+    );
+    let negative = serde_json::json!({
+        "answers": {"valutazione": 1, "difficolta": "problemi-tecnici"}, "locale": "it"
+    });
+    assert_eq!(
+        app.submit(&app.ticket().await?, &negative).await?.status(),
+        201
+    );
+    let rows = voce_collector::db::responses::list(&mut *app.conn()?, Some("inps-naspi"))?;
+    let columns: Vec<_> = rows
+        .iter()
+        .map(|(r, _)| {
+            (
+                r.valutazione,
+                r.motivo.clone(),
+                r.esito.clone(),
+                r.soddisfazione,
+                r.fiducia,
+            )
+        })
+        .collect();
+    assert!(columns.contains(&(
+        Some(5),
+        Some("indicazioni-complete".into()),
+        Some("in-parte".into()),
+        Some(4),
+        Some(2)
+    )));
+    assert!(columns.contains(&(Some(1), Some("problemi-tecnici".into()), None, None, None)));
+    let texts: Vec<_> = rows
+        .iter()
+        .flat_map(|(_, t)| t)
+        .map(|t| t.text.clone())
+        .collect();
+    assert_eq!(
+        texts,
+        vec!["tutto bene".to_owned()],
+        "U+0000 is dropped on every backend"
+    );
+    Ok(())
+}

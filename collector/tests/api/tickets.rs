@@ -342,7 +342,13 @@ async fn production_refuses_to_start_without_a_key_and_development_generates_one
     settings.environment = voce_collector::configuration::Environment::Development;
     let app = voce_collector::startup::Application::build(settings.clone())?;
     assert_eq!(
-        voce_collector::auth::keys::load_dir(&settings.keys_dir)?.len(),
+        voce_collector::auth::keys::load_dir(
+            &settings.keys_dir,
+            voce_collector::auth::keys::KeyFileMode::allowing_group_read(
+                settings.keys_group_readable
+            )
+        )?
+        .len(),
         1
     );
     drop(app);
