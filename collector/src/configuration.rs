@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use ipnet::IpNet;
 use serde::Deserialize;
 
 use crate::domain::{DatabaseUrl, redact_url};
@@ -140,8 +141,9 @@ pub struct RateLimitSettings {
     pub burst: u32,
     /// Sustained requests per minute per client (`VOCE_RATE_LIMIT_PER_MINUTE`).
     pub per_minute: u32,
-    /// Peers whose `X-Forwarded-For` is believed (`VOCE_TRUSTED_PROXIES`, comma-separated).
-    pub trusted_proxies: Vec<IpAddr>,
+    /// Peers whose `X-Forwarded-For` is believed (`VOCE_TRUSTED_PROXIES`, comma-separated
+    /// addresses or CIDR ranges such as `10.0.0.0/8`).
+    pub trusted_proxies: Vec<IpNet>,
     /// Most clients tracked at once (`VOCE_RATE_LIMIT_MAX_CLIENTS`).
     pub max_clients: usize,
 }
@@ -310,12 +312,14 @@ impl Settings {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| {
-                    s.parse().map_err(|e| {
-                        config_error(
-                            "VOCE_TRUSTED_PROXIES",
-                            format!("{s:?} is not an IP address: {e}"),
-                        )
-                    })
+                    s.parse::<IpNet>()
+                        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                        .map_err(|e| {
+                            config_error(
+                                "VOCE_TRUSTED_PROXIES",
+                                format!("{s:?} is not an IP address or CIDR range: {e}"),
+                            )
+                        })
                 })
                 .collect::<Result<_, _>>()?;
         }

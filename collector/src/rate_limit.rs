@@ -62,7 +62,7 @@ impl RateLimiter {
     /// The address the limit applies to: the peer, or the client named by `X-Forwarded-For`
     /// when the peer is a trusted proxy (the right-most address that is not a trusted proxy).
     pub fn client_address(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
-        if !self.settings.trusted_proxies.contains(&peer) {
+        if !self.is_trusted(peer) {
             return peer;
         }
         forwarded_for
@@ -70,8 +70,15 @@ impl RateLimiter {
             .flat_map(|v| v.split(','))
             .rev()
             .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .find(|ip| !self.settings.trusted_proxies.contains(ip))
+            .find(|ip| !self.is_trusted(*ip))
             .unwrap_or(peer)
+    }
+
+    fn is_trusted(&self, peer: IpAddr) -> bool {
+        self.settings
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&peer))
     }
 
     /// Takes one token for `client` on `day` (`YYYY-MM-DD`); `Err(seconds)` says how long to
@@ -116,12 +123,18 @@ impl RateLimiter {
     }
 }
 
+/// The client a bucket belongs to: an IPv4 address, or the /64 prefix of an IPv6 address — one
+/// subscriber's network, inside which a client can rotate addresses at will (RFC 4941) and so
+/// must not get a fresh bucket for each. An IPv4 address mapped into IPv6 counts as IPv4.
 fn client_key(secret: &[u8; 32], client: IpAddr) -> ClientKey {
     let mut key = ClientKey::default();
     if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) {
         match client {
             IpAddr::V4(a) => mac.update(&a.octets()),
-            IpAddr::V6(a) => mac.update(&a.octets()),
+            IpAddr::V6(a) => match a.to_ipv4_mapped() {
+                Some(v4) => mac.update(&v4.octets()),
+                None => mac.update(&a.octets()[..8]),
+            },
         }
         let digest = mac.finalize().into_bytes();
         let n = key.len();
@@ -159,11 +172,42 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_bit_prefix() {
+        let secret = [9; 32];
+        let key = |s: &str| client_key(&secret, s.parse().unwrap_or(IpAddr::from([0; 4])));
+        assert_eq!(
+            key("2001:db8:1:2::1"),
+            key("2001:db8:1:2:aaaa:bbbb:cccc:dddd")
+        );
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), key("192.0.2.7"));
+        assert_ne!(key("192.0.2.7"), key("192.0.2.8"));
+    }
+
+    #[test]
+    fn a_client_rotating_addresses_inside_its_prefix_gets_no_new_tokens() {
+        let limiter = RateLimiter::new(RateLimitSettings {
+            burst: 2,
+            per_minute: 1,
+            ..RateLimitSettings::default()
+        });
+        let now = Instant::now();
+        let mut refused = 0;
+        for i in 0..10_u16 {
+            let address = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 7, 7, i, i, i, i));
+            if limiter.check(address, "2026-01-01", now).is_err() {
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 8, "two tokens for the whole /64");
+    }
+
     fn limiter(burst: u32, per_minute: u32, proxies: Vec<IpAddr>) -> RateLimiter {
         RateLimiter::new(RateLimitSettings {
             burst,
             per_minute,
-            trusted_proxies: proxies,
+            trusted_proxies: proxies.into_iter().map(ipnet::IpNet::from).collect(),
             max_clients: 1000,
         })
     }
@@ -196,6 +240,21 @@ mod tests {
         let stranger: IpAddr = [192, 0, 2, 1].into();
         assert_eq!(l.client_address(stranger, Some("198.51.100.7")), stranger);
         assert_eq!(l.client_address(proxy, Some("garbage")), proxy);
+    }
+
+    #[test]
+    fn a_trusted_range_covers_every_proxy_address_in_it() {
+        let l = RateLimiter::new(RateLimitSettings {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap_or_else(|e| panic!("{e}"))],
+            ..RateLimitSettings::default()
+        });
+        let client: IpAddr = [198, 51, 100, 7].into();
+        assert_eq!(
+            l.client_address([10, 9, 8, 7].into(), Some("198.51.100.7")),
+            client
+        );
+        let outside: IpAddr = [11, 0, 0, 1].into();
+        assert_eq!(l.client_address(outside, Some("198.51.100.7")), outside);
     }
 
     #[test]

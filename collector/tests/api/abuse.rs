@@ -154,7 +154,7 @@ async fn forwarded_for_from_a_trusted_proxy_tells_clients_apart() -> anyhow::Res
     let app = spawn_app_with(|s| {
         s.rate_limit.burst = 1;
         s.rate_limit.per_minute = 1;
-        s.rate_limit.trusted_proxies = vec!["127.0.0.1".parse().unwrap_or([127, 0, 0, 1].into())];
+        s.rate_limit.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1]).into()];
     })
     .await?;
     let get = |client: &str| {
