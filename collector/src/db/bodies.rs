@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::schema::{bodies, body_origins, services};
+use super::schema::{bodies, body_origins, registry_version, services};
 use super::{DbConnection, DbError};
 use crate::with_backend;
 
@@ -142,4 +142,36 @@ pub fn service_ids(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
         .order(services::id)
         .load(conn)?;
     Ok(ids)
+}
+
+/// The registry's version: it grows with every import.
+pub fn registry_version(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(registry_version::table
+        .select(registry_version::version)
+        .first(conn)?)
+}
+
+/// Marks the registry as changed, so running collectors reload it.
+pub fn bump_registry_version(conn: &mut DbConnection) -> Result<(), DbError> {
+    diesel::update(registry_version::table)
+        .set(registry_version::version.eq(registry_version::version + 1_i64))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every service with the body that provides it.
+pub fn all_services_with_bodies(
+    conn: &mut DbConnection,
+) -> Result<Vec<(ServiceRow, BodyRow)>, DbError> {
+    Ok(services::table
+        .inner_join(bodies::table)
+        .select((ServiceRow::as_select(), BodyRow::as_select()))
+        .load(conn)?)
+}
+
+/// Every (IPA code, allowed origin) pair.
+pub fn all_body_origins(conn: &mut DbConnection) -> Result<Vec<(String, String)>, DbError> {
+    Ok(body_origins::table
+        .select((body_origins::ipa_code, body_origins::origin))
+        .load(conn)?)
 }

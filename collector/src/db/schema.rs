@@ -104,3 +104,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_counters,
     daily_rejections,
 );
+
+diesel::table! {
+    registry_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}

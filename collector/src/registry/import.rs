@@ -14,7 +14,8 @@ pub struct ImportSummary {
     pub services: usize,
 }
 
-/// Writes a checked registry in one transaction; importing the same file twice changes nothing.
+/// Writes a checked registry in one transaction and raises the registry version, so that every
+/// running collector reloads it; importing the same file twice changes no row.
 pub fn import(conn: &mut DbConnection, registry: &Registry) -> Result<ImportSummary, DbError> {
     conn.transaction::<_, DbError, _>(|conn| {
         for (body, origins) in &registry.bodies {
@@ -23,6 +24,7 @@ pub fn import(conn: &mut DbConnection, registry: &Registry) -> Result<ImportSumm
         for service in &registry.services {
             db::bodies::upsert_service(conn, service)?;
         }
+        db::bodies::bump_registry_version(conn)?;
         Ok(ImportSummary {
             bodies: registry.bodies.len(),
             services: registry.services.len(),
