@@ -72,12 +72,6 @@ pub enum RegistryCommand {
         /// The TOML file.
         file: PathBuf,
     },
-    /// Writes the generated national example (100 bodies, 300 services).
-    #[command(hide = true)]
-    GenerateNational {
-        /// Where to write it (standard output when absent).
-        output: Option<PathBuf>,
-    },
 }
 
 /// `responses …`
@@ -217,15 +211,6 @@ fn run_registry(
                 summary.bodies,
                 summary.services
             );
-            Ok(())
-        }
-        RegistryCommand::GenerateNational { output } => {
-            let text = registry::national_toml()?;
-            match output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
-            }
             Ok(())
         }
     }

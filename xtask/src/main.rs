@@ -6,6 +6,7 @@
 mod bench;
 mod collector;
 mod demo;
+mod national_registry;
 mod pages;
 mod postgres;
 mod test;
@@ -27,8 +28,9 @@ fn main() -> Result<()> {
         "bench" => bench::run_bench(rest),
         "widget" => widget::run(rest),
         "serve-pages" => pages::run(rest),
+        "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages>");
+            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages|national-registry>");
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),

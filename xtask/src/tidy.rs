@@ -76,6 +76,18 @@ mod tests {
     }
 
     #[test]
+    fn the_national_example_registry_is_what_its_generator_writes() -> anyhow::Result<()> {
+        let path = root().join(crate::national_registry::PATH);
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == crate::national_registry::national_toml()?,
+            "{} is out of date; regenerate it with `cargo xtask national-registry`",
+            path.display()
+        );
+        Ok(())
+    }
+
+    #[test]
     fn the_ci_script_runs_the_readme_test_command() {
         let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
         let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap_or_default();
