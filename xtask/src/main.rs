@@ -9,6 +9,7 @@ mod demo;
 mod national_registry;
 mod pages;
 mod postgres;
+mod schemathesis;
 mod test;
 mod tidy;
 mod tools;

@@ -4,7 +4,8 @@
 //! test for one backend only lives in a module `sqlite_only` or `postgres_only` and runs only in
 //! its backend's run), the shared crate's tests compiled to WebAssembly, the widget's browser
 //! tests, the widget build and its size budget, the collector's scripted curl walk on both
-//! backends, and the browser end-to-end suite. `.ci/run` calls exactly this.
+//! backends, Schemathesis against the collector's OpenAPI document, and the browser end-to-end
+//! suite. `.ci/run` calls exactly this.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -13,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
-use crate::{postgres, walk, widget};
+use crate::{postgres, schemathesis, walk, widget};
 
 /// Runs every check, or with an argument only the checks whose name contains it (for example
 /// `cargo xtask test walk`); stops at the first failure.
@@ -103,6 +104,9 @@ pub fn run_all(args: &[String]) -> Result<()> {
     })?;
     step("curl walk on SQLite", &mut || walk::sqlite())?;
     step("curl walk on PostgreSQL", &mut || walk::postgres(&pg))?;
+    step("Schemathesis against the OpenAPI document", &mut || {
+        schemathesis::run()
+    })?;
     step("browser end-to-end", &mut || browser_suite())?;
     println!("{passed} passed, 0 failed");
     Ok(())

@@ -158,3 +158,39 @@ pub fn ensure_browser_packages() -> Result<PathBuf> {
     npm_ci(&dir)?;
     Ok(dir)
 }
+
+/// The Schemathesis release `cargo xtask test` runs (PyPI `schemathesis`).
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Installs the pinned Schemathesis into a virtual environment of its own when missing
+/// (`~/.cache/voce/schemathesis-VERSION`, so Debian's Python stays untouched); returns its
+/// `schemathesis` program.
+pub fn ensure_schemathesis() -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").context("HOME is not set")?;
+    let venv = PathBuf::from(home)
+        .join(".cache/voce")
+        .join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let program = venv.join("bin/schemathesis");
+    let installed = Command::new(&program)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if installed.contains(SCHEMATHESIS_VERSION) {
+        return Ok(program);
+    }
+    let venv_works = Command::new("python3")
+        .args(["-c", "import venv, ensurepip"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !venv_works {
+        apt_install(&["python3", "python3-venv"])?;
+    }
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]))?;
+    Ok(program)
+}
