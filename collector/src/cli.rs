@@ -74,12 +74,6 @@ pub enum RegistryCommand {
         /// The TOML file.
         file: PathBuf,
     },
-    /// Writes the generated national example (100 bodies, 300 services).
-    #[command(hide = true)]
-    GenerateNational {
-        /// Where to write it (standard output when absent).
-        output: Option<PathBuf>,
-    },
 }
 
 /// `responses …`
@@ -222,15 +216,6 @@ fn run_registry(
                 summary.bodies,
                 summary.services
             );
-            Ok(())
-        }
-        RegistryCommand::GenerateNational { output } => {
-            let text = registry::national_example::national_toml()?;
-            match output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
-            }
             Ok(())
         }
     }

@@ -7,8 +7,10 @@ mod bench;
 mod collector;
 mod demo;
 mod deploy;
+mod national_registry;
 mod pages;
 mod postgres;
+mod schemathesis;
 mod test;
 mod tidy;
 mod tools;
@@ -28,8 +30,9 @@ fn main() -> Result<()> {
         "bench" => bench::run_bench(rest),
         "widget" => widget::run(rest),
         "serve-pages" => pages::run(rest),
+        "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages>");
+            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages|national-registry>");
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),

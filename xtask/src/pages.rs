@@ -2,18 +2,21 @@
 //!
 //! The widget must work on somebody else's page, so the demo and the browser tests need pages that
 //! live on origins other than the collector's, behind the strict Content-Security-Policy that a
-//! careful public body sends. This is a deliberately tiny static server in plain `std` (one thread
-//! per connection, `Connection: close`): it serves `examples/pages/inps` on `base + 1`, `inail` on
-//! `base + 2`, `roma` on `base + 3` and `other` on `base + 4`, writes the collector's URL into
-//! every `.html` file where it says `{{COLLECTOR}}`, and refuses any path outside the page's folder.
+//! careful public body sends. `actix-files` serves `examples/pages/inps` on `base + 1`, `inail` on
+//! `base + 2`, `roma` on `base + 3` and `other` on `base + 4` (paths, types, `GET`/`HEAD`); a
+//! middleware writes the collector's URL into every HTML page where it says `{{COLLECTOR}}` and
+//! adds the policy headers to every answer.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
-use std::thread;
-use std::time::Duration;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 
+use actix_files::Files;
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{RequestHead, Server, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpServer, web};
 use anyhow::{Context, Result, bail};
 
 use crate::tools;
@@ -26,7 +29,7 @@ pub const DEFAULT_BASE_PORT: u16 = 8100;
 /// The example sites, in port order: `base + 1` is the first.
 pub const SITES: [&str; 4] = ["inps", "inail", "roma", "other"];
 
-/// The placeholder replaced by the collector's URL in every `.html` file.
+/// The placeholder replaced by the collector's URL in every HTML page.
 const PLACEHOLDER: &str = "{{COLLECTOR}}";
 
 /// Runs `cargo xtask serve-pages [--collector URL] [--base-port N]` until killed.
@@ -70,77 +73,129 @@ pub fn run(args: &[String]) -> Result<()> {
 /// `collector` is the collector's origin (`http://127.0.0.1:8080`); the pages load the widget from
 /// it and the Content-Security-Policy allows it. Fails at once if a port is taken.
 pub fn serve(collector: &str, base_port: u16) -> Result<()> {
-    let servers = bind(collector, base_port)?;
-    for server in &servers {
-        println!("{:<6} http://{}/", server.site.name, server.addr);
-    }
-    println!("collector {}", servers[0].site.collector);
-    let handles: Vec<_> = servers
-        .into_iter()
-        .map(|s| thread::spawn(move || s.accept_forever()))
-        .collect();
-    for handle in handles {
-        let _ = handle.join();
-    }
-    bail!("the page server stopped")
-}
-
-/// One example site: its folder and what every response from it carries.
-struct Site {
-    name: &'static str,
-    root: PathBuf,
-    collector: String,
-    csp: String,
-}
-
-/// A site bound to its port.
-struct Server {
-    site: Arc<Site>,
-    listener: TcpListener,
-    addr: SocketAddr,
-}
-
-fn bind(collector: &str, base_port: u16) -> Result<Vec<Server>> {
     let collector = origin_of(collector)?;
-    let pages = tools::root().join("examples").join("pages");
-    let mut servers = Vec::new();
+    let mut bound = Vec::new();
     for (offset, name) in (1u16..).zip(SITES) {
-        let root = pages
-            .join(name)
-            .canonicalize()
-            .with_context(|| format!("missing {}", pages.join(name).display()))?;
         let port = base_port
             .checked_add(offset)
             .context("--base-port is too high")?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = TcpListener::bind(addr)
             .with_context(|| format!("cannot listen on {addr} for the {name} page"))?;
-        let site = Site {
-            name,
-            root,
-            csp: csp(&collector),
-            collector: collector.clone(),
-        };
-        servers.push(Server {
-            site: Arc::new(site),
-            listener,
-            addr,
-        });
+        bound.push((Site::new(name, &collector)?, listener));
     }
-    Ok(servers)
+    actix_web::rt::System::new().block_on(async move {
+        let mut running = Vec::new();
+        for (site, listener) in bound {
+            let addr = listener.local_addr()?;
+            println!("{:<6} http://{addr}/", site.name);
+            running.push(actix_web::rt::spawn(site_server(site, listener)?));
+        }
+        println!("collector {collector}");
+        for server in running {
+            server.await??;
+        }
+        bail!("the page server stopped")
+    })
 }
 
-impl Server {
-    fn accept_forever(self) {
-        for stream in self.listener.incoming().flatten() {
-            let site = Arc::clone(&self.site);
-            thread::spawn(move || {
-                if let Err(e) = handle(&site, stream) {
-                    eprintln!("{}: {e:#}", site.name);
-                }
-            });
-        }
+/// One example site: its folder and what every answer from it carries.
+#[derive(Clone)]
+struct Site {
+    name: &'static str,
+    root: PathBuf,
+    collector: String,
+    csp: HeaderValue,
+}
+
+impl Site {
+    /// The site `name` of `examples/pages/`, for the collector at origin `collector`.
+    fn new(name: &'static str, collector: &str) -> Result<Site> {
+        let folder = tools::root().join("examples/pages").join(name);
+        let root = folder
+            .canonicalize()
+            .with_context(|| format!("missing {}", folder.display()))?;
+        Ok(Site {
+            name,
+            root,
+            collector: collector.to_owned(),
+            csp: HeaderValue::from_str(&csp(collector))?,
+        })
     }
+}
+
+/// The server of one site on `listener`: one worker, killed with the process (no signal
+/// handling of its own, as the demo and the tests stop it by killing it).
+fn site_server(site: Site, listener: TcpListener) -> Result<Server> {
+    Ok(HttpServer::new(move || {
+        let root = site.root.clone();
+        let inside = root.clone();
+        App::new()
+            .app_data(web::Data::new(site.clone()))
+            .wrap(from_fn(site_headers))
+            .service(
+                Files::new("/", root)
+                    .index_file("index.html")
+                    // The HTML changes with the collector's URL, so no validators or caching.
+                    .use_etag(false)
+                    .use_last_modified(false)
+                    .path_filter(move |path, _: &RequestHead| stays_inside(&inside, path)),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
+}
+
+/// Whether `relative` (already free of `..` and hidden segments: actix-files refuses those)
+/// names something whose real path, symbolic links resolved, is still inside `root`.
+fn stays_inside(root: &Path, relative: &Path) -> bool {
+    root.join(relative)
+        .canonicalize()
+        .is_ok_and(|real| real.starts_with(root))
+}
+
+/// Writes the collector's URL into HTML pages and adds the site's headers to every answer.
+async fn site_headers(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let site = request
+        .app_data::<web::Data<Site>>()
+        .cloned()
+        .ok_or_else(|| actix_web::error::ErrorInternalServerError("no site"))?;
+    let response = next.call(request).await?;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let mut response = if html {
+        let (request, response) = response.into_parts();
+        let (response, body) = response.into_parts();
+        let bytes = to_bytes(body).await.map_err(|e| {
+            let e: Box<dyn std::error::Error> = e.into();
+            actix_web::error::ErrorInternalServerError(e.to_string())
+        })?;
+        let page = String::from_utf8_lossy(&bytes).replace(PLACEHOLDER, &site.collector);
+        ServiceResponse::new(request, response.set_body(page).map_into_boxed_body())
+    } else {
+        response.map_into_boxed_body()
+    };
+    let refused_method = response.status() == StatusCode::METHOD_NOT_ALLOWED;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, site.csp.clone());
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if refused_method {
+        headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    }
+    Ok(response)
 }
 
 /// The page's Content-Security-Policy: only itself, the collector, and compiling WebAssembly.
@@ -172,172 +227,86 @@ fn origin_of(url: &str) -> Result<String> {
     Ok(url.to_owned())
 }
 
-/// A response about to be written.
-struct Reply {
-    status: &'static str,
-    content_type: &'static str,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(status: &'static str, body: &str) -> Reply {
-        Reply {
-            status,
-            content_type: "text/plain; charset=utf-8",
-            body: body.as_bytes().to_vec(),
-        }
-    }
-}
-
-fn handle(site: &Site, stream: TcpStream) -> Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?).take(16 * 1024);
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line)? == 0 {
-        return Ok(());
-    }
-    // Read and ignore the headers: nothing here depends on them.
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
-            break;
-        }
-    }
-    let mut parts = request_line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let reply = match method {
-        "GET" | "HEAD" => respond(site, target),
-        _ => Reply::text("405 Method Not Allowed", "method not allowed\n"),
-    };
-    write_reply(site, stream, &reply, method == "HEAD")
-}
-
-fn write_reply(site: &Site, mut stream: TcpStream, reply: &Reply, head: bool) -> Result<()> {
-    let mut out = format!(
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {}\r\n\
-         X-Content-Type-Options: nosniff\r\nReferrer-Policy: strict-origin-when-cross-origin\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n",
-        reply.status,
-        reply.content_type,
-        reply.body.len(),
-        site.csp
-    );
-    if reply.status.starts_with("405") {
-        out.push_str("Allow: GET, HEAD\r\n");
-    }
-    out.push_str("\r\n");
-    stream.write_all(out.as_bytes())?;
-    if !head {
-        stream.write_all(&reply.body)?;
-    }
-    stream.flush()?;
-    Ok(())
-}
-
-fn respond(site: &Site, target: &str) -> Reply {
-    let Some(path) = resolve(&site.root, target) else {
-        return Reply::text("404 Not Found", "not found\n");
-    };
-    let Ok(body) = std::fs::read(&path) else {
-        return Reply::text("404 Not Found", "not found\n");
-    };
-    let content_type = mime_type(&path);
-    let body = if content_type.starts_with("text/html") {
-        String::from_utf8_lossy(&body)
-            .replace(PLACEHOLDER, &site.collector)
-            .into_bytes()
-    } else {
-        body
-    };
-    Reply {
-        status: "200 OK",
-        content_type,
-        body,
-    }
-}
-
-/// Maps a request target to a file inside `root`, or `None` when it is outside, hidden or absent.
-fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next()?;
-    let decoded = percent_decode(path.strip_prefix('/')?)?;
-    let relative = Path::new(&decoded);
-    let plain = relative
-        .components()
-        .all(|c| matches!(c, Component::Normal(s) if !s.to_string_lossy().starts_with('.')));
-    if decoded.contains(['\\', '\0']) || !plain {
-        return None;
-    }
-    let mut file = root.join(relative);
-    if file.is_dir() {
-        file.push("index.html");
-    }
-    // Symbolic links could still lead out: compare the real path with the real root.
-    let real = file.canonicalize().ok()?;
-    (real.starts_with(root) && real.is_file()).then_some(real)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn mime_type(path: &Path) -> &'static str {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("html" | "htm") => "text/html; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("js" | "mjs") => "text/javascript; charset=utf-8",
-        Some("json" | "map") => "application/json",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("webp") => "image/webp",
-        Some("ico") => "image/x-icon",
-        Some("woff2") => "font/woff2",
-        Some("woff") => "font/woff",
-        Some("txt") => "text/plain; charset=utf-8",
-        Some("wasm") => "application/wasm",
-        _ => "application/octet-stream",
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
     use super::*;
 
-    fn site_root() -> PathBuf {
-        tools::root()
-            .join("examples/pages/inps")
-            .canonicalize()
-            .expect("the INPS page exists")
+    const COLLECTOR: &str = "http://127.0.0.1:8280";
+
+    /// Serves the INPS site on a free port in a thread of its own; returns its address.
+    fn inps_site() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let addr = listener.local_addr().expect("its address");
+        let site = Site::new("inps", COLLECTOR).expect("the INPS page exists");
+        std::thread::spawn(move || {
+            actix_web::rt::System::new()
+                .block_on(async move { site_server(site, listener).expect("a server").await })
+        });
+        addr
+    }
+
+    /// Sends one raw request and returns the status line, the headers (lower-cased) and the body.
+    fn ask(addr: SocketAddr, method: &str, target: &str) -> (String, String, String) {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        write!(
+            stream,
+            "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).expect("read");
+        let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+        let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
+        (status.to_owned(), headers.to_lowercase(), body.to_owned())
     }
 
     #[test]
-    fn the_root_serves_the_index_page() {
-        let file = resolve(&site_root(), "/?x=1").expect("index");
-        assert!(file.ends_with("index.html"));
+    fn the_root_serves_the_index_page_with_the_collector_and_the_policy() {
+        let addr = inps_site();
+        let (status, headers, body) = ask(addr, "GET", "/?x=1");
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(
+            headers.contains("content-type: text/html; charset=utf-8"),
+            "{headers}"
+        );
+        assert!(
+            headers.contains(&format!("content-security-policy: {}", csp(COLLECTOR))),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("x-content-type-options: nosniff"),
+            "{headers}"
+        );
+        assert!(headers.contains("cache-control: no-store"), "{headers}");
+        assert!(!headers.contains("etag:"), "{headers}");
+        assert!(body.contains(&format!("{COLLECTOR}/widget/v1/voce.js")));
+        assert!(!body.contains(PLACEHOLDER));
+        let length = headers
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        assert_eq!(length, Some(body.len()), "the length of the rewritten page");
     }
 
     #[test]
-    fn paths_that_climb_out_of_the_site_are_refused() {
-        let root = site_root();
+    fn other_files_keep_their_types_and_bytes() {
+        let addr = inps_site();
+        let (status, headers, body) = ask(addr, "GET", "/inps.css");
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(headers.contains("content-type: text/css"), "{headers}");
+        let file = std::fs::read_to_string(tools::root().join("examples/pages/inps/inps.css"))
+            .expect("the stylesheet");
+        assert_eq!(body, file);
+        let (_, headers, _) = ask(addr, "GET", "/logo-inps.svg");
+        assert!(headers.contains("content-type: image/svg+xml"), "{headers}");
+    }
+
+    #[test]
+    fn paths_that_climb_out_of_the_site_or_are_hidden_are_refused() {
+        let addr = inps_site();
         for target in [
             "/../inail/index.html",
             "/%2e%2e/inail/index.html",
@@ -346,9 +315,27 @@ mod tests {
             "//etc/passwd",
             "/a\\b",
             "/%00",
+            "/missing.html",
         ] {
-            assert_eq!(resolve(&root, target), None, "{target}");
+            let (status, _, body) = ask(addr, "GET", target);
+            assert!(
+                status.starts_with("HTTP/1.1 4"),
+                "{target}: {status}\n{body}"
+            );
+            assert!(!body.contains("INAIL"), "{target}");
         }
+    }
+
+    #[test]
+    fn only_get_and_head_are_allowed() {
+        let addr = inps_site();
+        let (status, headers, _) = ask(addr, "POST", "/");
+        assert_eq!(status, "HTTP/1.1 405 Method Not Allowed");
+        assert!(headers.contains("allow: get, head"), "{headers}");
+        let (status, headers, body) = ask(addr, "HEAD", "/");
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(headers.contains("content-security-policy:"), "{headers}");
+        assert_eq!(body, "");
     }
 
     #[test]
@@ -370,16 +357,9 @@ mod tests {
 
     #[test]
     fn the_policy_allows_only_the_page_and_the_collector() {
-        let policy = csp("http://127.0.0.1:8280");
+        let policy = csp(COLLECTOR);
         assert!(policy.contains("script-src 'self' http://127.0.0.1:8280 'wasm-unsafe-eval';"));
         assert!(policy.contains("style-src 'self';"));
         assert!(!policy.contains("unsafe-inline"));
-    }
-
-    #[test]
-    fn types_are_the_ones_browsers_insist_on() {
-        assert_eq!(mime_type(Path::new("a.wasm")), "application/wasm");
-        assert_eq!(mime_type(Path::new("a.CSS")), "text/css; charset=utf-8");
-        assert_eq!(mime_type(Path::new("a.svg")), "image/svg+xml");
     }
 }

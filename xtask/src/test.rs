@@ -1,17 +1,20 @@
 //! `cargo xtask test`: every check the project has, in the order a failure is cheapest to see.
 //!
-//! Format, lints, unit and integration tests (SQLite always, PostgreSQL too), the shared crate's
-//! tests compiled to WebAssembly, the widget's browser tests, the widget build and its size
-//! budget, the collector's scripted curl walk on both backends, and the browser end-to-end suite.
-//! `.ci/run` calls exactly this.
+//! Format, lints, every Rust test of the workspace twice (once on SQLite, once on PostgreSQL; a
+//! test for one backend only lives in a module `sqlite_only` or `postgres_only` and runs only in
+//! its backend's run), the shared crate's tests compiled to WebAssembly, the widget's browser
+//! tests, the widget build and its size budget, the collector's scripted curl walk on both
+//! backends, Schemathesis against the collector's OpenAPI document, and the browser end-to-end
+//! suite. `.ci/run` calls exactly this.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
-use crate::{postgres, walk, widget};
+use crate::{postgres, schemathesis, walk, widget};
 
 /// Runs every check, or with an argument only the checks whose name contains it (for example
 /// `cargo xtask test walk`); stops at the first failure.
@@ -66,14 +69,12 @@ pub fn run_all(args: &[String]) -> Result<()> {
             "warnings",
         ]))
     })?;
-    step(
-        "unit and integration tests (SQLite and PostgreSQL)",
-        &mut || {
-            run(Command::new("cargo")
-                .args(["test", "--workspace"])
-                .env("VOCE_TEST_DATABASE_URL", &pg))
-        },
-    )?;
+    step("unit and integration tests on SQLite", &mut || {
+        rust_tests("SQLite", None)
+    })?;
+    step("unit and integration tests on PostgreSQL", &mut || {
+        rust_tests("PostgreSQL", Some(&pg))
+    })?;
     step("shared crate on wasm32 (Node)", &mut || {
         run(Command::new("cargo").args([
             "test",
@@ -104,6 +105,9 @@ pub fn run_all(args: &[String]) -> Result<()> {
     step("deploy artefacts", &mut || crate::deploy::check())?;
     step("curl walk on SQLite", &mut || walk::sqlite())?;
     step("curl walk on PostgreSQL", &mut || walk::postgres(&pg))?;
+    step("Schemathesis against the OpenAPI document", &mut || {
+        schemathesis::run()
+    })?;
     step("browser end-to-end", &mut || browser_suite())?;
     println!("{passed} passed, 0 failed");
     Ok(())
@@ -118,4 +122,80 @@ fn browser_suite() -> Result<()> {
         .env("VOCE_ROOT", root())
         .env("VOCE_COLLECTOR_BIN", target.join("voce-collector"))
         .env("VOCE_XTASK_BIN", target.join("xtask")))
+}
+
+/// `cargo test --workspace` on one backend: on PostgreSQL when `postgres` (the server's URL) is
+/// given, else on SQLite. The other backend's `…_only` tests are skipped by name; a test of this
+/// backend's module fails if it finds itself on the other one. Prints how many tests passed.
+fn rust_tests(backend: &str, postgres: Option<&str>) -> Result<()> {
+    let skip = if postgres.is_some() {
+        "sqlite_only"
+    } else {
+        "postgres_only"
+    };
+    let mut cmd = Command::new("cargo");
+    cmd.args(["test", "--workspace", "--", "--skip", skip]);
+    match postgres {
+        Some(url) => cmd.env("VOCE_TEST_DATABASE_URL", url),
+        None => cmd.env_remove("VOCE_TEST_DATABASE_URL"),
+    };
+    let passed = run_counting_tests(&mut cmd)?;
+    if passed == 0 {
+        bail!("no test ran on {backend}");
+    }
+    println!("unit and integration tests on {backend}: {passed} passed");
+    Ok(())
+}
+
+/// Runs a `cargo test` command, echoing its output, and returns the sum of the "N passed" of
+/// every "test result:" line libtest prints; fails if the command fails.
+fn run_counting_tests(cmd: &mut Command) -> Result<usize> {
+    eprintln!("$ {cmd:?}");
+    let mut child = cmd
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot start cargo test")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut passed = 0;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        passed += passed_in(&line).unwrap_or(0);
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("cargo test failed with {status}");
+    }
+    Ok(passed)
+}
+
+/// The number of passed tests in a libtest summary line
+/// (`test result: ok. 12 passed; 0 failed; …`), or `None` for any other line.
+fn passed_in(line: &str) -> Option<usize> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let (_, counts) = rest.split_once(". ")?;
+    counts.split_once(" passed")?.0.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passed_in;
+
+    #[test]
+    fn the_passed_count_is_read_from_libtest_summaries_only() {
+        assert_eq!(
+            passed_in(
+                "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 3 filtered out; \
+                 finished in 0.41s"
+            ),
+            Some(12)
+        );
+        assert_eq!(
+            passed_in("test result: FAILED. 3 passed; 1 failed; 0 ignored"),
+            Some(3)
+        );
+        assert_eq!(passed_in("running 12 tests"), None);
+        assert_eq!(passed_in("test a::b ... ok"), None);
+    }
 }

@@ -257,3 +257,18 @@ fn python_venv(dir: &Path, packages: &[&str], constraints: Option<&str>) -> Resu
     std::fs::write(&stamp, wanted)?;
     Ok(dir.to_path_buf())
 }
+
+/// The Schemathesis release `cargo xtask test` runs (PyPI `schemathesis`).
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Installs the pinned Schemathesis into a venv of its own when missing
+/// (`~/.cache/voce/schemathesis`, so Debian's Python stays untouched); returns its program.
+pub fn ensure_schemathesis() -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").context("HOME is not set")?;
+    let venv = python_venv(
+        &PathBuf::from(home).join(".cache/voce/schemathesis"),
+        &[&format!("schemathesis=={SCHEMATHESIS_VERSION}")],
+        None,
+    )?;
+    Ok(venv.join("bin/schemathesis"))
+}

@@ -8,7 +8,6 @@
 pub mod check;
 pub mod file;
 pub mod import;
-pub mod national_example;
 
 pub use check::{Registry, RegistryError, check, check_file};
 pub use file::{BodyEntry, RegistryFile, ServiceEntry};

@@ -35,8 +35,6 @@ pub struct TestApp {
     pub key: TicketKey,
     /// The settings it runs with.
     pub settings: Settings,
-    /// Whether the database is PostgreSQL.
-    pub postgres: bool,
     _dir: tempfile::TempDir,
 }
 
@@ -45,6 +43,37 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         drop_test_database(&self.settings.database.url);
     }
+}
+
+/// The database backend a test run is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file per test (the default).
+    Sqlite,
+    /// A fresh PostgreSQL database per test on the server of `VOCE_TEST_DATABASE_URL`.
+    Postgres,
+}
+
+/// The backend of this run: PostgreSQL when `VOCE_TEST_DATABASE_URL` is set, else SQLite.
+pub fn backend() -> Backend {
+    if std::env::var_os("VOCE_TEST_DATABASE_URL").is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// Fails the test unless this run is on `wanted`. A test for one backend lives in a module named
+/// `sqlite_only` or `postgres_only`; `cargo xtask test` selects it for its backend's run and skips
+/// it (`--skip`) in the other, so it never passes by not running.
+pub fn require_backend(wanted: Backend) {
+    let actual = backend();
+    assert!(
+        actual == wanted,
+        "this test is for {wanted:?} but the run is on {actual:?}: run the `sqlite_only` tests \
+         without VOCE_TEST_DATABASE_URL and the `postgres_only` tests with it (`cargo xtask test` \
+         does both)"
+    );
 }
 
 /// Drops a PostgreSQL database made by [`fresh_database_url`]; does nothing for any other URL.
@@ -150,7 +179,6 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Re
             .build()?,
         pool,
         key,
-        postgres: settings.database.url.starts_with("postgres"),
         settings,
         _dir: dir,
     })

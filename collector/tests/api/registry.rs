@@ -18,26 +18,33 @@ async fn the_national_registry_imports_and_serves_a_form_for_every_service() -> 
     );
     // CORS learns the new origins within the refresh period.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let national = voce_collector::registry::national_example::national();
-    for service in &national.services {
-        let origin = national
-            .bodies
-            .iter()
-            .find(|b| b.ipa_code == service.body)
-            .and_then(|b| b.allowed_origins.first())
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/registry/national.toml");
+    let national: toml::Table = toml::from_str(&std::fs::read_to_string(path)?)?;
+    let entries = |key: &str| -> Vec<toml::Value> {
+        national
+            .get(key)
+            .and_then(toml::Value::as_array)
             .cloned()
-            .unwrap_or_default();
-        let response = app
-            .get_form(&service.id, Some(&origin), "?locale=en")
-            .await?;
-        anyhow::ensure!(
-            response.status() == 200,
-            "{}: {}",
-            service.id,
-            response.status()
+            .unwrap_or_default()
+    };
+    let (bodies, services) = (entries("bodies"), entries("services"));
+    assert_eq!((bodies.len(), services.len()), (100, 300));
+    for service in &services {
+        let (id, body) = (
+            service["id"].as_str().unwrap_or_default(),
+            service["body"].as_str().unwrap_or_default(),
         );
+        let origin = bodies
+            .iter()
+            .find(|b| b["ipa_code"].as_str() == Some(body))
+            .and_then(|b| b["allowed_origins"].get(0))
+            .and_then(toml::Value::as_str)
+            .unwrap_or_default();
+        let response = app.get_form(id, Some(origin), "?locale=en").await?;
+        anyhow::ensure!(response.status() == 200, "{id}: {}", response.status());
         let form: Value = response.json().await?;
-        anyhow::ensure!(form["service"]["id"] == service.id.as_str());
+        anyhow::ensure!(form["service"]["id"] == id);
         anyhow::ensure!(form["ticket"].is_string());
     }
     Ok(())

@@ -132,12 +132,14 @@ async fn submit_returns_401_for_tampered_truncated_huge_and_garbage_tokens() -> 
         .body(serde_json::to_vec(&valid_body())?)
         .send()
         .await;
-    if let Ok(response) = sent {
-        assert!(
+    match sent {
+        Ok(response) => assert!(
             response.status().is_client_error(),
             "1 MB token: {}",
             response.status()
-        );
+        ),
+        // The connection was closed while the client was still sending: refused, not timed out.
+        Err(e) => assert!(!e.is_timeout() && !e.is_connect(), "1 MB token: {e:#}"),
     }
     assert_eq!(app.count_responses()?, 0);
     // The genuine ticket still works afterwards: nothing panicked.
