@@ -86,8 +86,19 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Days a redacted free text is kept (`VOCE_FREE_TEXT_RETENTION_DAYS`).
     pub free_text_retention_days: u32,
-    /// Seconds between reloads of the registry's allowed origins (`VOCE_REGISTRY_REFRESH_SECS`).
+    /// Seconds between checks for a registry import by any collector
+    /// (`VOCE_REGISTRY_REFRESH_SECS`); the in-memory registry is reloaded when one happened.
     pub registry_refresh_secs: u64,
+    /// Most responses committed in one transaction (`VOCE_WRITE_BATCH_MAX_ROWS`).
+    pub write_batch_max_rows: usize,
+    /// Longest wait, in ms, for more responses after the first of a batch
+    /// (`VOCE_WRITE_BATCH_MAX_WAIT_MS`).
+    pub write_batch_max_wait_ms: u64,
+    /// Most responses waiting to be written; beyond, `503` at once (`VOCE_WRITE_QUEUE`).
+    pub write_queue: usize,
+    /// Interval, in ms, at which in-memory counts are written (`VOCE_COUNTS_FLUSH_MS`): at most
+    /// this much of the counts is lost on a crash, never a response.
+    pub counts_flush_ms: u64,
     /// Log format (`VOCE_LOG_FORMAT`); the level comes from `RUST_LOG`.
     pub log_format: LogFormat,
     /// Longest time, in ms, a client may take to send a request's headers, and again its body
@@ -160,7 +171,11 @@ impl Default for Settings {
             tickets: TicketSettings::default(),
             rate_limit: RateLimitSettings::default(),
             free_text_retention_days: 365,
-            registry_refresh_secs: 30,
+            registry_refresh_secs: 2,
+            write_batch_max_rows: 512,
+            write_batch_max_wait_ms: 1,
+            write_queue: 8192,
+            counts_flush_ms: 1000,
             log_format: LogFormat::Text,
             client_request_timeout_ms: 10_000,
         }
@@ -333,6 +348,18 @@ impl Settings {
             "VOCE_REGISTRY_REFRESH_SECS",
             &mut self.registry_refresh_secs,
         )?;
+        parsed(
+            env,
+            "VOCE_WRITE_BATCH_MAX_ROWS",
+            &mut self.write_batch_max_rows,
+        )?;
+        parsed(
+            env,
+            "VOCE_WRITE_BATCH_MAX_WAIT_MS",
+            &mut self.write_batch_max_wait_ms,
+        )?;
+        parsed(env, "VOCE_WRITE_QUEUE", &mut self.write_queue)?;
+        parsed(env, "VOCE_COUNTS_FLUSH_MS", &mut self.counts_flush_ms)?;
         parsed(env, "VOCE_LOG_FORMAT", &mut self.log_format)?;
         parsed(
             env,
@@ -347,7 +374,7 @@ impl Settings {
         self.bind_address()?;
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
-        let checks: [(&str, bool, &str); 10] = [
+        let checks: [(&str, bool, &str); 14] = [
             (
                 "VOCE_DATABASE_POOL_SIZE",
                 (1..=256).contains(&self.database.pool_size),
@@ -392,6 +419,26 @@ impl Settings {
                 "VOCE_REGISTRY_REFRESH_SECS",
                 self.registry_refresh_secs >= 1,
                 "must be at least 1",
+            ),
+            (
+                "VOCE_WRITE_BATCH_MAX_ROWS",
+                (1..=10_000).contains(&self.write_batch_max_rows),
+                "must be from 1 to 10000",
+            ),
+            (
+                "VOCE_WRITE_BATCH_MAX_WAIT_MS",
+                self.write_batch_max_wait_ms <= 1000,
+                "must be at most 1000",
+            ),
+            (
+                "VOCE_WRITE_QUEUE",
+                (1..=1_000_000).contains(&self.write_queue),
+                "must be from 1 to 1000000",
+            ),
+            (
+                "VOCE_COUNTS_FLUSH_MS",
+                (10..=3_600_000).contains(&self.counts_flush_ms),
+                "must be from 10 to 3600000",
             ),
             (
                 "VOCE_CLIENT_REQUEST_TIMEOUT_MS",

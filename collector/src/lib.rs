@@ -8,9 +8,11 @@
 pub mod auth;
 pub mod cli;
 pub mod configuration;
+pub mod counts;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod housekeeping;
 pub mod ingest;
 pub mod metrics;
 pub mod rate_limit;

@@ -3,9 +3,8 @@
 //! [`Application::build`] binds the listener first, so tests can ask for port 0 and read the
 //! port back.
 
-use std::collections::HashSet;
 use std::net::TcpListener;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::{Cors, CorsError};
@@ -20,18 +19,23 @@ use voce_shared::Catalog;
 use crate::auth::keys;
 use crate::auth::tickets::Keyring;
 use crate::configuration::{Environment, Settings};
+use crate::counts::DailyCounts;
 use crate::db::{self, DbError, Pool};
 use crate::error::ApiError;
+use crate::housekeeping;
+use crate::ingest::writer::{BatchSettings, Writer};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
+use crate::registry::cache::RegistryCache;
 use crate::routes;
-use crate::state::{AppState, OriginSet};
+use crate::state::AppState;
 
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
     server: Server,
     pool: Pool,
+    counts: Arc<DailyCounts>,
 }
 
 /// The national catalog, or a start-up error.
@@ -97,57 +101,6 @@ pub fn load_keyring(settings: &Settings) -> anyhow::Result<Keyring> {
     Ok(keyring)
 }
 
-fn load_origins(pool: &Pool) -> Result<HashSet<String>, DbError> {
-    let mut conn = pool.get()?;
-    Ok(db::bodies::all_origins(&mut conn)?.into_iter().collect())
-}
-
-fn purge_free_texts(pool: &Pool) {
-    let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
-    let purged = pool
-        .get()
-        .map_err(DbError::from)
-        .and_then(|mut c| db::responses::purge_free_texts(&mut c, &today));
-    match purged {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(purged = n, "deleted free texts past their retention"),
-        Err(e) => tracing::warn!(error = %e, "cannot purge expired free texts"),
-    }
-}
-
-/// Housekeeping until the server (the last strong reference to the origins) is gone: reloads the
-/// allowed origins every `every`, and purges expired free texts once a day.
-fn spawn_housekeeping(pool: Pool, origins: Weak<RwLock<HashSet<String>>>, every: Duration) {
-    let spawned = std::thread::Builder::new()
-        .name("voce-housekeeping".into())
-        .spawn(move || {
-            let mut purged_on = String::new();
-            loop {
-                let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
-                if today != purged_on {
-                    purge_free_texts(&pool);
-                    purged_on = today;
-                }
-                std::thread::sleep(every);
-                let Some(shared) = origins.upgrade() else {
-                    return;
-                };
-                match load_origins(&pool) {
-                    Ok(fresh) => {
-                        let mut set = shared
-                            .write()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        *set = fresh;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "cannot reload the allowed origins"),
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start housekeeping; origins load at start-up only");
-    }
-}
-
 /// Turns actix-cors's refusal of an unknown origin into our 403 problem document.
 async fn cors_problem(
     req: ServiceRequest,
@@ -192,13 +145,21 @@ impl Application {
                 "VOCE_WIDGET_DIR does not exist: /widget/v1/ answers 404 until the widget is built"
             );
         }
-        let origins: OriginSet = Arc::new(RwLock::new(
-            load_origins(&pool).context("cannot load the registry's allowed origins")?,
-        ));
-        spawn_housekeeping(
+        let registry = Arc::new(
+            pool.get()
+                .map_err(DbError::from)
+                .and_then(|mut conn| RegistryCache::load(&mut conn, catalog))
+                .context("cannot load the registry")?,
+        );
+        let counts = Arc::new(DailyCounts::default());
+        housekeeping::spawn(
             pool.clone(),
-            Arc::downgrade(&origins),
-            Duration::from_secs(settings.registry_refresh_secs),
+            Arc::downgrade(&registry),
+            counts.clone(),
+            housekeeping::Intervals {
+                counts: Duration::from_millis(settings.counts_flush_ms),
+                registry: Duration::from_secs(settings.registry_refresh_secs),
+            },
         );
         let listener = TcpListener::bind(address)
             .with_context(|| format!("VOCE_BIND: cannot listen on {address}"))?;
@@ -206,24 +167,35 @@ impl Application {
         let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
         let metrics = web::Data::new(Metrics::default());
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
+        let writer = Writer::spawn(
+            pool.clone(),
+            counts.clone(),
+            metrics.clone(),
+            BatchSettings {
+                max_rows: settings.write_batch_max_rows,
+                max_wait: Duration::from_millis(settings.write_batch_max_wait_ms),
+                queue: settings.write_queue,
+            },
+        )
+        .context("cannot start the writer thread")?;
         let state = web::Data::new(AppState {
             db: db::Database::new(pool.clone(), metrics.clone()),
             keyring,
             catalog,
+            registry,
+            counts: counts.clone(),
+            writer,
             metrics: metrics.clone(),
             settings,
             honeypot: Default::default(),
         });
         let server = HttpServer::new(move || {
-            let allowed = origins.clone();
+            let registry = state.registry.clone();
             let cors = Cors::default()
                 .allowed_origin_fn(move |origin, _| {
-                    origin.to_str().is_ok_and(|o| {
-                        allowed
-                            .read()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .contains(o)
-                    })
+                    origin
+                        .to_str()
+                        .is_ok_and(|o| registry.snapshot().is_known_origin(o))
                 })
                 .allowed_methods(["GET", "POST"])
                 .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
@@ -277,7 +249,12 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, pool })
+        Ok(Application {
+            port,
+            server,
+            pool,
+            counts,
+        })
     }
 
     /// The port the server listens on.
@@ -285,13 +262,21 @@ impl Application {
         self.port
     }
 
+    /// The counts waiting for the next flush (tests flush them at once).
+    pub fn counts(&self) -> Arc<DailyCounts> {
+        self.counts.clone()
+    }
+
     /// The database pool the server uses (tests inspect and exhaust it).
     pub fn pool(&self) -> Pool {
         self.pool.clone()
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully).
+    /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully: requests
+    /// in flight finish, then the counts are written).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        housekeeping::flush_counts(&self.pool, &self.counts);
+        served
     }
 }

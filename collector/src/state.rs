@@ -1,17 +1,19 @@
 //! The state every handler shares, in a module of its own so that handlers and [`crate::startup`]
 //! both depend on it and never on each other.
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use actix_web::web;
 use voce_shared::Catalog;
 
 use crate::auth::tickets::Keyring;
 use crate::configuration::Settings;
+use crate::counts::DailyCounts;
 use crate::db::Database;
 use crate::ingest::honeypot::Honeypot;
+use crate::ingest::writer::Writer;
 use crate::metrics::Metrics;
+use crate::registry::cache::RegistryCache;
 
 /// What every handler shares.
 pub struct AppState {
@@ -21,6 +23,12 @@ pub struct AppState {
     pub keyring: Keyring,
     /// The national questionnaire catalog.
     pub catalog: &'static Catalog,
+    /// The registry, in memory.
+    pub registry: Arc<RegistryCache>,
+    /// Counts waiting for the next flush.
+    pub counts: Arc<DailyCounts>,
+    /// The group-commit writer.
+    pub writer: Writer,
     /// The metrics.
     pub metrics: web::Data<Metrics>,
     /// The settings.
@@ -28,6 +36,3 @@ pub struct AppState {
     /// The receipts pretended to bots.
     pub honeypot: Honeypot,
 }
-
-/// The allowed origins of every body, shared with the CORS check and reloaded periodically.
-pub type OriginSet = Arc<RwLock<HashSet<String>>>;

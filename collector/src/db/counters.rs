@@ -1,4 +1,5 @@
-//! Per-service daily counters (tickets issued, responses stored) and daily refusals by reason.
+//! Per-service daily counters (tickets issued, responses stored) and daily refusals by reason,
+//! written as increments by the collector's periodic flush (`crate::counts`).
 
 use diesel::prelude::*;
 
@@ -6,45 +7,43 @@ use super::schema::{daily_counters as dc, daily_rejections as dr};
 use super::{DbConnection, DbError};
 use crate::with_backend;
 
-/// Adds one to the tickets issued today for a service.
-pub fn count_ticket(conn: &mut DbConnection, service_id: &str, day: &str) -> Result<(), DbError> {
+/// Adds `tickets` issued and `responses` stored on `day` to a service's counters.
+pub fn add_service_counts(
+    conn: &mut DbConnection,
+    service_id: &str,
+    day: &str,
+    tickets: i64,
+    responses: i64,
+) -> Result<(), DbError> {
     with_backend!(conn, |c| diesel::insert_into(dc::table)
         .values((
             dc::service_id.eq(service_id),
             dc::day.eq(day),
-            dc::tickets_issued.eq(1_i64),
-            dc::responses_stored.eq(0_i64),
+            dc::tickets_issued.eq(tickets),
+            dc::responses_stored.eq(responses),
         ))
         .on_conflict((dc::service_id, dc::day))
         .do_update()
-        .set(dc::tickets_issued.eq(dc::tickets_issued + 1_i64))
+        .set((
+            dc::tickets_issued.eq(dc::tickets_issued + tickets),
+            dc::responses_stored.eq(dc::responses_stored + responses),
+        ))
         .execute(c)?);
     Ok(())
 }
 
-/// Adds one to the responses stored today for a service.
-pub fn count_response(conn: &mut DbConnection, service_id: &str, day: &str) -> Result<(), DbError> {
-    with_backend!(conn, |c| diesel::insert_into(dc::table)
-        .values((
-            dc::service_id.eq(service_id),
-            dc::day.eq(day),
-            dc::tickets_issued.eq(0_i64),
-            dc::responses_stored.eq(1_i64),
-        ))
-        .on_conflict((dc::service_id, dc::day))
-        .do_update()
-        .set(dc::responses_stored.eq(dc::responses_stored + 1_i64))
-        .execute(c)?);
-    Ok(())
-}
-
-/// Adds one to today's refusals for `reason`.
-pub fn count_rejection(conn: &mut DbConnection, reason: &str, day: &str) -> Result<(), DbError> {
+/// Adds `count` refusals for `reason` on `day`.
+pub fn add_rejections(
+    conn: &mut DbConnection,
+    reason: &str,
+    day: &str,
+    count: i64,
+) -> Result<(), DbError> {
     with_backend!(conn, |c| diesel::insert_into(dr::table)
-        .values((dr::day.eq(day), dr::reason.eq(reason), dr::count.eq(1_i64)))
+        .values((dr::day.eq(day), dr::reason.eq(reason), dr::count.eq(count)))
         .on_conflict((dr::day, dr::reason))
         .do_update()
-        .set(dr::count.eq(dr::count + 1_i64))
+        .set(dr::count.eq(dr::count + count))
         .execute(c)?);
     Ok(())
 }

@@ -11,6 +11,8 @@ pub mod questionnaires;
 pub mod responses;
 pub mod schema;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -59,8 +61,28 @@ macro_rules! with_backend {
     };
 }
 
-/// The pool of connections.
-pub type Pool = r2d2::Pool<DbManager>;
+/// The pool of connections, counting checkouts: what the tests read to show that a request
+/// path makes no database call. It dereferences to the r2d2 pool.
+#[derive(Clone)]
+pub struct Pool {
+    inner: r2d2::Pool<DbManager>,
+    checkouts: Arc<AtomicU64>,
+}
+
+impl std::ops::Deref for Pool {
+    type Target = r2d2::Pool<DbManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl Pool {
+    /// How many times a connection was taken from the pool since it was built.
+    pub fn checkouts(&self) -> u64 {
+        self.checkouts.load(Ordering::Relaxed)
+    }
+}
 
 /// The pool, used from async code: each call runs on the blocking thread pool with a pooled
 /// connection, and its time is recorded.
@@ -110,6 +132,16 @@ pub struct DbManager {
     url: DatabaseUrl,
 }
 
+/// Counts every checkout of the pool.
+#[derive(Debug)]
+struct CountCheckouts(Arc<AtomicU64>);
+
+impl r2d2::HandleEvent for CountCheckouts {
+    fn handle_checkout(&self, _: r2d2::event::CheckoutEvent) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 impl ManageConnection for DbManager {
     type Connection = DbConnection;
     type Error = r2d2::Error;
@@ -135,23 +167,26 @@ impl ManageConnection for DbManager {
     }
 }
 
-/// Sets the per-connection SQLite pragmas: WAL, a busy timeout, foreign keys.
+/// Makes every pooled connection durable: SQLite in WAL mode with `synchronous = FULL` (each
+/// commit is fsynced before it returns, so an acknowledged response survives power loss), a busy
+/// timeout and foreign keys; PostgreSQL with `synchronous_commit = on` whatever the server's
+/// default.
 #[derive(Debug)]
-struct SqlitePragmas {
+struct DurableConnections {
     busy_timeout_ms: u32,
 }
 
-impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
+impl CustomizeConnection<DbConnection, r2d2::Error> for DurableConnections {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(&format!(
+        match conn {
+            DbConnection::Sqlite(c) => c.batch_execute(&format!(
                 "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                 self.busy_timeout_ms
-            ))
-            .map_err(r2d2::Error::QueryError)?;
+            )),
+            DbConnection::Postgresql(c) => c.batch_execute("SET synchronous_commit = on;"),
         }
-        Ok(())
+        .map_err(r2d2::Error::QueryError)
     }
 }
 
@@ -166,14 +201,17 @@ pub fn build_pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
             anyhow::anyhow!("VOCE_DATABASE_URL: cannot create {}: {e}", dir.display())
         })?;
     }
-    Ok(r2d2::Pool::builder()
+    let checkouts = Arc::new(AtomicU64::new(0));
+    let inner = r2d2::Pool::builder()
         .max_size(settings.pool_size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_millis(settings.timeout_ms))
-        .connection_customizer(Box::new(SqlitePragmas {
+        .connection_customizer(Box::new(DurableConnections {
             busy_timeout_ms: settings.sqlite_busy_timeout_ms,
         }))
-        .build_unchecked(DbManager { url }))
+        .event_handler(Box::new(CountCheckouts(checkouts.clone())))
+        .build_unchecked(DbManager { url });
+    Ok(Pool { inner, checkouts })
 }
 
 /// Applies the pending migrations of the connection's backend, returning their names.

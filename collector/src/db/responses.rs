@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{free_texts, responses};
-use super::{DbConnection, DbError, counters};
+use super::{DbConnection, DbError};
+use crate::with_backend;
 
 /// A stored response: every column of `responses`, as inserted and as read back.
 #[derive(Clone, Debug, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
@@ -73,24 +74,56 @@ pub struct StoredTicket {
     pub received_at: String,
 }
 
-/// Stores a response, its free texts and today's counter in one transaction.
-pub fn insert(
+/// Inserts a response and its free texts unless its ticket already stored one (then nothing is
+/// written and `false` is returned). The caller holds the transaction.
+pub fn insert_unless_stored(
     conn: &mut DbConnection,
     response: &ResponseRow,
     texts: &[FreeTextRow],
-    day: &str,
-) -> Result<(), DbError> {
-    conn.transaction::<_, DbError, _>(|conn| {
-        diesel::insert_into(responses::table)
-            .values(response)
+) -> Result<bool, DbError> {
+    let inserted = with_backend!(&mut *conn, |c| diesel::insert_into(responses::table)
+        .values(response)
+        .on_conflict(responses::ticket_id)
+        .do_nothing()
+        .execute(c)?);
+    if inserted == 0 {
+        return Ok(false);
+    }
+    for text in texts {
+        diesel::insert_into(free_texts::table)
+            .values(text)
             .execute(conn)?;
-        for text in texts {
-            diesel::insert_into(free_texts::table)
-                .values(text)
-                .execute(conn)?;
-        }
-        counters::count_response(conn, &response.service_id, day)
-    })
+    }
+    Ok(true)
+}
+
+/// The responses already stored with any of these tickets, by ticket id.
+pub fn find_by_tickets(
+    conn: &mut DbConnection,
+    ticket_ids: &[&str],
+) -> Result<Vec<(String, StoredTicket)>, DbError> {
+    let rows: Vec<(String, String, String, String)> = responses::table
+        .filter(responses::ticket_id.eq_any(ticket_ids))
+        .select((
+            responses::ticket_id,
+            responses::id,
+            responses::body_fingerprint,
+            responses::received_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(ticket, response_id, body_fingerprint, received_at)| {
+            (
+                ticket,
+                StoredTicket {
+                    response_id,
+                    body_fingerprint,
+                    received_at,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The response already stored with a ticket, if any.

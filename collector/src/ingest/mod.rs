@@ -8,13 +8,16 @@
 //! 3. [`rows`] validates the answers against the exact questionnaire version of the ticket and
 //!    builds the rows, redacting free text and filling the indicator columns the questionnaire
 //!    declares;
-//! 4. [`store`] commits them and turns a second use of the ticket into the first receipt or a
-//!    conflict.
+//! 4. [`writer`] commits them in batches, durably, and turns a second use of the ticket into the
+//!    first receipt or a conflict.
+//!
+//! Nothing here reads the database before the writer's transaction: a refused request costs no
+//! database work.
 
 pub mod honeypot;
 pub mod rows;
-pub mod store;
 pub mod strict_json;
+pub mod writer;
 
 use sha2::{Digest, Sha256};
 use voce_shared::api::SubmitRequest;

@@ -3,8 +3,10 @@
 //! other than the one the catalog prescribes).
 //!
 //! [`file`] is the TOML file as written, [`check`] turns it into rows or names the entry and field
-//! of every problem, and [`import`] writes the rows, idempotently, in one transaction.
+//! of every problem, [`import`] writes the rows, idempotently, in one transaction, and [`cache`]
+//! keeps the imported registry in memory for the request paths.
 
+pub mod cache;
 pub mod check;
 pub mod file;
 pub mod import;

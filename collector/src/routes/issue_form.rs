@@ -1,15 +1,14 @@
 //! `GET /v1/forms/{service_id}?locale=it`: the questionnaire of a service, resolved for one
 //! locale, and a fresh one-time ticket bound to the service, the questionnaire version and the
-//! requesting origin. Only the body's allowed origins get one.
+//! requesting origin. Only the body's allowed origins get one. Everything is read from the
+//! in-memory registry ([`crate::registry::cache`]): a form costs no database work.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use voce_shared::Locale;
-use voce_shared::api::{Form, FormBody, FormService};
 
-use crate::db;
 use crate::domain::{ServiceId, day_of, rfc3339};
 use crate::error::ApiError;
 use crate::routes::request_origin;
@@ -61,65 +60,38 @@ pub async fn issue_form(
         })
         .map_or(Locale::It, |tag| Locale::negotiate(tag.trim()));
     let now = OffsetDateTime::now_utc();
-    let day = day_of(now);
-    let (sid, o) = (service_id.to_string(), origin.to_string());
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some((service, body)) = db::bodies::find_service_with_body(conn, &sid)? else {
-                return Ok(None);
-            };
-            let allowed = db::bodies::is_origin_allowed(conn, &body.ipa_code, &o)?;
-            if allowed {
-                db::counters::count_ticket(conn, &sid, &day)?;
-            }
-            Ok(Some((service, body, allowed)))
-        })
-        .await?;
-    let (service, body, allowed) = found.ok_or_else(not_found)?;
-    if !allowed {
+    let registry = state.registry.snapshot();
+    let found = registry
+        .service(service_id.as_str())
+        .ok_or_else(not_found)?;
+    if !found.origins.contains(origin.as_str()) {
         state.metrics.record_rejection("origin_not_allowed");
+        state.counts.rejection("origin_not_allowed", &day_of(now));
         return Err(ApiError::OriginNotAllowed);
     }
-    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
-    let questionnaire = state
-        .catalog
-        .latest(&service.questionnaire_id)
-        .map_err(|e| internal(&e))?;
-    let reference = state
-        .catalog
-        .reference(&questionnaire.id, questionnaire.version)
-        .map_err(|e| internal(&e))?
-        .clone();
     let (ticket, claims) = state
         .keyring
         .issue(
-            &service.id,
-            reference.clone(),
+            &found.service.id,
+            found.reference.clone(),
             origin.as_str(),
             now.unix_timestamp(),
         )
-        .map_err(|e| internal(&e))?;
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     state.metrics.record_ticket();
-    let expires_at = OffsetDateTime::from_unix_timestamp(claims.exp).map_err(|e| internal(&e))?;
-    let form = Form {
-        service: FormService {
-            id: service.id,
-            name: service.name,
-            kind: service.service_kind,
-        },
-        questionnaire: questionnaire.resolve(locale, &body.name),
-        body: FormBody {
-            ipa_code: body.ipa_code,
-            name: body.name,
-            kind: body.body_kind,
-        },
-        locale,
-        questionnaire_ref: reference,
-        ticket,
-        expires_at: rfc3339(expires_at),
-    };
+    state.counts.ticket(&found.service.id, &day_of(now));
+    let expires_at = OffsetDateTime::from_unix_timestamp(claims.exp)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // The cached form, then the two fields that change with every ticket.
+    let mut body = String::with_capacity(8192);
+    body.push_str(&found.form_prefix(locale));
+    body.push_str(",\"ticket\":");
+    body.push_str(&serde_json::to_string(&ticket).map_err(|e| ApiError::Internal(e.to_string()))?);
+    body.push_str(",\"expires_at\":\"");
+    body.push_str(&rfc3339(expires_at));
+    body.push_str("\"}");
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(form))
+        .content_type("application/json")
+        .body(body))
 }

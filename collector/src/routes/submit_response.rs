@@ -1,7 +1,8 @@
 //! `POST /v1/responses`: stores a citizen's answers, once per ticket, only when the ticket is
 //! valid, the origin is the ticket's, the body is well-formed JSON of the agreed shape, and the
 //! answers validate against the exact questionnaire version of the ticket. The handler reads the
-//! HTTP request and checks the ticket; [`crate::ingest`] parses, validates, redacts and commits.
+//! HTTP request and checks the ticket; [`crate::ingest`] parses, validates, redacts and commits
+//! (the handler itself makes no database call: a refusal costs none).
 //! The `201` is sent only after the commit; every refusal stores nothing and is counted by reason.
 
 use actix_web::http::header;
@@ -11,10 +12,10 @@ use time::OffsetDateTime;
 use voce_shared::api::{MAX_BODY_BYTES, Receipt};
 
 use crate::auth::tickets::TicketClaims;
-use crate::db;
 use crate::domain::{day_of, rfc3339};
 use crate::error::ApiError;
-use crate::ingest::{self, honeypot, rows, store};
+use crate::ingest::writer::Stored;
+use crate::ingest::{self, honeypot, rows};
 use crate::routes::request_origin;
 use crate::state::AppState;
 
@@ -43,24 +44,16 @@ pub async fn submit_response(
 ) -> Result<HttpResponse, ApiError> {
     let result = submit(&req, payload, &state).await;
     if let Err(e) = &result {
-        let reason = e.rejection_reason();
-        state.metrics.record_rejection(reason);
-        if !matches!(e, ApiError::Unavailable { .. } | ApiError::Internal(_)) {
-            count_rejection(&state, reason).await;
-        }
+        count_rejection(&state, e.rejection_reason());
     }
     result
 }
 
-async fn count_rejection(state: &AppState, reason: &'static str) {
-    let day = day_of(OffsetDateTime::now_utc());
-    if let Err(e) = state
-        .db
-        .run(move |conn| db::counters::count_rejection(conn, reason, &day))
-        .await
-    {
-        tracing::debug!(error = %e, reason, "could not count a rejection");
-    }
+fn count_rejection(state: &AppState, reason: &'static str) {
+    state.metrics.record_rejection(reason);
+    state
+        .counts
+        .rejection(reason, &day_of(OffsetDateTime::now_utc()));
 }
 
 async fn submit(
@@ -78,9 +71,6 @@ async fn submit(
         .await
         .map_err(|_| ApiError::RequestTimeout)??;
     let body = ingest::parse_body(&bytes)?;
-    if let Some(receipt) = store::find_replay(&state.db, &claims.jti, &body.fingerprint).await? {
-        return Ok(receipt_response(HttpResponse::Ok(), receipt));
-    }
     let now = OffsetDateTime::now_utc();
     if honeypot::is_filled(&body.request) {
         return pretend_stored(state, &claims, &body.fingerprint, now).await;
@@ -94,9 +84,9 @@ async fn submit(
         now,
         state.settings.free_text_retention_days,
     )?;
-    Ok(match store::commit(&state.db, &state.metrics, new).await? {
-        store::Stored::Created(receipt) => receipt_response(HttpResponse::Created(), receipt),
-        store::Stored::Replayed(receipt) => receipt_response(HttpResponse::Ok(), receipt),
+    Ok(match state.writer.store(new).await? {
+        Stored::Created(receipt) => receipt_response(HttpResponse::Created(), receipt),
+        Stored::Replayed(receipt) => receipt_response(HttpResponse::Ok(), receipt),
     })
 }
 
@@ -108,8 +98,7 @@ async fn pretend_stored(
     fingerprint: &str,
     now: OffsetDateTime,
 ) -> Result<HttpResponse, ApiError> {
-    state.metrics.record_rejection("honeypot");
-    count_rejection(state, "honeypot").await;
+    count_rejection(state, "honeypot");
     let pretended = state.honeypot.receipt_for(
         &claims.jti,
         fingerprint,

@@ -52,3 +52,62 @@ mod sqlite_only {
         Ok(())
     }
 }
+
+mod durability {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    use crate::helpers::*;
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        value: String,
+    }
+
+    /// Reads one setting through a pooled connection of the server's own pool.
+    fn read(app: &TestApp, sqlite: &str, postgres: &str) -> anyhow::Result<String> {
+        let mut conn = app.conn()?;
+        let sql = match &mut *conn {
+            voce_collector::db::DbConnection::Sqlite(_) => sqlite,
+            voce_collector::db::DbConnection::Postgresql(_) => postgres,
+        };
+        let rows: Vec<Setting> = diesel::sql_query(sql).load(&mut *conn)?;
+        rows.into_iter()
+            .next()
+            .map(|s| s.value)
+            .ok_or_else(|| anyhow::anyhow!("{sql} returned nothing"))
+    }
+
+    #[tokio::test]
+    async fn every_pooled_connection_commits_durably_before_a_response_is_acknowledged()
+    -> anyhow::Result<()> {
+        let app = spawn_app().await?;
+        match backend() {
+            Backend::Sqlite => {
+                // synchronous: 2 = FULL, 3 = EXTRA; both fsync the WAL at every commit.
+                let sync = read(
+                    &app,
+                    "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous",
+                    "",
+                )?;
+                assert!(sync == "2" || sync == "3", "PRAGMA synchronous = {sync}");
+                let mode = read(
+                    &app,
+                    "SELECT journal_mode AS value FROM pragma_journal_mode",
+                    "",
+                )?;
+                assert_eq!(mode, "wal");
+            }
+            Backend::Postgres => {
+                let sync = read(
+                    &app,
+                    "",
+                    "SELECT current_setting('synchronous_commit') AS value",
+                )?;
+                assert_eq!(sync, "on");
+            }
+        }
+        Ok(())
+    }
+}

@@ -35,6 +35,9 @@ pub struct TestApp {
     pub key: TicketKey,
     /// The settings it runs with.
     pub settings: Settings,
+    /// The server's in-memory counts, written to the database by [`TestApp::flush_counts`] (and
+    /// by the server every `counts_flush_ms`).
+    pub counts: std::sync::Arc<voce_collector::counts::DailyCounts>,
     _dir: tempfile::TempDir,
 }
 
@@ -171,9 +174,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Re
     let app = Application::build(settings.clone())?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();
+    let counts = app.counts();
     tokio::spawn(app.run_until_stopped());
     Ok(TestApp {
         address,
+        counts,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?,
@@ -222,12 +227,20 @@ impl TestApp {
 
     /// Refusals counted for `reason`.
     pub fn rejections(&self, reason: &str) -> anyhow::Result<i64> {
+        self.flush_counts()?;
         Ok(db::counters::rejections(&mut *self.conn()?, reason)?)
     }
 
     /// (tickets issued, responses stored) for a service.
     pub fn totals(&self, service: &str) -> anyhow::Result<(i64, i64)> {
+        self.flush_counts()?;
         Ok(db::counters::service_totals(&mut *self.conn()?, service)?)
+    }
+
+    /// Writes the server's pending counts now, as its periodic flush does.
+    pub fn flush_counts(&self) -> anyhow::Result<()> {
+        self.counts.flush(&mut *self.conn()?)?;
+        Ok(())
     }
 
     /// `GET /v1/forms/{service}` from `origin`.

@@ -1,0 +1,97 @@
+//! Daily counts — tickets issued and responses stored per service, refusals by reason — kept in
+//! memory and written to the database in one transaction every second (and at shutdown), so that
+//! no request waits for a counter row: a form request and a refusal make no database call.
+//!
+//! On a crash (kill -9, power loss) at most one flush interval of *counts* is lost; responses are
+//! rows of their own, committed before they are acknowledged, and never lost.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use diesel::Connection;
+
+use crate::db::{self, DbConnection, DbError};
+
+/// Counts not yet written, by (service, day) and (reason, day).
+#[derive(Default)]
+struct Pending {
+    services: HashMap<(String, String), (i64, i64)>,
+    rejections: HashMap<(&'static str, String), i64>,
+}
+
+/// The counts of this process since the last flush.
+#[derive(Default)]
+pub struct DailyCounts {
+    pending: Mutex<Pending>,
+}
+
+impl DailyCounts {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One ticket issued for `service` on `day`.
+    pub fn ticket(&self, service: &str, day: &str) {
+        let mut p = self.pending();
+        p.services
+            .entry((service.to_owned(), day.to_owned()))
+            .or_default()
+            .0 += 1;
+    }
+
+    /// `n` responses stored for `service` on `day`.
+    pub fn responses(&self, service: &str, day: &str, n: i64) {
+        let mut p = self.pending();
+        p.services
+            .entry((service.to_owned(), day.to_owned()))
+            .or_default()
+            .1 += n;
+    }
+
+    /// One refusal for `reason` on `day`.
+    pub fn rejection(&self, reason: &'static str, day: &str) {
+        *self
+            .pending()
+            .rejections
+            .entry((reason, day.to_owned()))
+            .or_default() += 1;
+    }
+
+    /// Whether anything waits to be written.
+    pub fn is_empty(&self) -> bool {
+        let p = self.pending();
+        p.services.is_empty() && p.rejections.is_empty()
+    }
+
+    /// Writes every pending count in one transaction; on failure the counts are kept for the next
+    /// flush. Returns how many counter rows were written.
+    pub fn flush(&self, conn: &mut DbConnection) -> Result<usize, DbError> {
+        let taken = std::mem::take(&mut *self.pending());
+        if taken.services.is_empty() && taken.rejections.is_empty() {
+            return Ok(0);
+        }
+        let written = conn.transaction::<_, DbError, _>(|conn| {
+            for ((service, day), (tickets, responses)) in &taken.services {
+                db::counters::add_service_counts(conn, service, day, *tickets, *responses)?;
+            }
+            for ((reason, day), n) in &taken.rejections {
+                db::counters::add_rejections(conn, reason, day, *n)?;
+            }
+            Ok(taken.services.len() + taken.rejections.len())
+        });
+        if written.is_err() {
+            let mut p = self.pending();
+            for (key, (t, r)) in taken.services {
+                let e = p.services.entry(key).or_default();
+                e.0 += t;
+                e.1 += r;
+            }
+            for (key, n) in taken.rejections {
+                *p.rejections.entry(key).or_default() += n;
+            }
+        }
+        written
+    }
+}

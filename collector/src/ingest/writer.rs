@@ -1,0 +1,235 @@
+//! Group commit: accepted responses go through a bounded queue to one writer thread, which commits
+//! them in batches — one transaction for up to `max_rows` rows, gathered for at most `max_wait`
+//! after the first — and answers each request only after its batch's commit is durable (SQLite
+//! `synchronous=FULL` in WAL mode, PostgreSQL `synchronous_commit=on`). A full queue is answered
+//! `503` with `Retry-After` at once, never with a wait.
+//!
+//! One ticket stores at most one response: the writer looks up the batch's tickets in the same
+//! transaction, so a retry (same body) gets the first receipt and another body `409`, whether
+//! the first use is in an earlier batch, earlier in the same batch, or committed at the same
+//! moment by another collector on the same PostgreSQL (the unique `ticket_id` decides).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use tokio::sync::oneshot;
+use voce_shared::api::Receipt;
+
+use super::check_replay;
+use super::rows::NewResponse;
+use crate::counts::DailyCounts;
+use crate::db::responses::StoredTicket;
+use crate::db::{self, DbConnection, DbError, Pool};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// What happened to a response.
+#[derive(Debug)]
+pub enum Stored {
+    /// It was committed now.
+    Created(Receipt),
+    /// The ticket had already stored this same body: its first receipt.
+    Replayed(Receipt),
+}
+
+/// How the writer batches.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchSettings {
+    /// Most responses in one transaction.
+    pub max_rows: usize,
+    /// Longest wait for more responses after the first of a batch.
+    pub max_wait: Duration,
+    /// Most responses waiting for the writer; beyond, `503`.
+    pub queue: usize,
+}
+
+struct Job {
+    new: NewResponse,
+    reply: oneshot::Sender<Result<Stored, ApiError>>,
+}
+
+/// The handle through which handlers store responses.
+#[derive(Clone)]
+pub struct Writer {
+    queue: SyncSender<Job>,
+}
+
+/// What the writer needs besides its queue.
+struct Sink {
+    pool: Pool,
+    counts: Arc<DailyCounts>,
+    metrics: actix_web::web::Data<Metrics>,
+}
+
+impl Writer {
+    /// Starts the writer thread; it stops when the last handle is dropped, after committing what
+    /// was queued.
+    pub fn spawn(
+        pool: Pool,
+        counts: Arc<DailyCounts>,
+        metrics: actix_web::web::Data<Metrics>,
+        settings: BatchSettings,
+    ) -> std::io::Result<Writer> {
+        let (queue, jobs) = mpsc::sync_channel(settings.queue.max(1));
+        let sink = Sink {
+            pool,
+            counts,
+            metrics,
+        };
+        std::thread::Builder::new()
+            .name("voce-writer".into())
+            .spawn(move || run(&jobs, &sink, settings))?;
+        Ok(Writer { queue })
+    }
+
+    /// Stores a response; returns once its batch is committed (or refused).
+    pub async fn store(&self, new: NewResponse) -> Result<Stored, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .try_send(Job { new, reply })
+            .map_err(|e| ApiError::Unavailable {
+                retry_after_secs: 1,
+                cause: match e {
+                    TrySendError::Full(_) => "the write queue is full".into(),
+                    TrySendError::Disconnected(_) => "the writer has stopped".into(),
+                },
+            })?;
+        answer.await.map_err(|_| ApiError::Unavailable {
+            retry_after_secs: 1,
+            cause: "the writer stopped before answering".into(),
+        })?
+    }
+}
+
+fn run(jobs: &Receiver<Job>, sink: &Sink, settings: BatchSettings) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        let deadline = Instant::now() + settings.max_wait;
+        while batch.len() < settings.max_rows {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {
+                    match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                        Ok(job) => batch.push(job),
+                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            }
+        }
+        commit(batch, sink);
+    }
+}
+
+/// What one job of a committed batch gets.
+enum Decision {
+    Created,
+    Existing(StoredTicket),
+}
+
+/// Commits a batch and answers its requests. A batch the database refuses for a reason that is
+/// not transient (a row it cannot store) is retried one response at a time, so one bad row never
+/// costs the others their place.
+fn commit(batch: Vec<Job>, sink: &Sink) {
+    let started = Instant::now();
+    let outcome = sink
+        .pool
+        .get()
+        .map_err(DbError::from)
+        .and_then(|mut conn| conn.transaction(|conn| decide(conn, &batch)));
+    sink.metrics.record_db_latency(started.elapsed());
+    match outcome {
+        Ok(decisions) => {
+            for (job, decision) in batch.into_iter().zip(decisions) {
+                let response = &job.new.response;
+                let answer = match decision {
+                    Decision::Created => {
+                        sink.metrics.record_response();
+                        sink.counts.responses(&response.service_id, &job.new.day, 1);
+                        Ok(Stored::Created(Receipt {
+                            response_id: response.id.clone(),
+                            received_at: response.received_at.clone(),
+                        }))
+                    }
+                    Decision::Existing(stored) => {
+                        check_replay(&stored.body_fingerprint, &response.body_fingerprint).map(
+                            |()| {
+                                Stored::Replayed(Receipt {
+                                    response_id: stored.response_id,
+                                    received_at: stored.received_at,
+                                })
+                            },
+                        )
+                    }
+                };
+                // A client that went away does not take its reply.
+                let _ = job.reply.send(answer);
+            }
+        }
+        Err(e) if batch.len() > 1 && !e.is_transient() => {
+            tracing::warn!(error = %e, rows = batch.len(), "batch refused; committing its rows one by one");
+            for job in batch {
+                commit(vec![job], sink);
+            }
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            for job in batch {
+                let _ = job.reply.send(Err(clone_error(&e)));
+            }
+        }
+    }
+}
+
+/// The same refusal for every request of a failed batch.
+fn clone_error(e: &ApiError) -> ApiError {
+    match e {
+        ApiError::Unavailable {
+            retry_after_secs,
+            cause,
+        } => ApiError::Unavailable {
+            retry_after_secs: *retry_after_secs,
+            cause: cause.clone(),
+        },
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// Inside the batch's transaction: which responses are new, and which tickets already stored
+/// one (before this batch, earlier in it, or just now on another collector).
+fn decide(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<Decision>, DbError> {
+    let tickets: Vec<&str> = batch
+        .iter()
+        .map(|j| j.new.response.ticket_id.as_str())
+        .collect();
+    let mut stored: HashMap<String, StoredTicket> = db::responses::find_by_tickets(conn, &tickets)?
+        .into_iter()
+        .collect();
+    let mut decisions = Vec::with_capacity(batch.len());
+    for job in batch {
+        let response = &job.new.response;
+        if let Some(first) = stored.get(&response.ticket_id) {
+            decisions.push(Decision::Existing(first.clone()));
+        } else if db::responses::insert_unless_stored(conn, response, &job.new.texts)? {
+            stored.insert(
+                response.ticket_id.clone(),
+                StoredTicket {
+                    response_id: response.id.clone(),
+                    body_fingerprint: response.body_fingerprint.clone(),
+                    received_at: response.received_at.clone(),
+                },
+            );
+            decisions.push(Decision::Created);
+        } else {
+            // Another collector committed this ticket since the lookup above.
+            let (_, first) = db::responses::find_by_tickets(conn, &[&response.ticket_id])?
+                .pop()
+                .ok_or_else(|| DbError::Corrupt("a ticket both stored and absent".into()))?;
+            decisions.push(Decision::Existing(first));
+        }
+    }
+    Ok(decisions)
+}
