@@ -4,12 +4,11 @@
 //! `synchronous=FULL` in WAL mode, PostgreSQL `synchronous_commit=on`). A full queue is answered
 //! `503` with `Retry-After` at once, never with a wait.
 //!
-//! One ticket stores at most one response: the writer looks up the batch's tickets in the same
+//! One ticket stores at most one response: the unique `ticket_id` decides, inside the batch's
 //! transaction, so a retry (same body) gets the first receipt and another body `409`, whether
 //! the first use is in an earlier batch, earlier in the same batch, or committed at the same
-//! moment by another collector on the same PostgreSQL (the unique `ticket_id` decides).
+//! moment by another collector on the same database.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
@@ -199,32 +198,17 @@ fn clone_error(e: &ApiError) -> ApiError {
 }
 
 /// Inside the batch's transaction: which responses are new, and which tickets already stored
-/// one (before this batch, earlier in it, or just now on another collector).
+/// one (before this batch, earlier in it, or just now on another collector). Each response is
+/// first offered to the unique `ticket_id` (so the transaction's first statement is a write: a
+/// SQLite writer then waits its busy timeout for another process's writer instead of failing
+/// on a stale read snapshot), and only a refused one is looked up.
 fn decide(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<Decision>, DbError> {
-    let tickets: Vec<&str> = batch
-        .iter()
-        .map(|j| j.new.response.ticket_id.as_str())
-        .collect();
-    let mut stored: HashMap<String, StoredTicket> = db::responses::find_by_tickets(conn, &tickets)?
-        .into_iter()
-        .collect();
     let mut decisions = Vec::with_capacity(batch.len());
     for job in batch {
         let response = &job.new.response;
-        if let Some(first) = stored.get(&response.ticket_id) {
-            decisions.push(Decision::Existing(first.clone()));
-        } else if db::responses::insert_unless_stored(conn, response, &job.new.texts)? {
-            stored.insert(
-                response.ticket_id.clone(),
-                StoredTicket {
-                    response_id: response.id.clone(),
-                    body_fingerprint: response.body_fingerprint.clone(),
-                    received_at: response.received_at.clone(),
-                },
-            );
+        if db::responses::insert_unless_stored(conn, response, &job.new.texts)? {
             decisions.push(Decision::Created);
         } else {
-            // Another collector committed this ticket since the lookup above.
             let (_, first) = db::responses::find_by_tickets(conn, &[&response.ticket_id])?
                 .pop()
                 .ok_or_else(|| DbError::Corrupt("a ticket both stored and absent".into()))?;

@@ -38,13 +38,17 @@ pub struct TestApp {
     /// The server's in-memory counts, written to the database by [`TestApp::flush_counts`] (and
     /// by the server every `counts_flush_ms`).
     pub counts: std::sync::Arc<voce_collector::counts::DailyCounts>,
-    _dir: tempfile::TempDir,
+    /// Whether this server made its database (a replica shares another's).
+    owns_database: bool,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Drop for TestApp {
     // A PostgreSQL test database is dropped with its test (FORCE closes the server's connections).
     fn drop(&mut self) {
-        drop_test_database(&self.settings.database.url);
+        if self.owns_database {
+            drop_test_database(&self.settings.database.url);
+        }
     }
 }
 
@@ -185,7 +189,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Re
         pool,
         key,
         settings,
-        _dir: dir,
+        owns_database: true,
+        _dir: std::sync::Arc::new(dir),
     })
 }
 
@@ -203,6 +208,25 @@ pub fn import_file(pool: &Pool, name: &str) -> anyhow::Result<()> {
 }
 
 impl TestApp {
+    /// A second collector on another port sharing this one's database and key directory, as
+    /// replicas behind a load balancer do.
+    pub async fn replica(&self) -> anyhow::Result<TestApp> {
+        let app = Application::build(self.settings.clone())?;
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (pool, counts) = (app.pool(), app.counts());
+        tokio::spawn(app.run_until_stopped());
+        Ok(TestApp {
+            address,
+            client: self.client.clone(),
+            pool,
+            key: self.key.clone(),
+            settings: self.settings.clone(),
+            counts,
+            owns_database: false,
+            _dir: self._dir.clone(),
+        })
+    }
+
     /// A pooled connection.
     pub fn conn(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<db::DbManager>> {
         Ok(self.pool.get()?)

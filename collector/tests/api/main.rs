@@ -12,4 +12,5 @@ mod load;
 mod operations;
 mod process;
 mod registry;
+mod replicas;
 mod tickets;
