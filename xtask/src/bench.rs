@@ -36,14 +36,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     if !callgrind {
         ticket_verification()?;
     }
-    run(Command::new("cargo").args([
-        "build",
-        "--release",
-        "-p",
-        "voce-collector",
-        "-p",
-        "xtask",
-    ]))?;
+    run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector", "-p", "xtask"]))?;
     if browser && !callgrind {
         interactive()?;
     }

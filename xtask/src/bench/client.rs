@@ -8,8 +8,10 @@
 //!   whatever happened before, and its latency is measured from that scheduled time, not from the
 //!   moment it could be sent. A server that falls behind therefore shows its queueing in the
 //!   latency instead of slowing the client down (no coordinated omission). Request `i` goes on
-//!   connection `i mod C`, as in `wrk2`; the time between schedule and send (the client's own
-//!   lag, including the timer's 1 ms granularity) is reported separately.
+//!   connection `i mod C`, as in `wrk2`. The timer has a 1 ms granularity: a request leaves on
+//!   the last tick before its time, and its latency counts from the earlier of its scheduled time
+//!   and its actual send, so it is never shortened; how late requests left after their time (the
+//!   client's own lag: a busy connection, a descheduled client) is reported separately.
 //!
 //! A failed connection (reset, time-out, or closed by the server) counts as an error of kind
 //! `io` or `timeout` and is re-opened. Nothing here knows about Voce: a [`Workload`] builds
@@ -33,6 +35,8 @@ use tokio::time::{Instant, sleep_until, timeout};
 
 /// Longest wait for one answer before it counts as a `timeout` error.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The granularity of tokio's timer.
+const TIMER_TICK: Duration = Duration::from_millis(1);
 
 /// Builds request `i` of a phase.
 pub trait Workload: Send + Sync + 'static {
@@ -81,7 +85,8 @@ pub struct Outcome {
     pub statuses: BTreeMap<String, usize>,
     /// Latency of every request in µs, sorted.
     pub latencies_us: Vec<u32>,
-    /// Open loop: how late each request was sent after its scheduled time, in µs, sorted.
+    /// Open loop: how late each request was sent after its scheduled time (0 when it left
+    /// early), in µs, sorted.
     pub lags_us: Vec<u32>,
     /// The tickets of the successful answers, by request number (with `keep_tickets`).
     pub tickets: Vec<(usize, String)>,
@@ -122,10 +127,17 @@ fn quantile(sorted_us: &[u32], q: f64) -> f64 {
     f64::from(sorted_us[i]) / 1000.0
 }
 
-/// A client runtime with `threads` worker threads.
+/// A client runtime on `threads` threads: one thread runs every connection itself (no wake-ups
+/// across threads), more share them out.
 pub fn runtime(threads: usize) -> Result<Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
+    let mut builder = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    };
+    builder
         .enable_all()
         .build()
         .context("building the client runtime")
@@ -221,7 +233,10 @@ async fn connection(
                 if i >= phase.limit || at >= end {
                     break;
                 }
-                sleep_until(at).await;
+                // The timer ticks every millisecond and wakes at the first tick at or after
+                // its deadline: aim one tick early, so that a request leaves within the
+                // millisecond before its time rather than up to one after it.
+                sleep_until(at.checked_sub(TIMER_TICK).unwrap_or(at)).await;
                 (i, Some(at))
             }
         };
@@ -241,10 +256,12 @@ async fn connection(
         let done = Instant::now();
         last = done;
         out.sent += 1;
-        let from = scheduled.unwrap_or(started);
+        // From the scheduled time, or from the send when the request left before it.
+        let from = scheduled.map_or(started, |at| at.min(started));
         out.latencies_us.push(micros(done - from));
         if let Some(at) = scheduled {
-            out.lags_us.push(micros(started.saturating_duration_since(at)));
+            out.lags_us
+                .push(micros(started.saturating_duration_since(at)));
         }
         let kind = match answer {
             Ok(Ok((status, body))) => {

@@ -214,7 +214,10 @@ impl Submit {
             tickets,
             first,
             wrap,
-            bodies: BODIES.iter().map(|b| Bytes::from_static(b.as_bytes())).collect(),
+            bodies: BODIES
+                .iter()
+                .map(|b| Bytes::from_static(b.as_bytes()))
+                .collect(),
         })
     }
 
@@ -368,7 +371,10 @@ fn measure(options: &Options) -> Result<()> {
     let forms = Arc::new(Forms::new(COLLECTOR_BIND)?);
     check_workloads(&rt, addr, &forms)?;
 
-    eprintln!("forms: closed loop, {} connections, {d:?}…", options.connections);
+    eprintln!(
+        "forms: closed loop, {} connections, {d:?}…",
+        options.connections
+    );
     let forms_out = client::run(
         &rt,
         &phase(Mode::Closed, usize::MAX, StatusCode::OK, true),
@@ -383,7 +389,12 @@ fn measure(options: &Options) -> Result<()> {
     let max_work = Submit::new(COLLECTOR_BIND, Arc::new(tickets.clone()), 0, false)?;
     let max_out = client::run(
         &rt,
-        &phase(Mode::Closed, max_work.available(), StatusCode::CREATED, false),
+        &phase(
+            Mode::Closed,
+            max_work.available(),
+            StatusCode::CREATED,
+            false,
+        ),
         Arc::new(max_work),
     )?;
     let ran_out = max_out.sent >= tickets.len();
@@ -413,7 +424,12 @@ fn measure(options: &Options) -> Result<()> {
     let half_work = Submit::new(COLLECTOR_BIND, Arc::new(tickets.clone()), used, false)?;
     let half_out = client::run(
         &rt,
-        &phase(Mode::Open(half), half_work.available(), StatusCode::CREATED, false),
+        &phase(
+            Mode::Open(half),
+            half_work.available(),
+            StatusCode::CREATED,
+            false,
+        ),
         Arc::new(half_work),
     )?;
     let rss = peak_rss_mib(server.id())?;
@@ -430,7 +446,10 @@ fn measure(options: &Options) -> Result<()> {
     let ceiling_addr: SocketAddr = CEILING_BIND.parse()?;
     let ceiling_work = Arc::new(Submit::new(CEILING_BIND, Arc::new(tickets), 0, true)?);
     let (status, _) = client::once(&rt, ceiling_addr, ceiling_work.request(0))?;
-    ensure!(status == StatusCode::CREATED, "the ceiling answered {status}");
+    ensure!(
+        status == StatusCode::CREATED,
+        "the ceiling answered {status}"
+    );
     let ceiling_out = client::run(
         &rt,
         &Phase {
@@ -593,7 +612,11 @@ fn callgrind(options: &Options, n: usize) -> Result<()> {
     eprintln!("issuing {n} tickets (not counted)…");
     let issued = client::run(&rt, &phase(n, StatusCode::OK, true), forms.clone())?;
     let tickets = tickets_of(&issued, &forms)?;
-    ensure!(tickets.len() == n, "only {} of {n} forms came back", tickets.len());
+    ensure!(
+        tickets.len() == n,
+        "only {} of {n} forms came back",
+        tickets.len()
+    );
     let pid = server.0.id().to_string();
     run_command(Command::new("callgrind_control").args(["-i", "on", &pid]))?;
     eprintln!("submitting {n} responses under callgrind…");
@@ -639,14 +662,20 @@ fn callgrind(options: &Options, n: usize) -> Result<()> {
             total / n as f64,
             dump.display()
         );
-        for line in text
+        let lines: Vec<&str> = text
             .lines()
             .skip_while(|l| !l.contains("file:function"))
             .skip(2)
             .filter(|l| !l.trim().is_empty())
-            .take(30)
-        {
+            .collect();
+        for line in lines.iter().take(30) {
             println!("{line}");
+        }
+        if inclusive == "yes" {
+            println!("\nThe collector's own functions among them, inclusive:");
+            for line in lines.iter().filter(|l| l.contains("voce_")).take(20) {
+                println!("{line}");
+            }
         }
     }
     Ok(())
