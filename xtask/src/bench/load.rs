@@ -680,3 +680,72 @@ fn callgrind(options: &Options, n: usize) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use voce_shared::api::SubmitRequest;
+    use voce_shared::{Catalog, Submission};
+
+    use super::*;
+
+    #[test]
+    fn every_benchmark_body_is_valid_for_every_catalog_questionnaire() -> Result<()> {
+        let catalog = Catalog::national().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut checked = 0;
+        for questionnaire in catalog.questionnaires() {
+            for body in BODIES {
+                let request: SubmitRequest = serde_json::from_str(body)?;
+                let submission = Submission {
+                    answers: request.answers,
+                };
+                if let Err(violations) = voce_shared::validate(questionnaire, &submission) {
+                    bail!(
+                        "{body} is not valid for {}: {violations:?}",
+                        questionnaire.id
+                    );
+                }
+                checked += 1;
+            }
+        }
+        ensure!(checked >= 2 * BODIES.len(), "fewer than two questionnaires");
+        Ok(())
+    }
+
+    #[test]
+    fn half_the_bodies_carry_a_free_text() {
+        let with_text = BODIES.iter().filter(|b| b.contains("dettagli")).count();
+        assert_eq!(with_text, BODIES.len() / 2);
+    }
+
+    #[test]
+    fn a_submission_carries_its_ticket_origin_and_body() -> Result<()> {
+        let forms = Forms::new(COLLECTOR_BIND)?;
+        let tickets = (0..3)
+            .map(|i| ticket_for(&format!("t{i}"), forms.origin(i)))
+            .collect::<Result<Vec<_>>>()?;
+        let work = Submit::new(COLLECTOR_BIND, Arc::new(tickets), 1, false)?;
+        assert_eq!(work.available(), 2);
+        let request = work.request(1);
+        assert_eq!(request.method(), Method::POST);
+        assert_eq!(request.headers()[AUTHORIZATION], "Bearer t2");
+        assert_eq!(request.headers()[ORIGIN], SERVICES[2].1);
+        assert_eq!(request.headers()[HOST], COLLECTOR_BIND);
+        Ok(())
+    }
+
+    #[test]
+    fn options_default_to_sqlite_for_ten_seconds_and_refuse_unknown_ones() -> Result<()> {
+        let o = parse(&[])?;
+        assert_eq!(o.backend, Backend::Sqlite);
+        assert_eq!(o.duration, Duration::from_secs(10));
+        let args: Vec<String> = ["--backend", "postgres", "--duration", "3"]
+            .map(String::from)
+            .into();
+        let o = parse(&args)?;
+        assert_eq!((o.backend, o.duration.as_secs()), (Backend::Postgres, 3));
+        assert!(parse(&["--backend".into(), "mysql".into()]).is_err());
+        assert!(parse(&["--fast".into()]).is_err());
+        assert!(parse(&["--duration".into()]).is_err());
+        Ok(())
+    }
+}
