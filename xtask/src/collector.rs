@@ -90,6 +90,13 @@ impl Collector {
 /// A running collector; dropping it stops the process.
 pub struct Running(Child);
 
+impl Running {
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -28,6 +28,9 @@ fn main() -> Result<()> {
         "test" => test::run_all(rest),
         "demo" => demo::run_demo(rest),
         "bench" => bench::run_bench(rest),
+        // Run by `bench` from the release build: the load run and its ceiling server.
+        "bench-load" => bench::load::run(rest),
+        "bench-ceiling" => bench::ceiling::serve(rest),
         "widget" => widget::run(rest),
         "serve-pages" => pages::run(rest),
         "national-registry" => national_registry::run(rest),
