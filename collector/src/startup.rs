@@ -191,16 +191,27 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             let registry = state.registry.clone();
-            let cors = Cors::default()
-                .allowed_origin_fn(move |origin, _| {
-                    origin
-                        .to_str()
-                        .is_ok_and(|o| registry.snapshot().is_known_origin(o))
-                })
-                .allowed_methods(["GET", "POST"])
-                .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-                .max_age(600)
-                .block_on_origin_mismatch(true);
+            // The API's routes, each behind the rate limit and CORS; a method a path does not
+            // serve gets 405 before either, whatever its Origin.
+            let api = move |route: actix_web::Route| {
+                let registry = registry.clone();
+                let cors = Cors::default()
+                    .allowed_origin_fn(move |origin, _| {
+                        origin
+                            .to_str()
+                            .is_ok_and(|o| registry.snapshot().is_known_origin(o))
+                    })
+                    .allowed_methods(["GET", "POST"])
+                    .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                    .max_age(600)
+                    .block_on_origin_mismatch(true);
+                route
+                    .wrap(from_fn(crate::rate_limit::limit_rate))
+                    .wrap(cors)
+                    .wrap(from_fn(cors_problem))
+            };
+            // A CORS preflight is answered by the CORS middleware; a bare OPTIONS gets 405.
+            let preflight = || web::route().method(actix_web::http::Method::OPTIONS);
             App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
@@ -215,32 +226,47 @@ impl Application {
                 .wrap(from_fn(crate::metrics::track_requests))
                 .service(
                     web::scope("/v1")
-                        .wrap(from_fn(crate::rate_limit::limit_rate))
-                        .wrap(cors)
-                        .wrap(from_fn(cors_problem))
                         .service(routes::resource(
                             "/forms/{service_id}",
                             "GET",
-                            routes::issue_form,
+                            vec![
+                                api(web::get().to(routes::issue_form)),
+                                api(preflight().to(|| routes::method_not_allowed("GET"))),
+                            ],
                         ))
                         .service(routes::resource(
                             "/responses",
                             "POST",
-                            routes::submit_response,
+                            vec![
+                                api(web::post().to(routes::submit_response)),
+                                api(preflight().to(|| routes::method_not_allowed("POST"))),
+                            ],
                         ))
                         .service(routes::resource(
                             "/openapi.json",
                             "GET",
-                            routes::serve_openapi,
+                            vec![api(web::get().to(routes::serve_openapi))],
                         )),
                 )
-                .service(routes::resource("/healthz", "GET", routes::check_health))
-                .service(routes::resource("/readyz", "GET", routes::check_readiness))
-                .service(routes::resource("/metrics", "GET", routes::render_metrics))
+                .service(routes::resource(
+                    "/healthz",
+                    "GET",
+                    vec![web::get().to(routes::check_health)],
+                ))
+                .service(routes::resource(
+                    "/readyz",
+                    "GET",
+                    vec![web::get().to(routes::check_readiness)],
+                ))
+                .service(routes::resource(
+                    "/metrics",
+                    "GET",
+                    vec![web::get().to(routes::render_metrics)],
+                ))
                 .service(routes::resource(
                     "/widget/v1/{file}",
                     "GET",
-                    routes::serve_widget_asset,
+                    vec![web::get().to(routes::serve_widget_asset)],
                 ))
                 .default_service(web::to(routes::route_not_found))
         })

@@ -30,23 +30,22 @@ pub(crate) fn request_origin(req: &HttpRequest) -> Option<crate::domain::Origin>
         .and_then(|v| crate::domain::Origin::parse(v).ok())
 }
 
-/// A resource at `path` whose `route` answers `method`, and every other method `405` with an
-/// `Allow` header naming it.
-pub fn resource<F, Args>(path: &str, method: &'static str, handler: F) -> actix_web::Resource
-where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    let route = match method {
-        "POST" => actix_web::web::post(),
-        _ => actix_web::web::get(),
-    };
-    actix_web::web::resource(path)
-        .route(route.to(handler))
-        .default_service(actix_web::web::to(move || async move {
-            Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed { allow: method })
-        }))
+/// A resource at `path` served by `routes` (each with its method guard), and every other
+/// method `405` with an `Allow` header naming `allow`.
+pub fn resource(
+    path: &str,
+    allow: &'static str,
+    routes: Vec<actix_web::Route>,
+) -> actix_web::Resource {
+    routes
+        .into_iter()
+        .fold(actix_web::web::resource(path), |r, route| r.route(route))
+        .default_service(actix_web::web::to(move || method_not_allowed(allow)))
+}
+
+/// `405` with `Allow`: for a known path asked with a method it does not serve.
+pub async fn method_not_allowed(allow: &'static str) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed { allow })
 }
 
 /// The answer for every path and method that no route serves.
