@@ -34,6 +34,9 @@ pub enum Command {
     Migrate,
     /// Validates the settings and the ticket keys, and prints the settings (without secrets).
     CheckConfig,
+    /// Asks the running collector's admin listener whether it is ready (`GET /readyz` on
+    /// `VOCE_ADMIN_BIND`); exits 0 when it answers 200 within 2 s. For container health checks.
+    Healthcheck,
     /// Ticket keys.
     Keys {
         /// What to do with keys.
@@ -103,7 +106,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(settings.log_format);
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(settings)?;
-                tracing::info!(port = app.port(), "voce-collector listening");
+                tracing::info!(
+                    port = app.port(),
+                    admin_port = app.admin_port(),
+                    "voce-collector listening"
+                );
                 app.run_until_stopped().await?;
                 Ok(())
             })
@@ -118,6 +125,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Healthcheck => healthcheck(&settings()?),
         Command::CheckConfig => {
             let settings = settings()?;
             let keys = keys::load_dir(
@@ -219,4 +227,33 @@ fn run_registry(
             Ok(())
         }
     }
+}
+
+/// `GET /readyz` on the admin listener, over plain HTTP/1.0 (an unspecified address such as
+/// `0.0.0.0` means this machine).
+fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut address = settings.admin_bind_address()?;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let limit = std::time::Duration::from_secs(2);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, limit)
+        .with_context(|| format!("cannot connect to the admin listener at {address}"))?;
+    stream.set_read_timeout(Some(limit))?;
+    stream.set_write_timeout(Some(limit))?;
+    stream.write_all(format!("GET /readyz HTTP/1.0\r\nHost: {address}\r\n\r\n").as_bytes())?;
+    let mut reply = String::new();
+    stream.take(4096).read_to_string(&mut reply)?;
+    let status = reply.split_whitespace().nth(1).unwrap_or_default();
+    anyhow::ensure!(
+        status == "200",
+        "not ready: {}",
+        reply.lines().next().unwrap_or("no answer")
+    );
+    println!("ready");
+    Ok(())
 }

@@ -67,8 +67,11 @@ impl FromStr for LogFormat {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// Address and port to listen on (`VOCE_BIND`).
+    /// Address and port of the public listener: the API and the widget (`VOCE_BIND`).
     pub bind: String,
+    /// Address and port of the admin listener: `/metrics`, `/readyz`, `/healthz`
+    /// (`VOCE_ADMIN_BIND`); keep it off the public network.
+    pub admin_bind: String,
     /// Development or production (`VOCE_ENV`).
     pub environment: Environment,
     /// The database.
@@ -163,6 +166,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             bind: "127.0.0.1:8080".into(),
+            admin_bind: "127.0.0.1:9090".into(),
             environment: Environment::Development,
             database: DatabaseSettings::default(),
             keys_dir: PathBuf::from("./data/keys"),
@@ -231,6 +235,15 @@ fn config_error(variable: &str, message: impl Into<String>) -> ConfigError {
     }
 }
 
+fn socket_address(variable: &str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.parse().map_err(|e| {
+        config_error(
+            variable,
+            format!("{value:?} is not an address:port such as 127.0.0.1:8080: {e}"),
+        )
+    })
+}
+
 impl Settings {
     /// Loads the settings from the process environment, with the file named by `file` or
     /// `VOCE_CONFIG`.
@@ -283,6 +296,7 @@ impl Settings {
             Ok(())
         }
         parsed(env, "VOCE_BIND", &mut self.bind)?;
+        parsed(env, "VOCE_ADMIN_BIND", &mut self.admin_bind)?;
         parsed(env, "VOCE_ENV", &mut self.environment)?;
         parsed(env, "VOCE_DATABASE_URL", &mut self.database.url)?;
         parsed(env, "VOCE_DATABASE_POOL_SIZE", &mut self.database.pool_size)?;
@@ -372,6 +386,7 @@ impl Settings {
     /// Checks every setting, naming the variable of the first one that cannot be used.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.bind_address()?;
+        self.admin_bind_address()?;
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
         let checks: [(&str, bool, &str); 14] = [
@@ -460,17 +475,14 @@ impl Settings {
         Ok(())
     }
 
-    /// The address to listen on.
+    /// The address of the public listener.
     pub fn bind_address(&self) -> Result<SocketAddr, ConfigError> {
-        self.bind.parse().map_err(|e| {
-            config_error(
-                "VOCE_BIND",
-                format!(
-                    "{:?} is not an address:port such as 127.0.0.1:8080: {e}",
-                    self.bind
-                ),
-            )
-        })
+        socket_address("VOCE_BIND", &self.bind)
+    }
+
+    /// The address of the admin listener.
+    pub fn admin_bind_address(&self) -> Result<SocketAddr, ConfigError> {
+        socket_address("VOCE_ADMIN_BIND", &self.admin_bind)
     }
 }
 

@@ -33,7 +33,9 @@ use crate::state::AppState;
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
+    admin_port: u16,
     server: Server,
+    admin: Server,
     pool: Pool,
     counts: Arc<DailyCounts>,
 }
@@ -132,6 +134,39 @@ async fn cors_problem(
     Ok(res.map_into_left_body())
 }
 
+/// The admin listener: metrics, readiness and liveness, for the operator's network only.
+fn admin_server(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+) -> anyhow::Result<Server> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .service(routes::resource(
+                "/metrics",
+                "GET",
+                vec![web::get().to(routes::render_metrics)],
+            ))
+            .service(routes::resource(
+                "/readyz",
+                "GET",
+                vec![web::get().to(routes::check_readiness)],
+            ))
+            .service(routes::resource(
+                "/healthz",
+                "GET",
+                vec![web::get().to(routes::check_health)],
+            ))
+            .default_service(web::to(routes::route_not_found))
+    })
+    .workers(1)
+    .shutdown_timeout(5)
+    .listen(listener)?
+    .run())
+}
+
 impl Application {
     /// Builds the server from validated settings: keys, database, migrations, origins, routes.
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
@@ -164,6 +199,10 @@ impl Application {
         let listener = TcpListener::bind(address)
             .with_context(|| format!("VOCE_BIND: cannot listen on {address}"))?;
         let port = listener.local_addr()?.port();
+        let admin_address = settings.admin_bind_address()?;
+        let admin_listener = TcpListener::bind(admin_address)
+            .with_context(|| format!("VOCE_ADMIN_BIND: cannot listen on {admin_address}"))?;
+        let admin_port = admin_listener.local_addr()?.port();
         let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
         let metrics = web::Data::new(Metrics::default());
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
@@ -187,8 +226,10 @@ impl Application {
             writer,
             metrics: metrics.clone(),
             settings,
+            readiness: Default::default(),
             honeypot: Default::default(),
         });
+        let (state_for_admin, metrics_for_admin) = (state.clone(), metrics.clone());
         let server = HttpServer::new(move || {
             let registry = state.registry.clone();
             // The API's routes, each behind the rate limit and CORS; a method a path does not
@@ -254,16 +295,6 @@ impl Application {
                     vec![web::get().to(routes::check_health)],
                 ))
                 .service(routes::resource(
-                    "/readyz",
-                    "GET",
-                    vec![web::get().to(routes::check_readiness)],
-                ))
-                .service(routes::resource(
-                    "/metrics",
-                    "GET",
-                    vec![web::get().to(routes::render_metrics)],
-                ))
-                .service(routes::resource(
                     "/widget/v1/{file}",
                     "GET",
                     vec![web::get().to(routes::serve_widget_asset)],
@@ -275,17 +306,25 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
+        let admin = admin_server(admin_listener, state_for_admin, metrics_for_admin)?;
         Ok(Application {
             port,
+            admin_port,
             server,
+            admin,
             pool,
             counts,
         })
     }
 
-    /// The port the server listens on.
+    /// The port of the public listener.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the admin listener.
+    pub fn admin_port(&self) -> u16 {
+        self.admin_port
     }
 
     /// The counts waiting for the next flush (tests flush them at once).
@@ -301,8 +340,8 @@ impl Application {
     /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully: requests
     /// in flight finish, then the counts are written).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
+        let (served, admin) = futures_util::future::join(self.server, self.admin).await;
         housekeeping::flush_counts(&self.pool, &self.counts);
-        served
+        served.and(admin)
     }
 }

@@ -1,7 +1,8 @@
 //! The state every handler shares, in a module of its own so that handlers and [`crate::startup`]
 //! both depend on it and never on each other.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use voce_shared::Catalog;
@@ -33,6 +34,39 @@ pub struct AppState {
     pub metrics: web::Data<Metrics>,
     /// The settings.
     pub settings: Settings,
+    /// The last readiness check.
+    pub readiness: Readiness,
     /// The receipts pretended to bots.
     pub honeypot: Honeypot,
+}
+
+/// How long one answer of the database stands for.
+const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// The last readiness check (`GET /readyz`): when, and the failure if it failed. The database is
+/// asked at most once a second.
+#[derive(Default)]
+pub struct Readiness {
+    last: Mutex<Option<(Instant, Option<String>)>>,
+}
+
+impl Readiness {
+    /// The last answer, if it is less than a second old.
+    pub fn cached(&self) -> Option<Option<String>> {
+        let last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref()
+            .filter(|(at, _)| at.elapsed() < FRESH_FOR)
+            .map(|(_, failure)| failure.clone())
+    }
+
+    /// Records an answer of the database.
+    pub fn record(&self, failure: Option<String>) {
+        *self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), failure));
+    }
 }

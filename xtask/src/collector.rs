@@ -31,6 +31,8 @@ impl Collector {
                 ("VOCE_DATABASE_URL", database_url.into()),
                 ("VOCE_KEYS_DIR", keys_dir.into()),
                 ("VOCE_BIND", bind.into()),
+                // The admin listener on a free port: several collectors may run side by side.
+                ("VOCE_ADMIN_BIND", "127.0.0.1:0".into()),
                 ("VOCE_WIDGET_DIR", root().join("target/widget").into()),
             ],
         }

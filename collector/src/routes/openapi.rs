@@ -16,7 +16,7 @@ use super::answers_schema::answers_schema;
 #[openapi(
     info(
         title = "Voce collector",
-        description = "Forms with one-time tickets, validated responses, widget assets, health and metrics. Every error is application/problem+json (RFC 9457)."
+        description = "The public listener: forms with one-time tickets, validated responses, widget assets and health. Metrics and readiness are on the admin listener (VOCE_ADMIN_BIND), not described here. Every error is application/problem+json (RFC 9457)."
     ),
     paths(
         super::issue_form::issue_form,
@@ -24,8 +24,6 @@ use super::answers_schema::answers_schema;
         super::serve_openapi::serve_openapi,
         super::serve_widget_asset::serve_widget_asset,
         super::check_health::check_health,
-        super::check_readiness::check_readiness,
-        super::render_metrics::render_metrics,
     ),
     components(schemas(
         voce_shared::api::Form,

@@ -1,11 +1,10 @@
-//! `GET /metrics`: Prometheus text exposition of the collector's counters.
+//! `GET /metrics` (admin listener): Prometheus text exposition of the collector's counters.
 
 use actix_web::{HttpResponse, web};
 
 use crate::metrics::Metrics;
 
 /// The current metrics.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "application/openmetrics-text")))]
 pub async fn render_metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)

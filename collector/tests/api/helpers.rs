@@ -27,6 +27,8 @@ pub const STRANGER_ORIGIN: &str = "http://127.0.0.1:8104";
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
+    /// The admin listener, `http://127.0.0.1:PORT`.
+    pub admin_address: String,
     /// HTTP client.
     pub client: reqwest::Client,
     /// The server's pool.
@@ -134,6 +136,7 @@ pub fn sqlite_settings(dir: &Path) -> anyhow::Result<Settings> {
 fn base_settings(dir: &Path, database_url: String) -> anyhow::Result<Settings> {
     let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
+        admin_bind: "127.0.0.1:0".into(),
         ..Settings::default()
     };
     settings.database.url = database_url;
@@ -177,11 +180,13 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Re
     .context("the test key is missing")?;
     let app = Application::build(settings.clone())?;
     let address = format!("http://127.0.0.1:{}", app.port());
+    let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let pool = app.pool();
     let counts = app.counts();
     tokio::spawn(app.run_until_stopped());
     Ok(TestApp {
         address,
+        admin_address,
         counts,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -213,10 +218,12 @@ impl TestApp {
     pub async fn replica(&self) -> anyhow::Result<TestApp> {
         let app = Application::build(self.settings.clone())?;
         let address = format!("http://127.0.0.1:{}", app.port());
+        let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
         let (pool, counts) = (app.pool(), app.counts());
         tokio::spawn(app.run_until_stopped());
         Ok(TestApp {
             address,
+            admin_address,
             client: self.client.clone(),
             pool,
             key: self.key.clone(),

@@ -7,14 +7,34 @@ use crate::helpers::*;
 #[tokio::test]
 async fn healthz_and_readyz_return_200_when_the_database_answers() -> anyhow::Result<()> {
     let app = spawn_app().await?;
-    for path in ["/healthz", "/readyz"] {
+    for url in [
+        format!("{}/healthz", app.address),
+        format!("{}/healthz", app.admin_address),
+        format!("{}/readyz", app.admin_address),
+    ] {
+        let response = app.client.get(&url).send().await?;
+        assert_eq!(response.status(), 200, "{url}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn metrics_and_readiness_are_not_reachable_on_the_public_listener() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    for path in ["/metrics", "/readyz"] {
         let response = app
             .client
             .get(format!("{}{path}", app.address))
             .send()
             .await?;
-        assert_eq!(response.status(), 200, "{path}");
+        expect_problem(response, 404, "/problems/not-found").await?;
     }
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.admin_address))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
     Ok(())
 }
 
@@ -28,15 +48,17 @@ async fn readyz_returns_503_when_no_connection_can_be_had() -> anyhow::Result<()
     let held = app.conn()?;
     let response = app
         .client
-        .get(format!("{}/readyz", app.address))
+        .get(format!("{}/readyz", app.admin_address))
         .send()
         .await?;
     assert!(response.headers().get("retry-after").is_some());
     expect_problem(response, 503, "/problems/service-unavailable").await?;
     drop(held);
+    // The answer stands for a second; then the database is asked again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let response = app
         .client
-        .get(format!("{}/readyz", app.address))
+        .get(format!("{}/readyz", app.admin_address))
         .send()
         .await?;
     assert_eq!(response.status(), 200);
@@ -52,7 +74,7 @@ async fn metrics_count_requests_tickets_responses_and_rejections() -> anyhow::Re
     assert_eq!(app.submit(&app.ticket().await?, &bad).await?.status(), 422);
     let text = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("{}/metrics", app.admin_address))
         .send()
         .await?
         .text()
@@ -76,7 +98,7 @@ async fn metrics_count_requests_tickets_responses_and_rejections() -> anyhow::Re
 }
 
 #[tokio::test]
-async fn openapi_lists_every_route() -> anyhow::Result<()> {
+async fn openapi_lists_every_public_route() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let doc: Value = app
         .client
@@ -91,15 +113,13 @@ async fn openapi_lists_every_route() -> anyhow::Result<()> {
         ("/v1/openapi.json", "get"),
         ("/widget/v1/{file}", "get"),
         ("/healthz", "get"),
-        ("/readyz", "get"),
-        ("/metrics", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
             "{method} {path} missing"
         );
     }
-    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(7));
+    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(5));
     Ok(())
 }
 

@@ -80,6 +80,7 @@ impl Collector {
         command
             .args(args)
             .env("VOCE_BIND", format!("127.0.0.1:{}", self.port))
+            .env("VOCE_ADMIN_BIND", "127.0.0.1:0")
             .env("VOCE_DATABASE_URL", &self.database_url)
             .env("VOCE_KEYS_DIR", self.dir.path().join("keys"))
             .env("VOCE_WIDGET_DIR", self.dir.path().join("widget"))
@@ -138,7 +139,7 @@ impl Collector {
                 anyhow::bail!("serve exited at start-up with {status}:\n{}", self.log());
             }
             if let Ok(r) = client
-                .get(format!("{}/readyz", self.address()))
+                .get(format!("{}/healthz", self.address()))
                 .send()
                 .await
                 && r.status() == 200

@@ -157,6 +157,7 @@ export class Collector {
     this.env = {
       ...process.env,
       VOCE_BIND: `127.0.0.1:${COLLECTOR_PORT}`,
+      VOCE_ADMIN_BIND: '127.0.0.1:0',
       VOCE_DATABASE_URL: this.database,
       VOCE_KEYS_DIR: path.join(dir, 'keys'),
       VOCE_WIDGET_DIR: WIDGET_DIR,
@@ -179,7 +180,7 @@ export class Collector {
   /** Starts `voce-collector serve` and waits until it is ready. */
   async start() {
     this.process = startChild(COLLECTOR_BIN, ['serve'], this.env, logFile(`${this.name}-collector`));
-    await waitUntil(() => httpOk(`${COLLECTOR}/readyz`), 'the collector to be ready', STARTUP_TIMEOUT_MS, this.process);
+    await waitUntil(() => httpOk(`${COLLECTOR}/healthz`), 'the collector to be ready', STARTUP_TIMEOUT_MS, this.process);
   }
 
   /** Stops it; `SIGKILL` simulates a crash. */
