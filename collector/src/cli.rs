@@ -34,6 +34,11 @@ pub enum Command {
     Migrate,
     /// Validates the settings and the ticket keys, and prints the settings (without secrets).
     CheckConfig,
+    /// Writes a consistent copy of the SQLite database to DEST while the collector serves.
+    Backup {
+        /// The file to write (must not exist).
+        dest: PathBuf,
+    },
     /// Asks the running collector's admin listener whether it is ready (`GET /readyz` on
     /// `VOCE_ADMIN_BIND`); exits 0 when it answers 200 within 2 s. For container health checks.
     Healthcheck,
@@ -122,6 +127,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "database {} is up to date",
                 redact_url(&settings.database.url)
+            );
+            Ok(())
+        }
+        Command::Backup { dest } => {
+            let settings = settings()?;
+            anyhow::ensure!(!dest.exists(), "{} exists; name a new file", dest.display());
+            let pool = db::build_pool(&settings.database)?;
+            let mut conn = pool.get().context("cannot open the database")?;
+            db::backup(&mut conn, &dest)?;
+            println!(
+                "backed up {} to {}",
+                redact_url(&settings.database.url),
+                dest.display()
             );
             Ok(())
         }

@@ -214,6 +214,22 @@ pub fn build_pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
     Ok(Pool { inner, checkouts })
 }
 
+/// Writes a consistent copy of a SQLite database to `dest` while it serves (`VACUUM INTO`: one
+/// read transaction, so the copy holds exactly the commits made before it began). `dest` must
+/// not exist. PostgreSQL is backed up with its own tools (`pg_dump`, base backups).
+pub fn backup(conn: &mut DbConnection, dest: &std::path::Path) -> Result<(), DbError> {
+    let DbConnection::Sqlite(c) = conn else {
+        return Err(DbError::Corrupt(
+            "voce-collector backup copies SQLite databases; back up PostgreSQL with pg_dump or a \
+             base backup (deploy/README.md, Backups)"
+                .into(),
+        ));
+    };
+    let dest = dest.to_string_lossy().replace('\'', "''");
+    c.batch_execute(&format!("VACUUM INTO '{dest}'"))?;
+    Ok(())
+}
+
 /// Applies the pending migrations of the connection's backend, returning their names.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied = match conn {

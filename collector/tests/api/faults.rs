@@ -111,3 +111,78 @@ mod durability {
         Ok(())
     }
 }
+
+mod backup_sqlite_only {
+    use std::sync::{Arc, Mutex};
+
+    use crate::helpers::*;
+
+    #[tokio::test]
+    async fn a_backup_taken_under_load_restores_every_response_acknowledged_before_it_began()
+    -> anyhow::Result<()> {
+        require_backend(Backend::Sqlite);
+        let app = Arc::new(spawn_app().await?);
+        let backup_dir = tempfile::tempdir()?;
+        let dest = backup_dir.path().join("backup.db");
+        let acknowledged = Arc::new(Mutex::new(Vec::new()));
+        let load = {
+            let (app, acknowledged) = (app.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                for _ in 0..120 {
+                    let ticket = app.ticket().await?;
+                    let response = app.submit(&ticket, &valid_body()).await?;
+                    anyhow::ensure!(response.status() == 201, "{}", response.status());
+                    let receipt: voce_shared::api::Receipt = response.json().await?;
+                    acknowledged
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("poisoned"))?
+                        .push(receipt.response_id);
+                }
+                anyhow::Ok(())
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let before: Vec<String> = acknowledged
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .clone();
+        assert!(
+            !before.is_empty(),
+            "the load had stored responses before the backup"
+        );
+        voce_collector::db::backup(&mut *app.conn()?, &dest)?;
+        load.await??;
+        let after = acknowledged
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .len();
+        // Restore: a fresh collector on the copy.
+        let mut settings = app.settings.clone();
+        settings.database.url = dest.to_string_lossy().into_owned();
+        let restored = voce_collector::startup::prepare_database(&settings)?;
+        let rows = voce_collector::db::responses::list(&mut *restored.get()?, None)?;
+        let ids: std::collections::HashSet<_> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+        for id in &before {
+            assert!(
+                ids.contains(id),
+                "{id} was acknowledged before the backup and is missing"
+            );
+        }
+        assert!(rows.len() >= before.len() && rows.len() <= after);
+        Ok(())
+    }
+}
+
+mod backup_postgres_only {
+    use crate::helpers::*;
+
+    #[tokio::test]
+    async fn backup_refuses_postgresql_and_names_its_own_tools() -> anyhow::Result<()> {
+        require_backend(Backend::Postgres);
+        let app = spawn_app().await?;
+        let dir = tempfile::tempdir()?;
+        let refused = voce_collector::db::backup(&mut *app.conn()?, &dir.path().join("b.db"));
+        assert!(refused.is_err_and(|e| e.to_string().contains("pg_dump")));
+        Ok(())
+    }
+}
