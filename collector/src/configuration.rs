@@ -81,6 +81,11 @@ pub struct Settings {
     /// Accept key files their group may read (`VOCE_KEYS_GROUP_READABLE`): only for a
     /// Kubernetes Secret mounted for a non-root pod, where the kubelet adds group read.
     pub keys_group_readable: bool,
+    /// Seconds between reads of the key directory (`VOCE_KEYS_RELOAD_SECS`); also on `SIGHUP`.
+    pub keys_reload_secs: u64,
+    /// Seconds a newly seen key only verifies before it may sign (`VOCE_KEYS_SIGN_DELAY_SECS`):
+    /// longer than the slowest replica's reload.
+    pub keys_sign_delay_secs: u64,
     /// Directory of the built widget assets served under `/widget/v1/` (`VOCE_WIDGET_DIR`).
     pub widget_dir: PathBuf,
     /// Tickets.
@@ -171,6 +176,8 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             keys_dir: PathBuf::from("./data/keys"),
             keys_group_readable: false,
+            keys_reload_secs: 30,
+            keys_sign_delay_secs: 120,
             widget_dir: PathBuf::from("target/widget"),
             tickets: TicketSettings::default(),
             rate_limit: RateLimitSettings::default(),
@@ -316,6 +323,12 @@ impl Settings {
             "VOCE_KEYS_GROUP_READABLE",
             &mut self.keys_group_readable,
         )?;
+        parsed(env, "VOCE_KEYS_RELOAD_SECS", &mut self.keys_reload_secs)?;
+        parsed(
+            env,
+            "VOCE_KEYS_SIGN_DELAY_SECS",
+            &mut self.keys_sign_delay_secs,
+        )?;
         parsed(env, "VOCE_WIDGET_DIR", &mut self.widget_dir)?;
         parsed(env, "VOCE_TICKET_ISSUER", &mut self.tickets.issuer)?;
         parsed(env, "VOCE_TICKET_TTL_SECS", &mut self.tickets.ttl_secs)?;
@@ -389,7 +402,7 @@ impl Settings {
         self.admin_bind_address()?;
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
-        let checks: [(&str, bool, &str); 14] = [
+        let checks: [(&str, bool, &str); 16] = [
             (
                 "VOCE_DATABASE_POOL_SIZE",
                 (1..=256).contains(&self.database.pool_size),
@@ -434,6 +447,16 @@ impl Settings {
                 "VOCE_REGISTRY_REFRESH_SECS",
                 self.registry_refresh_secs >= 1,
                 "must be at least 1",
+            ),
+            (
+                "VOCE_KEYS_RELOAD_SECS",
+                (1..=86_400).contains(&self.keys_reload_secs),
+                "must be from 1 to 86400",
+            ),
+            (
+                "VOCE_KEYS_SIGN_DELAY_SECS",
+                self.keys_sign_delay_secs <= 86_400,
+                "must be at most 86400",
             ),
             (
                 "VOCE_WRITE_BATCH_MAX_ROWS",

@@ -1,11 +1,13 @@
 //! The collector's background thread: writes the in-memory counts every `VOCE_COUNTS_FLUSH_MS`,
-//! reloads the in-memory registry when an import (on any collector) raised its version, and
+//! reloads the in-memory registry when an import (on any collector) raised its version, reads
+//! the ticket keys again every `VOCE_KEYS_RELOAD_SECS`, and
 //! purges free texts past their retention once a day. It stops when the server is gone (the last
 //! strong reference to the registry cache), after a last flush.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use crate::auth::rotation::RotatingKeys;
 use crate::counts::DailyCounts;
 use crate::db::{self, DbError, Pool};
 use crate::registry::cache::RegistryCache;
@@ -17,6 +19,8 @@ pub struct Intervals {
     pub counts: Duration,
     /// Between checks of the registry version.
     pub registry: Duration,
+    /// Between reads of the key directory.
+    pub keys: Duration,
 }
 
 /// Writes the pending counts, logging a failure (they are kept for the next flush).
@@ -65,6 +69,7 @@ fn refresh_registry(pool: &Pool, registry: &RegistryCache) {
 pub fn spawn(
     pool: Pool,
     registry: Weak<RegistryCache>,
+    keys: Arc<RotatingKeys>,
     counts: Arc<DailyCounts>,
     every: Intervals,
 ) {
@@ -74,6 +79,7 @@ pub fn spawn(
         .spawn(move || {
             let mut purged_on = String::new();
             let mut registry_checked = Instant::now();
+            let mut keys_read = Instant::now();
             loop {
                 let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
                 if today != purged_on {
@@ -89,6 +95,12 @@ pub fn spawn(
                 if registry_checked.elapsed() >= every.registry {
                     refresh_registry(&pool, &registry);
                     registry_checked = Instant::now();
+                }
+                if keys_read.elapsed() >= every.keys {
+                    if let Err(e) = keys.reload() {
+                        tracing::warn!(error = %e, "cannot read the ticket keys; the loaded ones stay");
+                    }
+                    keys_read = Instant::now();
                 }
             }
         });

@@ -17,7 +17,7 @@ use anyhow::Context;
 use voce_shared::Catalog;
 
 use crate::auth::keys;
-use crate::auth::tickets::Keyring;
+use crate::auth::rotation::RotatingKeys;
 use crate::configuration::{Environment, Settings};
 use crate::counts::DailyCounts;
 use crate::db::{self, DbError, Pool};
@@ -68,7 +68,8 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
 }
 
 /// Loads the ticket keys; with none, generates one in development and refuses in production.
-pub fn load_keyring(settings: &Settings) -> anyhow::Result<Keyring> {
+/// They are read again on `SIGHUP` and every `VOCE_KEYS_RELOAD_SECS` ([`RotatingKeys`]).
+pub fn load_keyring(settings: &Settings) -> anyhow::Result<RotatingKeys> {
     let dir = &settings.keys_dir;
     let mut loaded = keys::load_dir(
         dir,
@@ -94,13 +95,19 @@ pub fn load_keyring(settings: &Settings) -> anyhow::Result<Keyring> {
             }
         }
     }
-    let keyring = Keyring::new(&loaded, &settings.tickets);
+    let keys = RotatingKeys::new(
+        dir.clone(),
+        keys::KeyFileMode::allowing_group_read(settings.keys_group_readable),
+        settings.tickets.clone(),
+        Duration::from_secs(settings.keys_sign_delay_secs),
+        &loaded,
+    );
     tracing::info!(
         keys = loaded.len(),
-        signing_kid = keyring.signing_kid().unwrap_or_default(),
+        signing_kid = keys.keyring().signing_kid().unwrap_or_default(),
         "ticket keys loaded"
     );
-    Ok(keyring)
+    Ok(keys)
 }
 
 /// Turns actix-cors's refusal of an unknown origin into our 403 problem document.
@@ -132,6 +139,26 @@ async fn cors_problem(
         return Ok(ServiceResponse::new(req, response).map_into_right_body());
     }
     Ok(res.map_into_left_body())
+}
+
+/// Reads the key directory again on every `SIGHUP` (`systemctl reload`), on the server's runtime.
+fn reload_keys_on_sighup(keys: Arc<RotatingKeys>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::hangup()) {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    match keys.reload() {
+                        Ok(()) => tracing::info!("ticket keys read again after SIGHUP"),
+                        Err(e) => tracing::warn!(error = %e, "cannot read the ticket keys"),
+                    }
+                }
+            });
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP; keys reload on the timer only")
+        }
+    }
 }
 
 /// The admin listener: metrics, readiness and liveness, for the operator's network only.
@@ -172,7 +199,7 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
         let address = settings.bind_address()?;
         let catalog = catalog()?;
-        let keyring = load_keyring(&settings)?;
+        let keys = Arc::new(load_keyring(&settings)?);
         let pool = prepare_database(&settings)?;
         if !settings.widget_dir.is_dir() {
             tracing::warn!(
@@ -190,10 +217,12 @@ impl Application {
         housekeeping::spawn(
             pool.clone(),
             Arc::downgrade(&registry),
+            keys.clone(),
             counts.clone(),
             housekeeping::Intervals {
                 counts: Duration::from_millis(settings.counts_flush_ms),
                 registry: Duration::from_secs(settings.registry_refresh_secs),
+                keys: Duration::from_secs(settings.keys_reload_secs),
             },
         );
         let listener = TcpListener::bind(address)
@@ -219,7 +248,7 @@ impl Application {
         .context("cannot start the writer thread")?;
         let state = web::Data::new(AppState {
             db: db::Database::new(pool.clone(), metrics.clone()),
-            keyring,
+            keys: keys.clone(),
             catalog,
             registry,
             counts: counts.clone(),
@@ -307,6 +336,7 @@ impl Application {
         .listen(listener)?
         .run();
         let admin = admin_server(admin_listener, state_for_admin, metrics_for_admin)?;
+        reload_keys_on_sighup(keys);
         Ok(Application {
             port,
             admin_port,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use actix_web::web;
 use voce_shared::Catalog;
 
-use crate::auth::tickets::Keyring;
+use crate::auth::rotation::RotatingKeys;
 use crate::configuration::Settings;
 use crate::counts::DailyCounts;
 use crate::db::Database;
@@ -20,8 +20,8 @@ use crate::registry::cache::RegistryCache;
 pub struct AppState {
     /// The database.
     pub db: Database,
-    /// The ticket keys.
-    pub keyring: Keyring,
+    /// The ticket keys, reloaded without a restart.
+    pub keys: Arc<RotatingKeys>,
     /// The national questionnaire catalog.
     pub catalog: &'static Catalog,
     /// The registry, in memory.

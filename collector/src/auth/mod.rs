@@ -2,4 +2,5 @@
 //! checked with them ([`tickets`]).
 
 pub mod keys;
+pub mod rotation;
 pub mod tickets;

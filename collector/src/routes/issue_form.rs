@@ -70,7 +70,8 @@ pub async fn issue_form(
         return Err(ApiError::OriginNotAllowed);
     }
     let (ticket, claims) = state
-        .keyring
+        .keys
+        .keyring()
         .issue(
             &found.service.id,
             found.reference.clone(),

@@ -150,7 +150,7 @@ fn verify_ticket(req: &HttpRequest, state: &AppState) -> Result<TicketClaims, Ap
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .ok_or(ApiError::InvalidTicket)?;
-    state.keyring.verify(token).map_err(|e| {
+    state.keys.keyring().verify(token).map_err(|e| {
         tracing::debug!(reason = %e, "ticket refused");
         ApiError::InvalidTicket
     })

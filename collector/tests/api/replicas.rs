@@ -70,3 +70,49 @@ async fn a_registry_import_on_one_replica_is_served_by_the_other_within_seconds(
     }
     Ok(())
 }
+
+/// The `kid` in a ticket's header.
+fn kid_of(ticket: &str) -> anyhow::Result<String> {
+    use base64::Engine;
+    let header = ticket.split('.').next().unwrap_or_default();
+    let json: serde_json::Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header)?)?;
+    Ok(json["kid"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_key_added_on_disk_signs_on_both_replicas_without_a_restart_and_old_tickets_still_verify()
+-> anyhow::Result<()> {
+    let first = spawn_app_with(|s| {
+        s.keys_reload_secs = 1;
+        s.keys_sign_delay_secs = 1;
+    })
+    .await?;
+    let second = first.replica().await?;
+    let old_ticket = first.ticket().await?;
+    let old_kid = kid_of(&old_ticket)?;
+    // Key ids carry the second they were made in: make the new one a second later.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (new_key, _) = voce_collector::auth::keys::generate(&first.settings.keys_dir)?;
+    let started = std::time::Instant::now();
+    for replica in [&first, &second] {
+        loop {
+            let kid = kid_of(&replica.ticket().await?)?;
+            if kid == new_key.kid {
+                break;
+            }
+            assert_eq!(kid, old_kid);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(8),
+                "{} still signs with the old key",
+                replica.address
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+    assert_eq!(
+        second.submit(&old_ticket, &valid_body()).await?.status(),
+        201
+    );
+    Ok(())
+}
