@@ -230,15 +230,28 @@ pub fn backup(conn: &mut DbConnection, dest: &std::path::Path) -> Result<(), DbE
     Ok(())
 }
 
-/// Applies the pending migrations of the connection's backend, returning their names.
+/// A PostgreSQL advisory-lock key held while migrating ("voce" in ASCII), so that replicas and
+/// the migration Job starting together apply each migration once.
+const MIGRATION_LOCK: i64 = 0x766f_6365;
+
+/// Applies the pending migrations of the connection's backend, returning their names. On
+/// PostgreSQL the whole run holds an advisory lock: a second collector waits, then finds nothing
+/// left to apply.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
         DbConnection::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
             .map(|v| v.iter().map(ToString::to_string).collect()),
-        DbConnection::Postgresql(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.iter().map(ToString::to_string).collect()),
+        DbConnection::Postgresql(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| anyhow::anyhow!("cannot take the migration lock: {e}"))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .map_err(|e| anyhow::anyhow!("cannot release the migration lock: {e}"))?;
+            applied
+        }
     };
     applied.map_err(|e| anyhow::anyhow!("cannot apply the migrations: {e}"))
 }
