@@ -110,7 +110,7 @@ mod tests {
             KeyFileMode::OwnerOnly,
             TicketSettings::default(),
             Duration::from_millis(300),
-            &[old.clone()],
+            std::slice::from_ref(&old),
         );
         let reference = voce_shared::questionnaire::QuestionnaireRef {
             id: "q".into(),
