@@ -10,7 +10,8 @@
 //! shared 2-core machine makes absolute numbers drift from run to run. Loopback only, bounded in
 //! requests and time. Then, in headless Chromium, the widget's time from entering the viewport to
 //! being interactive, against a plain fetch of the same form as baseline
-//! (`tests/browser/bench-interactive.mjs`). `--sqlite-only` and `--no-browser` skip parts.
+//! (`tests/browser/bench-interactive.mjs`, run by `bench_widget.rs`: on loopback and on emulated
+//! Fast 3G with the CPU slowed ×4). `--sqlite-only` and `--no-browser` skip parts.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,8 +20,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::collector::Collector;
-use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
-use crate::{postgres, widget};
+use crate::postgres;
+use crate::tools::{root, run};
 
 const BIND: &str = "127.0.0.1:8480";
 const ORIGIN: &str = "http://127.0.0.1:8101";
@@ -79,27 +80,9 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         "\n{THREADS} client threads, {ITERATIONS} form+response pairs each, loopback, release build."
     );
     if !args.iter().any(|a| a == "--no-browser") {
-        interactive()?;
+        crate::bench_widget::run_interactive()?;
     }
     Ok(())
-}
-
-/// The widget's time from entering the viewport to interactive, in headless Chromium
-/// (`tests/browser/bench-interactive.mjs`), against the release collector.
-fn interactive() -> Result<()> {
-    ensure_toolchain()?;
-    widget::run(&[])?;
-    run(Command::new("cargo").args(["build", "-p", "xtask"]))?;
-    let dir = ensure_browser_packages()?;
-    run(Command::new("node")
-        .args(["bench-interactive.mjs", "15"])
-        .current_dir(dir)
-        .env("VOCE_ROOT", root())
-        .env(
-            "VOCE_COLLECTOR_BIN",
-            target_dir().join("release/voce-collector"),
-        )
-        .env("VOCE_XTASK_BIN", target_dir().join("debug/xtask")))
 }
 
 struct Figures {
