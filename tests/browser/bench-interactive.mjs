@@ -8,12 +8,53 @@
 // context (empty HTTP cache); "warm" ones reload in the same context (the content-hashed assets
 // come from the cache).
 //
-//   node bench-interactive.mjs [runs]      (run by `cargo xtask bench`)
+// Two network profiles: loopback (what the machine can do), and what a citizen on a phone waits
+// for: Chromium's network emulation (CDP `Network.emulateNetworkConditions`) with the "Fast 3G"
+// figures — 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up — and the CPU slowed four times
+// (`Emulation.setCPUThrottlingRate`), for the page, the widget and the baseline alike. The bytes
+// each widget file cost on the wire are read from the browser's resource timing
+// (`encodedBodySize`, the body as transferred: brotli when negotiated) on the cold visits.
+//
+//   node bench-interactive.mjs [runs] [loopback|fast-3g|all]     (run by `cargo xtask bench`)
 
 import { COLLECTOR, SITES, Stack } from './lib/harness.mjs';
 
 const RUNS = Number(process.argv[2] ?? 15);
+const WHICH = process.argv[3] ?? 'all';
 const SERVICE = 'inps-naspi';
+
+/** The network and CPU profiles, as CDP takes them (throughput in bytes per second). */
+const PROFILES = {
+  loopback: null,
+  'fast-3g': {
+    label: 'Fast 3G (150 ms RTT, 1.6 Mbit/s down, 750 kbit/s up), CPU ×4',
+    network: { offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 },
+    cpu: 4,
+  },
+};
+
+/** Applies `profile` to `page` through a CDP session (it lasts across reloads of the page). */
+async function emulate(context, page, profile) {
+  if (!profile) return;
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', profile.network);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
+}
+
+/** The widget files the page fetched, with what each cost on the wire (resource timing). */
+function widgetTransfers(page) {
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((e) => e.name.includes('/widget/v1/'))
+      .map((e) => ({
+        file: new URL(e.name).pathname.split('/').pop(),
+        encoded: e.encodedBodySize,
+        decoded: e.decodedBodySize,
+      })),
+  );
+}
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -50,9 +91,10 @@ async function measure(page) {
   return { interactive, baseline };
 }
 
-const stack = await new Stack('bench').start();
-try {
+/** `RUNS` cold and warm visits under `profile`; prints their table. */
+async function bench(stack, name, profile) {
   const results = { cold: [], warm: [] };
+  let transfers = [];
   for (let i = 0; i < RUNS; i += 1) {
     const context = await stack.browser.newContext({ viewport: { width: 1280, height: 800 } });
     // A tall spacer before the placement keeps it far below the fold (beyond the loader's
@@ -70,12 +112,15 @@ try {
       }).observe(document, { childList: true, subtree: true });
     });
     const page = await context.newPage();
+    await emulate(context, page, profile);
     await page.goto(`${SITES.inps}/`, { waitUntil: 'load' });
     results.cold.push(await measure(page));
+    transfers = await widgetTransfers(page);
     await page.reload({ waitUntil: 'load' });
     results.warm.push(await measure(page));
     await context.close();
   }
+  console.log(`\n${name}: ${profile?.label ?? 'no emulation'}`);
   console.log(`\n| visit | placement in view → interactive, median / p90 ms | baseline form fetch, median / p90 ms | ratio (medians) |`);
   console.log('|---|---|---|---|');
   for (const [kind, runs] of Object.entries(results)) {
@@ -83,7 +128,19 @@ try {
     const b = summary(runs.map((r) => r.baseline));
     console.log(`| ${kind} | ${i.median.toFixed(1)} / ${i.p90.toFixed(1)} | ${b.median.toFixed(1)} / ${b.p90.toFixed(1)} | ${(i.median / b.median).toFixed(1)} |`);
   }
+  console.log('\n| widget file (last cold visit) | bytes on the wire (encodedBodySize) | decoded bytes |');
+  console.log('|---|---:|---:|');
+  for (const t of transfers) console.log(`| \`${t.file}\` | ${t.encoded} | ${t.decoded} |`);
+  const total = transfers.reduce((sum, t) => sum + t.encoded, 0);
+  console.log(`| **total** | **${total}** | ${transfers.reduce((sum, t) => sum + t.decoded, 0)} |`);
   console.log(`\n${RUNS} visits of each kind, INPS example page, headless Chromium, collector on SQLite.`);
+}
+
+const stack = await new Stack('bench').start();
+try {
+  for (const [name, profile] of Object.entries(PROFILES)) {
+    if (WHICH === 'all' || WHICH === name) await bench(stack, name, profile);
+  }
 } finally {
   await stack.stop();
 }

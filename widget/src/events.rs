@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
 use crate::config::Mode;
-use crate::machine::Notice;
+use crate::notice::Notice;
 
 /// Dispatches the events for `notice` on `host`.
 pub fn emit(host: &EventTarget, notice: &Notice, mode: Mode, service: &str, questionnaire: &str) {

@@ -8,10 +8,12 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::EventTarget;
 use yew::prelude::*;
 
+use crate::action::Action;
 use crate::config::Config;
 use crate::events;
-use crate::machine::{Action, Phase, State};
+use crate::machine::State;
 use crate::net;
+use crate::phase::Phase;
 
 /// The machine's state wrapped for Yew's `use_reducer`.
 #[derive(Debug)]

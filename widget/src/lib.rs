@@ -6,14 +6,20 @@
 //! questionnaire with the catalog's branch, validates with the same code as the collector, and
 //! sends the answers.
 //!
-//! The logic that decides anything (the [`machine`], the [`retry`] policy, the [`config`]
+//! The logic that decides anything (the [`machine`] with its [`action`]s, [`phase`]s,
+//! [`notice`]s, [`answers`] and [`branch`]es, the [`request_writer`], the [`retry`] policy, the [`config`]
 //! parsing and the [`i18n`] strings) is plain Rust, tested natively; the components and the
-//! browser glue exist only on `wasm32`.
+//! browser glue (with the `response_reader`) exist only on `wasm32`.
 
+pub mod action;
+pub mod answers;
+pub mod branch;
 pub mod config;
 pub mod i18n;
-pub mod json;
 pub mod machine;
+pub mod notice;
+pub mod phase;
+pub mod request_writer;
 pub mod retry;
 #[doc(hidden)]
 pub mod testing;
@@ -29,9 +35,9 @@ pub mod mount;
 #[cfg(target_arch = "wasm32")]
 mod net;
 #[cfg(target_arch = "wasm32")]
-pub mod style;
+pub mod response_reader;
 #[cfg(target_arch = "wasm32")]
-pub mod wire;
+pub mod style;
 
 #[cfg(target_arch = "wasm32")]
 pub use mount::{Mounted, config_of, mount, mount_with};

@@ -14,10 +14,11 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestCredentials, RequestInit, RequestMode, Response};
 use yew::Callback;
 
+use crate::action::Action;
 use crate::config::Config;
-use crate::machine::{Action, Outgoing};
+use crate::request_writer::Outgoing;
+use crate::response_reader;
 use crate::retry::{MAX_ATTEMPTS, Verdict, classify, delay_ms, parse_retry_after_seconds};
-use crate::wire;
 
 /// Fetches the form and a ticket. The error is the HTTP status, or `None` for a network error
 /// or a body that is not a form.
@@ -32,7 +33,10 @@ pub async fn fetch_form(config: &Config) -> Result<Form, Option<u16>> {
         return Err(Some(status));
     }
     let text = body_text(&response).await.ok_or(Some(status))?;
-    wire::parse(&text).as_ref().and_then(wire::form).ok_or(None)
+    response_reader::parse(&text)
+        .as_ref()
+        .and_then(response_reader::form)
+        .ok_or(None)
 }
 
 /// Sends `outgoing` until it is stored or fails for good, re-sending the same ticket and body
@@ -47,11 +51,13 @@ pub async fn send(config: Rc<Config>, outgoing: Rc<Outgoing>, dispatch: Callback
         let verdict = classify(status);
         match (verdict, response) {
             (Verdict::Stored, Some(response)) => {
-                let receipt = body_text(&response).await.and_then(|t| wire::parse(&t));
+                let receipt = body_text(&response)
+                    .await
+                    .and_then(|t| response_reader::parse(&t));
                 dispatch.emit(Action::Stored {
                     response_id: receipt
                         .as_ref()
-                        .and_then(wire::response_id)
+                        .and_then(response_reader::response_id)
                         .unwrap_or_default(),
                 });
                 return;
@@ -64,9 +70,11 @@ pub async fn send(config: Rc<Config>, outgoing: Rc<Outgoing>, dispatch: Callback
             (verdict, response) => {
                 let mut violations = Vec::new();
                 if let (Verdict::Invalid, Some(response)) = (verdict, response)
-                    && let Some(problem) = body_text(&response).await.and_then(|t| wire::parse(&t))
+                    && let Some(problem) = body_text(&response)
+                        .await
+                        .and_then(|t| response_reader::parse(&t))
                 {
-                    violations = wire::violations(&problem);
+                    violations = response_reader::violations(&problem);
                 }
                 dispatch.emit(Action::SendFailed {
                     verdict,

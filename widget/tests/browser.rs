@@ -609,21 +609,21 @@ fn the_browser_json_walk_reads_back_exactly_what_the_collector_writes() {
         for locale in Locale::ALL {
             let form = testing::form(id, locale).expect("form");
             let json = serde_json::to_string(&form).expect("serialised");
-            let parsed = voce_widget::wire::parse(&json).expect("parsed");
+            let parsed = voce_widget::response_reader::parse(&json).expect("parsed");
             assert_eq!(
-                voce_widget::wire::form(&parsed).as_ref(),
+                voce_widget::response_reader::form(&parsed).as_ref(),
                 Some(&form),
                 "{id} {locale}"
             );
         }
     }
-    let broken = voce_widget::wire::parse(r#"{"service":{"id":"x"}}"#).expect("parsed");
-    assert_eq!(voce_widget::wire::form(&broken), None);
-    let problem = voce_widget::wire::parse(
+    let broken = voce_widget::response_reader::parse(r#"{"service":{"id":"x"}}"#).expect("parsed");
+    assert_eq!(voce_widget::response_reader::form(&broken), None);
+    let problem = voce_widget::response_reader::parse(
         r#"{"violations":[{"question":"dettagli","code":"too_long","message":"m"},{"question":"x","code":"nonsense"}]}"#,
     )
     .expect("parsed");
-    let violations = voce_widget::wire::violations(&problem);
+    let violations = voce_widget::response_reader::violations(&problem);
     assert_eq!(violations.len(), 1);
     assert_eq!(violations[0].code, voce_shared::ViolationCode::TooLong);
 }

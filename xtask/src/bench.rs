@@ -4,8 +4,8 @@
 //! 1. Ticket verification against a bare HMAC of the same bytes (a release-mode benchmark in
 //!    `collector/src/tickets.rs`).
 //! 2. In headless Chromium, the widget's time from entering the viewport to being interactive,
-//!    against a plain fetch of the same form as baseline (`tests/browser/bench-interactive.mjs`);
-//!    `--no-browser` skips it.
+//!    on loopback and on emulated Fast 3G with the CPU slowed ×4, against a plain fetch of the
+//!    same form as baseline ([`crate::bench_widget`]); `--no-browser` skips it.
 //! 3. Last, the collector under load against the ceiling of its HTTP stack ([`load`]): it runs
 //!    as the release build of this program (`xtask bench-load`), so that the load client and the
 //!    ceiling server are optimised like the collector, and its last line, the last of the whole
@@ -25,8 +25,7 @@ use std::process::Command;
 
 use anyhow::Result;
 
-use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
-use crate::widget;
+use crate::tools::{root, run, target_dir};
 
 /// Runs the benchmarks and prints the figures.
 pub fn run_bench(args: &[String]) -> Result<()> {
@@ -38,7 +37,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     }
     run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector", "-p", "xtask"]))?;
     if browser && !callgrind {
-        interactive()?;
+        crate::bench_widget::run_interactive()?;
     }
     run(Command::new(target_dir().join("release/xtask"))
         .arg("bench-load")
@@ -61,22 +60,4 @@ fn ticket_verification() -> Result<()> {
         "--nocapture",
         "--quiet",
     ]))
-}
-
-/// The widget's time from entering the viewport to interactive, in headless Chromium
-/// (`tests/browser/bench-interactive.mjs`), against the release collector.
-fn interactive() -> Result<()> {
-    ensure_toolchain()?;
-    widget::run(&[])?;
-    run(Command::new("cargo").args(["build", "-p", "xtask"]))?;
-    let dir = ensure_browser_packages()?;
-    run(Command::new("node")
-        .args(["bench-interactive.mjs", "15"])
-        .current_dir(dir)
-        .env("VOCE_ROOT", root())
-        .env(
-            "VOCE_COLLECTOR_BIN",
-            target_dir().join("release/voce-collector"),
-        )
-        .env("VOCE_XTASK_BIN", target_dir().join("debug/xtask")))
 }

@@ -4,6 +4,7 @@
 //! two commands work on a fresh machine.
 
 mod bench;
+mod bench_widget;
 mod collector;
 mod demo;
 mod deploy;

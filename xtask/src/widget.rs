@@ -10,11 +10,14 @@
 //! installed with `npm ci` when missing; then content-hashed names (`voce-<hash8>.js`,
 //! `voce-<hash8>.wasm`), the loader `voce.js` with those names and their integrity strings
 //! filled in (and the same loader as `voce-loader-<hash8>.js`, for pages that pin it with an
-//! `integrity` attribute), and `manifest.json` listing every file with its SRI hash and its size raw, gzip
-//! and brotli. Sizes and what each step saved are in `BENCHMARKS.md`.
+//! `integrity` attribute), each of them also precompressed beside it (`.br`, brotli quality 11;
+//! `.gz`, gzip level 9) for the collector to serve by `Accept-Encoding`, and `manifest.json`
+//! listing every file with its SRI hash, its size raw, gzip and brotli, the files served for each
+//! encoding and the pipeline that built it. Sizes and what each step saved are in `BENCHMARKS.md`.
 //!
-//! `cargo xtask widget --stable` builds without the unstable options (plain stable Rust; about
-//! 10 KB brotli larger), for a toolchain where they stop working.
+//! The toolchain is pinned by `rust-toolchain.toml`. `cargo xtask widget --stable` builds without
+//! the unstable options (plain stable Rust, a little larger), and a size-optimised build that
+//! fails (a toolchain where the unstable options stop working) falls back to it with a warning.
 //!
 //! `cargo xtask widget --check-budget` only reads `target/widget/manifest.json` and fails when
 //! the loader exceeds 2 KiB brotli or loader + glue + wasm exceed 80 KiB brotli.
@@ -81,9 +84,27 @@ pub struct Asset {
     pub brotli: u64,
 }
 
-fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
-    ensure_tools(stable)?;
-    let root = root();
+/// Which pipeline built the WebAssembly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pipeline {
+    /// The standard library rebuilt for size with unstable options.
+    SizeOptimised,
+    /// Plain stable Rust.
+    Stable,
+}
+
+impl Pipeline {
+    /// The name recorded in `manifest.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pipeline::SizeOptimised => "size-optimised",
+            Pipeline::Stable => "stable",
+        }
+    }
+}
+
+/// `cargo build` of the widget for the browser, with the size-optimised options or without.
+fn cargo_build(pipeline: Pipeline) -> Command {
     let mut cargo = Command::new("cargo");
     cargo.args([
         "build",
@@ -95,7 +116,7 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
         "--profile",
         "release-wasm",
     ]);
-    if !stable {
+    if pipeline == Pipeline::SizeOptimised {
         // The standard library rebuilt for size, with panics that abort at once: no panic
         // messages, no formatting machinery behind them, no file names of panic locations.
         // These are unstable options, allowed on the stable toolchain by `RUSTC_BOOTSTRAP`.
@@ -103,8 +124,36 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
             .args(BUILD_STD)
             .env("RUSTC_BOOTSTRAP", "1")
             .env("RUSTFLAGS", BUILD_STD_RUSTFLAGS);
+    } else {
+        cargo.env("CARGO_ENCODED_RUSTFLAGS", stable_rustflags());
     }
-    tools::run(&mut cargo)?;
+    cargo
+}
+
+/// Compiles the widget: size-optimised unless `stable`, falling back to stable with a warning
+/// when the size-optimised build fails.
+fn compile(stable: bool) -> Result<Pipeline> {
+    ensure_tools()?;
+    if !stable {
+        let attempt =
+            ensure_rust_src().and_then(|()| tools::run(&mut cargo_build(Pipeline::SizeOptimised)));
+        match attempt {
+            Ok(()) => return Ok(Pipeline::SizeOptimised),
+            Err(e) => eprintln!(
+                "\nwarning: the size-optimised widget build failed: {e:#}\n\
+                 warning: falling back to the stable pipeline (a larger WebAssembly file). The \
+                 unstable options (-Zbuild-std, -Cpanic=immediate-abort) may have changed in this \
+                 toolchain; use the release pinned in rust-toolchain.toml.\n"
+            ),
+        }
+    }
+    tools::run(&mut cargo_build(Pipeline::Stable))?;
+    Ok(Pipeline::Stable)
+}
+
+fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
+    let pipeline = compile(stable)?;
+    let root = root();
     let target_dir = tools::target_dir();
     let target_dir = if target_dir.is_absolute() {
         target_dir
@@ -159,7 +208,8 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        if name.starts_with("voce-") && (name.ends_with(".js") || name.ends_with(".wasm")) {
+        let built = [".js", ".wasm", ".js.br", ".js.gz", ".wasm.br", ".wasm.gz"];
+        if name.starts_with("voce-") && built.iter().any(|suffix| name.ends_with(suffix)) {
             std::fs::remove_file(&path)?;
         }
     }
@@ -189,17 +239,22 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
         (glue_name, "glue", glue),
         (wasm_name, "wasm", wasm),
     ] {
+        // The collector serves `name.br` or `name.gz` to browsers that accept them.
+        let gzip = gzip(&bytes)?;
+        let brotli = brotli(&bytes)?;
         std::fs::write(out.join(&name), &bytes)?;
+        std::fs::write(out.join(format!("{name}.gz")), &gzip)?;
+        std::fs::write(out.join(format!("{name}.br")), &brotli)?;
         assets.push(Asset {
             integrity: integrity(&bytes),
             bytes: bytes.len() as u64,
-            gzip: gzip_len(&bytes)?,
-            brotli: brotli_len(&bytes)?,
+            gzip: gzip.len() as u64,
+            brotli: brotli.len() as u64,
             name,
             role: role.to_owned(),
         });
     }
-    std::fs::write(out.join("manifest.json"), manifest_json(&assets))?;
+    std::fs::write(out.join("manifest.json"), manifest_json(&assets, pipeline))?;
     std::fs::remove_dir_all(&work)?;
     Ok(assets)
 }
@@ -214,6 +269,32 @@ const BUILD_STD: &[&str] = &[
 /// `#[track_caller]` locations carry no file names.
 const BUILD_STD_RUSTFLAGS: &str =
     "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none";
+
+/// The compiler's options for the stable pipeline. Stable Rust cannot drop panic locations
+/// (`-Zlocation-detail=none`), but it can shorten the file names they carry: the workspace, the
+/// crates.io sources and the standard library's sources are remapped to relative paths
+/// (`CARGO_ENCODED_RUSTFLAGS`, separated by 0x1f, so a path may hold spaces).
+fn stable_rustflags() -> String {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let cargo_home = std::env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
+    let mut prefixes = vec![
+        format!("{}/", root().display()),
+        format!("{cargo_home}/registry/src/"),
+    ];
+    if !sysroot.is_empty() {
+        prefixes.push(format!("{sysroot}/lib/rustlib/src/rust/"));
+    }
+    prefixes
+        .iter()
+        .map(|p| format!("--remap-path-prefix={p}="))
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
 
 /// The `wasm-opt` passes: optimise for size until nothing shrinks, then strip names, producers
 /// and features.
@@ -249,18 +330,22 @@ fn node_bin(name: &str) -> std::path::PathBuf {
     npm_dir().join("node_modules/.bin").join(name)
 }
 
-fn ensure_tools(stable: bool) -> Result<()> {
-    tools::ensure_wasm_toolchain()?;
-    if !stable {
-        let components = Command::new("rustup")
-            .args(["component", "list", "--installed"])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        if !components.lines().any(|l| l.trim() == "rust-src") {
-            tools::run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
-        }
+/// The standard library's sources, which `-Zbuild-std` compiles (listed in
+/// `rust-toolchain.toml`, so rustup normally installs them with the toolchain).
+fn ensure_rust_src() -> Result<()> {
+    let components = Command::new("rustup")
+        .args(["component", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if !components.lines().any(|l| l.trim() == "rust-src") {
+        tools::run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
     }
+    Ok(())
+}
+
+fn ensure_tools() -> Result<()> {
+    tools::ensure_wasm_toolchain()?;
     // Binaryen and Terser, pinned in `widget/package-lock.json`.
     tools::npm_ci(&npm_dir())?;
     if !node_bin("wasm-opt").exists() || !node_bin("terser").exists() {
@@ -311,22 +396,24 @@ fn short_hash(bytes: &[u8]) -> String {
     hex::encode(&Sha384::digest(bytes)[..4])
 }
 
-fn gzip_len(bytes: &[u8]) -> Result<u64> {
+/// `bytes` gzip-compressed at level 9.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len() as u64)
+    Ok(encoder.finish()?)
 }
 
-fn brotli_len(bytes: &[u8]) -> Result<u64> {
+/// `bytes` brotli-compressed at quality 11 (window 22).
+pub fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut compressed = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut compressed, 4096, 11, 22);
         writer.write_all(bytes)?;
     }
-    Ok(compressed.len() as u64)
+    Ok(compressed)
 }
 
-fn manifest_json(assets: &[Asset]) -> String {
+fn manifest_json(assets: &[Asset], pipeline: Pipeline) -> String {
     let files: Vec<serde_json::Value> = assets
         .iter()
         .map(|a| {
@@ -337,10 +424,17 @@ fn manifest_json(assets: &[Asset]) -> String {
                 "bytes": a.bytes,
                 "gzip": a.gzip,
                 "brotli": a.brotli,
+                "served": {
+                    "br": format!("{}.br", a.name),
+                    "gzip": format!("{}.gz", a.name),
+                    "identity": a.name,
+                },
             })
         })
         .collect();
     let manifest = serde_json::json!({
+        "pipeline": pipeline.name(),
+        "encodings": ["br", "gzip", "identity"],
         "files": files,
         "total": {
             "bytes": assets.iter().map(|a| a.bytes).sum::<u64>(),
@@ -501,7 +595,7 @@ mod tests {
     fn the_manifest_round_trips() {
         let assets = vec![asset("loader", 10), asset("glue", 20), asset("wasm", 30)];
         assert_eq!(
-            parse_manifest(&manifest_json(&assets)).expect("parses"),
+            parse_manifest(&manifest_json(&assets, Pipeline::Stable)).expect("parses"),
             assets
         );
     }

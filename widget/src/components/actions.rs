@@ -4,9 +4,10 @@
 use voce_shared::Locale;
 use yew::prelude::*;
 
+use crate::action::Action;
 use crate::hooks::Model;
 use crate::i18n::Text;
-use crate::machine::{Action, Phase, Screen};
+use crate::phase::{Phase, Screen};
 
 /// What [`actions`] renders from.
 pub struct ActionsProps {
@@ -49,33 +50,32 @@ pub fn actions(props: &ActionsProps) -> Html {
             html! { { button(Text::Retry, Action::Retry, false, false) } }
         }
         (Phase::Failed(_), _) => html! { { button(Text::Retry, Action::Retry, true, false) } },
-        (Phase::Ready | Phase::Submitting | Phase::Renewing, Screen::Main(step))
-            if step != first =>
-        {
-            let primary = if step == last && !has_module {
-                Text::Send
-            } else {
-                Text::Next
+        (Phase::Ready | Phase::Submitting | Phase::Renewing, screen) => {
+            // Two buttons, in reading order: (text, action, whether primary).
+            let pair = match screen {
+                Screen::Main(step) if step != first => {
+                    let primary = if step == last && !has_module {
+                        Text::Send
+                    } else {
+                        Text::Next
+                    };
+                    [
+                        (Text::Back, Action::Back, false),
+                        (primary, Action::Advance, true),
+                    ]
+                }
+                Screen::Main(_) => return Html::default(),
+                Screen::Invitation => [
+                    (Text::AcceptModule, Action::AcceptModule, true),
+                    (Text::Skip, Action::SkipModule, false),
+                ],
+                Screen::Module => [
+                    (Text::Back, Action::Back, false),
+                    (Text::Send, Action::Advance, true),
+                ],
             };
-            html! {
-                <>
-                    { button(Text::Back, Action::Back, false, busy) }
-                    { button(primary, Action::Advance, true, busy) }
-                </>
-            }
+            html! { <>{ for pair.map(|(text, action, primary)| button(text, action, primary, busy)) }</> }
         }
-        (Phase::Ready | Phase::Submitting | Phase::Renewing, Screen::Invitation) => html! {
-            <>
-                { button(Text::AcceptModule, Action::AcceptModule, true, busy) }
-                { button(Text::Skip, Action::SkipModule, false, busy) }
-            </>
-        },
-        (Phase::Ready | Phase::Submitting | Phase::Renewing, Screen::Module) => html! {
-            <>
-                { button(Text::Back, Action::Back, false, busy) }
-                { button(Text::Send, Action::Advance, true, busy) }
-            </>
-        },
         _ => return Html::default(),
     };
     html! { <div class="voce-actions">{ buttons }</div> }

@@ -5,8 +5,9 @@
 use voce_shared::QuestionKind;
 use yew::prelude::*;
 
-use super::{QuestionProps, flag};
-use crate::machine::{Branch, Reply};
+use super::QuestionProps;
+use crate::answers::Reply;
+use crate::branch::Branch;
 
 /// The options of a `single-choice` or `multiple-choice` question.
 pub fn choice(props: &QuestionProps) -> Html {
@@ -76,7 +77,7 @@ pub fn choice(props: &QuestionProps) -> Html {
             class="voce-q"
             hidden={!props.visible()}
             data-element={branch.map(Branch::data_element)}
-            aria-describedby={flag(props.invalid()).map(|_| AttrValue::from(error_id.clone()))}
+            aria-describedby={props.described_by(&error_id)}
         >
             <legend data-element={branch.map(|_| "feedback-rating-question")}>
                 { props.question().title.get(locale) }

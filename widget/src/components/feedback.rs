@@ -4,16 +4,17 @@
 use std::rc::Rc;
 
 use voce_shared::api::Form;
-use web_sys::{EventTarget, HtmlInputElement};
+use web_sys::EventTarget;
 use yew::prelude::*;
 
-use super::QuestionProps;
 use super::actions::{ActionsProps, actions};
 use super::question::question_view;
+use super::{QuestionProps, input_value};
+use crate::action::Action;
 use crate::config::Config;
 use crate::hooks::use_feedback;
 use crate::i18n::Text;
-use crate::machine::{Action, Failure, Phase, Screen};
+use crate::phase::{Failure, Phase, Screen};
 
 /// Props of [`Feedback`].
 #[derive(Properties)]
@@ -59,11 +60,7 @@ pub fn Feedback(props: &FeedbackProps) -> Html {
     };
     let onhoneypot = {
         let model = model.clone();
-        Callback::from(move |e: InputEvent| {
-            model.dispatch(Action::Honeypot(
-                e.target_unchecked_into::<HtmlInputElement>().value(),
-            ));
-        })
+        Callback::from(move |e: InputEvent| model.dispatch(Action::Honeypot(input_value(&e))))
     };
 
     let status: &str = match state.phase {

@@ -2,12 +2,11 @@
 //! character count, and a warning when the text seems to contain personal data.
 
 use voce_shared::QuestionKind;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::QuestionProps;
+use super::{QuestionProps, input_value};
+use crate::answers::Reply;
 use crate::i18n::Text;
-use crate::machine::Reply;
 
 /// The text input of a `free-text` question.
 pub fn free_text(props: &QuestionProps) -> Html {
@@ -42,11 +41,7 @@ pub fn free_text(props: &QuestionProps) -> Html {
     }
     let oninput = {
         let props = props.clone();
-        Callback::from(move |e: InputEvent| {
-            props.answer(Reply::Text(
-                e.target_unchecked_into::<HtmlInputElement>().value(),
-            ));
-        })
+        Callback::from(move |e: InputEvent| props.answer(Reply::Text(input_value(&e))))
     };
 
     html! {

@@ -18,8 +18,9 @@ use voce_shared::api::Form;
 use voce_shared::{Locale, Question};
 use yew::prelude::*;
 
+use crate::action::Action;
+use crate::answers::Reply;
 use crate::hooks::Model;
-use crate::machine::{Action, Reply};
 
 /// What every question component receives: the question, the widget's state and how to change it.
 #[derive(Properties, Clone)]
@@ -105,6 +106,11 @@ impl QuestionProps {
         html! { <p class="voce-err" id={id.to_owned()}>{ messages }</p> }
     }
 
+    /// `aria-describedby` pointing at the messages with `id`, when the question has violations.
+    pub fn described_by(&self, id: &str) -> Option<AttrValue> {
+        self.invalid().then(|| AttrValue::from(id.to_owned()))
+    }
+
     /// Whether the question has violations.
     pub fn invalid(&self) -> bool {
         self.model
@@ -115,7 +121,8 @@ impl QuestionProps {
     }
 }
 
-/// `Some("")` when `on`, for boolean attributes such as `hidden` (absent when off).
-pub fn flag(on: bool) -> Option<AttrValue> {
-    on.then_some(AttrValue::Static(""))
+/// What an `<input>` holds after an `input` event.
+pub fn input_value(e: &InputEvent) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
 }

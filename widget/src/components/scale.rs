@@ -3,8 +3,8 @@
 use voce_shared::QuestionKind;
 use yew::prelude::*;
 
-use super::{QuestionProps, flag};
-use crate::machine::Reply;
+use super::QuestionProps;
+use crate::answers::Reply;
 
 /// The points of a `scale` question.
 pub fn scale(props: &QuestionProps) -> Html {
@@ -56,7 +56,7 @@ pub fn scale(props: &QuestionProps) -> Html {
         <fieldset
             class="voce-q"
             hidden={!props.visible()}
-            aria-describedby={flag(props.invalid()).map(|_| AttrValue::from(error_id.clone()))}
+            aria-describedby={props.described_by(&error_id)}
         >
             <legend>{ props.question().title.get(locale) }</legend>
             <div class="voce-scale">{ for points }</div>

@@ -7,9 +7,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
-use super::{QuestionProps, flag};
+use super::QuestionProps;
+use crate::answers::Reply;
 use crate::i18n::star_label;
-use crate::machine::Reply;
 
 const STAR: &str = "M12 2.5l2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6-4.9-4.6 6.6-.8z";
 
@@ -80,7 +80,7 @@ pub fn stars(props: &QuestionProps) -> Html {
                     value={n_str(n)}
                     checked={u64::from(n) == rating}
                     {disabled}
-                    aria-describedby={flag(props.invalid()).map(|_| AttrValue::from(error_id.clone()))}
+                    aria-describedby={props.described_by(&error_id)}
                     {onchange}
                     {onkeydown}
                 />

@@ -1,5 +1,7 @@
-//! Reading the collector's JSON answers in the browser without serde's deserializers.
+//! Hand-written (not serde) for the widget's size budget: reads the collector's HTTP responses.
 //!
+//! The form of `GET /v1/forms/{service}`, the violations of a `422` problem and the receipt's
+//! response id are read from the browser's `JSON.parse` result, without serde's deserializers.
 //! The browser already has a JSON parser; walking its result into the shared types costs a
 //! fraction of the WebAssembly that `serde_json` plus the derived `Deserialize` impls cost (the
 //! widget's size budget is the reason). The walk is tolerant: unknown fields are ignored, and a
@@ -82,20 +84,17 @@ const CODES: [ViolationCode; 10] = [
 ];
 
 fn questionnaire(v: &JsValue) -> Option<Questionnaire> {
-    let module = field(v, "module");
     Some(Questionnaire {
         id: string(v, "id")?,
         version: number(v, "version")?,
         name: localized(&field(v, "name"))?,
         confirmation: localized(&field(v, "confirmation"))?,
-        module: if module.is_object() {
+        module: optional(v, "module", |m| {
             Some(Module {
-                step: number(&module, "step")?,
-                invitation: localized(&field(&module, "invitation"))?,
+                step: number(m, "step")?,
+                invitation: localized(&field(m, "invitation"))?,
             })
-        } else {
-            None
-        },
+        })?,
         fallback_locales: items(&field(v, "fallback_locales"))
             .filter_map(|l| locale(&l))
             .collect(),
@@ -106,22 +105,19 @@ fn questionnaire(v: &JsValue) -> Option<Questionnaire> {
 }
 
 fn question(v: &JsValue) -> Option<Question> {
-    let condition = field(v, "shown_if");
     Some(Question {
         id: string(v, "id")?,
         step: number(v, "step")?,
         title: localized(&field(v, "title"))?,
         kind: kind(&field(v, "kind"))?,
         required: field(v, "required").as_bool().unwrap_or(false),
-        shown_if: if condition.is_object() {
+        shown_if: optional(v, "shown_if", |c| {
             Some(Condition {
-                question: string(&condition, "question")?,
-                min: number(&condition, "min")?,
-                max: number(&condition, "max")?,
+                question: string(c, "question")?,
+                min: number(c, "min")?,
+                max: number(c, "max")?,
             })
-        } else {
-            None
-        },
+        })?,
         indicator: string(v, "indicator"),
     })
 }
@@ -185,6 +181,21 @@ fn field(v: &JsValue, name: &str) -> JsValue {
         Reflect::get(v, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
     } else {
         JsValue::UNDEFINED
+    }
+}
+
+/// An optional object field: `Some(None)` when absent (or not an object), `None` when present but
+/// unreadable.
+fn optional<T>(
+    v: &JsValue,
+    name: &str,
+    read: impl FnOnce(&JsValue) -> Option<T>,
+) -> Option<Option<T>> {
+    let object = field(v, name);
+    if object.is_object() {
+        read(&object).map(Some)
+    } else {
+        Some(None)
     }
 }
 

@@ -1,7 +1,8 @@
-//! The request body as JSON, written by hand.
+//! Hand-written (not serde) for the widget's size budget: the HTTP request the widget sends.
 //!
-//! `serde_json`'s serializer is correct but costs kilobytes of WebAssembly that the widget's
-//! size budget cannot spare. The body is small and its shape fixed ([`SubmitRequest`]), so a few
+//! [`submit_request`] writes the JSON body of `POST /v1/responses`; [`Outgoing`] keeps the
+//! request (ticket and body) so a retry re-sends it byte for byte. `serde_json`'s serializer is
+//! correct but costs kilobytes of WebAssembly that the widget's size budget cannot spare. The body is small and its shape fixed ([`SubmitRequest`]), so a few
 //! lines write exactly what `serde_json::to_string` writes for it; native tests hold them to that.
 //!
 //! [`SubmitRequest`]: voce_shared::api::SubmitRequest
@@ -9,7 +10,16 @@
 use voce_shared::Locale;
 use voce_shared::text::push_decimal;
 
-use crate::machine::{Replies, Reply};
+use crate::answers::{Replies, Reply};
+
+/// The exact request being sent: kept so a retry re-sends the same ticket and the same body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The ticket, sent as `Authorization: Bearer …`.
+    pub ticket: String,
+    /// The JSON body of `POST /v1/responses`.
+    pub body: String,
+}
 
 /// The JSON of a `SubmitRequest` with these answers, locale and honeypot, byte for byte what
 /// `serde_json::to_string` writes.
