@@ -407,3 +407,80 @@ fn a_broken_definition_is_reported_with_the_file_and_the_field() {
         "{err}"
     );
 }
+
+#[test]
+fn each_questionnaire_declares_which_question_feeds_which_indicator() {
+    use voce_shared::{Indicator, IndicatorColumn};
+    let c = catalog();
+    let sources = |id: &str| -> Vec<(Indicator, String)> {
+        c.latest(id)
+            .expect("published")
+            .indicator_sources()
+            .map(|s| (s.indicator, s.question.to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        sources("chiarezza-pagina"),
+        vec![
+            (Indicator::Chiarezza, "valutazione".to_owned()),
+            (Indicator::Motivi, "difficolta".to_owned()),
+            (Indicator::Motivi, "aspetti-positivi".to_owned()),
+        ]
+    );
+    assert_eq!(
+        sources("facilita-servizio")
+            .iter()
+            .map(|(i, _)| i.column())
+            .collect::<Vec<_>>(),
+        vec![
+            IndicatorColumn::Valutazione,
+            IndicatorColumn::Motivo,
+            IndicatorColumn::Motivo,
+            IndicatorColumn::Esito,
+            IndicatorColumn::Soddisfazione,
+            IndicatorColumn::Fiducia,
+        ]
+    );
+    for indicator in Indicator::ALL {
+        assert_eq!(Indicator::parse(indicator.code()), Some(indicator));
+        assert_eq!(indicator.to_string(), indicator.code());
+    }
+    assert_eq!(Indicator::parse("tasso-risposta"), None);
+}
+
+#[test]
+fn the_checker_refuses_an_unknown_indicator_or_one_on_the_wrong_kind_of_question() {
+    let c = catalog();
+    let base = c.latest("facilita-servizio").expect("published").clone();
+    let with = |question: &str, indicator: &str| {
+        let mut q = base.clone();
+        for x in &mut q.questions {
+            if x.id == question {
+                x.indicator = Some(indicator.to_owned());
+            }
+        }
+        q.check()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect::<Vec<_>>()
+    };
+    let at = |question: &str| {
+        let i = base
+            .questions
+            .iter()
+            .position(|x| x.id == question)
+            .expect("question");
+        vec![format!("questions[{i}].indicator")]
+    };
+    assert_eq!(with("valutazione", "velocita"), at("valutazione"));
+    // A numeric indicator on a choice, a choice indicator on a rating or on free text.
+    assert_eq!(with("esito", "soddisfazione"), at("esito"));
+    assert_eq!(with("fiducia", "esito"), at("fiducia"));
+    assert_eq!(with("dettagli", "motivi"), at("dettagli"));
+    assert_eq!(with("dettagli", "fiducia"), at("dettagli"));
+    // The published declarations pass.
+    assert_eq!(with("esito", "esito"), Vec::<String>::new());
+    assert_eq!(with("soddisfazione", "fiducia"), Vec::<String>::new());
+}

@@ -244,6 +244,8 @@ fn with_multiple_choice() -> Questionnaire {
     let mut extra = q.question("difficolta").expect("difficolta").clone();
     extra.id = "canali".into();
     extra.shown_if = None;
+    // The reasons indicator takes one choice per response: this question feeds none.
+    extra.indicator = None;
     extra.step = 3;
     let options = match extra.kind {
         voce_shared::QuestionKind::SingleChoice { options } => options,
