@@ -89,20 +89,6 @@ pub fn upsert_service(conn: &mut DbConnection, service: &ServiceRow) -> Result<(
     Ok(())
 }
 
-/// A service with the body that provides it.
-pub fn find_service_with_body(
-    conn: &mut DbConnection,
-    service_id: &str,
-) -> Result<Option<(ServiceRow, BodyRow)>, DbError> {
-    let found = services::table
-        .inner_join(bodies::table)
-        .filter(services::id.eq(service_id))
-        .select((ServiceRow::as_select(), BodyRow::as_select()))
-        .first(conn)
-        .optional()?;
-    Ok(found)
-}
-
 /// Whether `origin` is one of the allowed origins of the body `ipa_code`.
 pub fn is_origin_allowed(
     conn: &mut DbConnection,
@@ -117,15 +103,6 @@ pub fn is_origin_allowed(
     Ok(count > 0)
 }
 
-/// Every allowed origin of every body, for CORS.
-pub fn all_origins(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
-    let origins = body_origins::table
-        .select(body_origins::origin)
-        .distinct()
-        .load(conn)?;
-    Ok(origins)
-}
-
 /// The number of bodies and services in the registry.
 pub fn count(conn: &mut DbConnection) -> Result<(i64, i64), DbError> {
     let counts = (
@@ -133,15 +110,6 @@ pub fn count(conn: &mut DbConnection) -> Result<(i64, i64), DbError> {
         services::table.count().get_result(conn)?,
     );
     Ok(counts)
-}
-
-/// Every service id, in order.
-pub fn service_ids(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
-    let ids = services::table
-        .select(services::id)
-        .order(services::id)
-        .load(conn)?;
-    Ok(ids)
 }
 
 /// The registry's version: it grows with every import.

@@ -126,23 +126,6 @@ pub fn find_by_tickets(
         .collect())
 }
 
-/// The response already stored with a ticket, if any.
-pub fn find_by_ticket(
-    conn: &mut DbConnection,
-    ticket_id: &str,
-) -> Result<Option<StoredTicket>, DbError> {
-    let found = responses::table
-        .filter(responses::ticket_id.eq(ticket_id))
-        .select((
-            responses::id,
-            responses::body_fingerprint,
-            responses::received_at,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(found)
-}
-
 /// The number of stored responses, for one service or all.
 pub fn count(conn: &mut DbConnection, service_id: Option<&str>) -> Result<i64, DbError> {
     let n = match service_id {
