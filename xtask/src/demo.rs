@@ -14,6 +14,8 @@ use crate::{pages, widget};
 
 /// Where the demo's collector listens.
 pub const COLLECTOR_BIND: &str = "127.0.0.1:8080";
+/// Where the demo's admin listener (`/metrics`, `/readyz`) listens.
+pub const ADMIN_BIND: &str = "127.0.0.1:9090";
 /// The example pages listen on this port + 1 … + 4.
 pub const PAGES_BASE_PORT: u16 = 8100;
 
@@ -29,10 +31,12 @@ pub fn run_demo(_args: &[String]) -> Result<()> {
         &data.join("voce.db").display().to_string(),
         data.join("keys"),
         COLLECTOR_BIND,
-    );
+    )
+    .env("VOCE_ADMIN_BIND", ADMIN_BIND);
     collector.prepare()?;
     let _server = collector.serve()?;
     println!("\nVoce demo: collector at http://{COLLECTOR_BIND} (SQLite: data/demo/voce.db)");
+    println!("Admin listener (metrics, readiness): http://{ADMIN_BIND}/metrics");
     println!("Rate a service on these pages (Ctrl-C stops everything):");
     pages::serve(&format!("http://{COLLECTOR_BIND}"), PAGES_BASE_PORT)
 }
