@@ -3,8 +3,10 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use voce_shared::redact::{codice_fiscale_check, iban_mod97, is_codice_fiscale, luhn_valid};
-use voce_shared::{PiiKind, redact};
+use voce_shared::redact::{
+    codice_fiscale_check, iban_mod97, is_codice_fiscale, is_italian_iban, luhn_valid,
+};
+use voce_shared::{PiiKind, contains_personal_data, redact};
 
 fn kinds(text: &str) -> Vec<PiiKind> {
     redact(text).found.into_iter().collect()
@@ -192,4 +194,234 @@ fn odd_input_never_panics() {
     ] {
         let _ = redact(text);
     }
+}
+
+/// Edge cases of every detector, as (text, what it becomes): data at the very start and end of
+/// the text, next to punctuation and letters, at the exact lengths, and just outside them.
+const EDGES: &[(&str, &str)] = &[
+    // E-mail addresses: the local part and the host stop at the first character they cannot
+    // hold; dots and hyphens at either end are punctuation, not part of the address.
+    ("a@b.it", "[email rimossa]"),
+    ("a@b.it ciao", "[email rimossa] ciao"),
+    ("scrivi a@b.it", "scrivi [email rimossa]"),
+    ("scrivi a@b.it.", "scrivi [email rimossa]."),
+    ("a@b.it-", "[email rimossa]-"),
+    ("a@b-c.it", "[email rimossa]"),
+    (".a@b.it", ".[email rimossa]"),
+    ("(a.b@c.it)", "([email rimossa])"),
+    ("a@b.co", "[email rimossa]"),
+    ("..@b.it", "..@b.it"),
+    ("@b.it", "@b.it"),
+    ("a@", "a@"),
+    ("a@.", "a@."),
+    ("a@-", "a@-"),
+    ("a@b.i", "a@b.i"),
+    ("a@b.i1", "a@b.i1"),
+    ("a@b..it", "a@b..it"),
+    ("a@localhost", "a@localhost"),
+    // An IBAN is 27 characters with at most one space or hyphen between any two, at a word start.
+    ("IT60X0542811101000000123456", "[IBAN rimosso]"),
+    ("it60x0542811101000000123456", "[IBAN rimosso]"),
+    ("IT60-X054-2811-1010-0000-0123-456", "[IBAN rimosso]"),
+    ("IT60X0542811101000000123456.", "[IBAN rimosso]."),
+    ("IT60X0542811101000000123456-", "[IBAN rimosso]-"),
+    ("«IT60X0542811101000000123456»", "«[IBAN rimosso]»"),
+    (
+        "IT60  X054 2811 1010 0000 0123 456",
+        "IT60  X054 2811 1010 0000 0123 456",
+    ),
+    (
+        "IT60 -X054 2811 1010 0000 0123 456",
+        "IT60 -X054 2811 1010 0000 0123 456",
+    ),
+    (
+        "IT60X05428111010000001234567",
+        "IT60X05428111010000001234567",
+    ),
+    (
+        "IT24X05428111010000001234567",
+        "IT24X05428111010000001234567",
+    ),
+    ("IT90X054281110100000012345", "IT90X054281110100000012345"),
+    (
+        "xIT60X0542811101000000123456",
+        "xIT60X0542811101000000123456",
+    ),
+    (
+        "èIT60X0542811101000000123456",
+        "èIT60X0542811101000000123456",
+    ),
+    (
+        "IT60X0542811101000000123456è",
+        "IT60X0542811101000000123456è",
+    ),
+    // A codice fiscale: 16 characters at a word start, not running on into a letter or digit.
+    ("RSSMRA85T10A562S", "[codice fiscale rimosso]"),
+    ("RSS-MRA-85T10-A562S", "[codice fiscale rimosso]"),
+    ("«RSSMRA85T10A562S»", "«[codice fiscale rimosso]»"),
+    ("RSSMRA85T10A562S👍", "[codice fiscale rimosso]👍"),
+    (
+        "RSSMRA85T10A562S\u{a0}ok",
+        "[codice fiscale rimosso]\u{a0}ok",
+    ),
+    ("RSSMRA85T10A562Sè", "RSSMRA85T10A562Sè"),
+    ("èRSSMRA85T10A562S", "èRSSMRA85T10A562S"),
+    ("ßRSSMRA85T10A562S", "ßRSSMRA85T10A562S"),
+    ("RSSMRA85T10A562S1", "RSSMRA85T10A562S1"),
+    ("RSSMRA85T10A562", "RSSMRA85T10A562"),
+    // Telephone numbers: the `+` of the prefix goes with them; letters on either side make them
+    // part of a word; two separators in a row end the run.
+    ("3331234567", "[telefono rimosso]"),
+    ("3331234567.", "[telefono rimosso]."),
+    ("+393331234567", "[telefono rimosso]"),
+    ("chiama +39 333 1234567", "chiama [telefono rimosso]"),
+    ("+39 333 123 456", "[telefono rimosso]"),
+    ("+39.333.123.456", "+39.333.123.456"),
+    ("tel3331234567", "tel3331234567"),
+    ("3331234567abc", "3331234567abc"),
+    ("333  1234567", "333  1234567"),
+    ("333 1234567-", "[telefono rimosso]-"),
+    // Mobile numbers have ten digits (nine or ten after +39); landlines 8 to 11 (6 to 11).
+    ("333123456", "333123456"),
+    ("33312345678", "33312345678"),
+    ("+39 333123456", "[telefono rimosso]"),
+    ("+39 33312345678", "+39 33312345678"),
+    ("0039 3331234567", "[telefono rimosso]"),
+    ("06123456", "[telefono rimosso]"),
+    ("0612345", "0612345"),
+    ("06123456789", "[telefono rimosso]"),
+    ("061234567890", "061234567890"),
+    ("00123456", "00123456"),
+    ("+39 061234", "[telefono rimosso]"),
+    ("+39 06123", "+39 06123"),
+    ("+39 06123456789", "[telefono rimosso]"),
+    ("+39 061234567890", "+39 061234567890"),
+    ("+44 3331234567", "+44 3331234567"),
+    // Cards: 13 to 19 digits with a valid Luhn check, never after a `+`.
+    ("4222222222222", "[carta rimossa]"),
+    ("422222222222", "422222222222"),
+    ("4111111111111111110", "[carta rimossa]"),
+    ("41111111111111111115", "41111111111111111115"),
+    ("4111 1111 1111 1111.", "[carta rimossa]."),
+    ("+4222222222222", "+4222222222222"),
+    // Dates (d/m/yy, d/m/yyyy, yyyy-m-d) and amounts with thousands dots are not telephones.
+    ("01/02/2024", "01/02/2024"),
+    ("01.02.24", "01.02.24"),
+    ("0612-01-02", "0612-01-02"),
+    ("01/02/20245", "[telefono rimosso]"),
+    ("012/02/2024", "[telefono rimosso]"),
+    ("01/023/2024", "[telefono rimosso]"),
+    ("0612-013-02", "[telefono rimosso]"),
+    ("0612-01-023", "[telefono rimosso]"),
+    ("06123-01-02", "[telefono rimosso]"),
+    ("061.234.567", "061.234.567"),
+    ("0612.345.678", "[telefono rimosso]"),
+    ("061.2345.678", "[telefono rimosso]"),
+    ("061 234 567", "[telefono rimosso]"),
+    // Findings that touch are both replaced; one inside another is replaced once.
+    ("a@b.it+393331234567", "[email rimossa][telefono rimosso]"),
+    ("3331234567@esempio.it", "[email rimossa]"),
+    (
+        "RSSMRA85T10A562S a@b.it 3331234567",
+        "[codice fiscale rimosso] [email rimossa] [telefono rimosso]",
+    ),
+    (
+        "3331234567 IT60X0542811101000000123456 a@b.it",
+        "[telefono rimosso] [IBAN rimosso] [email rimossa]",
+    ),
+];
+
+#[test]
+fn each_detector_holds_at_the_edges() {
+    let mut wrong = Vec::new();
+    for (text, expected) in EDGES {
+        let r = redact(text);
+        if r.text != *expected || r.found.is_empty() != (text == expected) {
+            wrong.push(format!(
+                "{text:?} -> {:?} {:?}, expected {expected:?}",
+                r.text, r.found
+            ));
+        }
+        assert_eq!(contains_personal_data(text), text != expected, "{text:?}");
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_kind_has_its_code_and_placeholder() {
+    let all = [
+        (
+            PiiKind::CodiceFiscale,
+            "codice-fiscale",
+            "[codice fiscale rimosso]",
+        ),
+        (PiiKind::Iban, "iban", "[IBAN rimosso]"),
+        (PiiKind::Email, "email", "[email rimossa]"),
+        (PiiKind::Telefono, "telefono", "[telefono rimosso]"),
+        (PiiKind::Carta, "carta", "[carta rimossa]"),
+    ];
+    for (kind, code, placeholder) in all {
+        assert_eq!(kind.code(), code);
+        assert_eq!(kind.placeholder(), placeholder);
+        assert_eq!(
+            serde_json::to_value(kind).expect("serialise"),
+            serde_json::json!(code)
+        );
+        assert!(!contains_personal_data(placeholder));
+    }
+    let r = redact("4222222222222, RSSMRA85T10A562S");
+    assert_eq!(
+        r.found.into_iter().collect::<Vec<_>>(),
+        [PiiKind::CodiceFiscale, PiiKind::Carta]
+    );
+}
+
+#[test]
+fn a_codice_fiscale_breaking_one_shape_rule_is_refused_even_with_its_check_character() {
+    assert!(is_codice_fiscale(b"RSSMRA85T10A562S"));
+    // Each has the check character its first fifteen characters give, and one character where
+    // the shape does not allow it.
+    for cf in [
+        "RSSMR185T10A562T", // a digit in the surname letters
+        "RSSMRAX5T10A562Y", // a letter that stands for no digit in the year
+        "RSSMRA85F10A562R", // F is no month
+        "RSSMRA85T1XA562Q", // a letter that stands for no digit in the day
+        "RSSMRA85T101562T", // a digit where the town code starts with a letter
+        "RSSMRA85T10A5X2J", // a letter that stands for no digit in the town code
+    ] {
+        assert!(!is_codice_fiscale(cf.as_bytes()), "{cf}");
+    }
+    assert!(!is_codice_fiscale(b"RSSMRA85T10A562"));
+    assert!(!is_codice_fiscale(b"RSSMRA85T10A562SS"));
+    assert!(!is_codice_fiscale(b"RSSMRA85T10A5621"));
+    assert_eq!(codice_fiscale_check(b"RSSMRA85T10A56*"), None);
+    assert_eq!(codice_fiscale_check(b"rssmra85t10a562"), None);
+}
+
+#[test]
+fn an_iban_breaking_one_italian_rule_is_refused_even_with_valid_check_digits() {
+    assert!(is_italian_iban(b"IT60X0542811101000000123456"));
+    for iban in [
+        "IT90X054281110100000012345",   // 26 characters
+        "IT24X05428111010000001234567", // 28 characters
+        "DE53X0542811101000000123456",  // not Italian
+        "IT2910542811101000000123456",  // a digit where the CIN letter goes
+        "IT06X0542A11101000000123456",  // a letter in the bank and branch codes
+        "IT60x0542811101000000123456",  // lower case is the caller's to fold
+    ] {
+        assert!(!is_italian_iban(iban.as_bytes()), "{iban}");
+    }
+    assert_eq!(iban_mod97(b"IT60"), Some(18), "182960 mod 97");
+    assert_eq!(iban_mod97(b"IT6"), None);
+    assert_eq!(iban_mod97(b"it60X0542811101000000123456"), None);
+    assert_eq!(iban_mod97(b"IT60X05428111010000001234-6"), None);
+}
+
+#[test]
+fn luhn_needs_at_least_one_digit() {
+    assert!(!luhn_valid(&[]));
+    assert!(luhn_valid(&[0]));
+    assert!(luhn_valid(&[1, 8]));
+    assert!(!luhn_valid(&[8, 1]));
+    assert!(luhn_valid(&[5, 9]));
 }

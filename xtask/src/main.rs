@@ -6,6 +6,7 @@
 mod bench;
 mod collector;
 mod demo;
+mod mutants;
 mod pages;
 mod postgres;
 mod test;
@@ -26,9 +27,10 @@ fn main() -> Result<()> {
         "demo" => demo::run_demo(rest),
         "bench" => bench::run_bench(rest),
         "widget" => widget::run(rest),
+        "mutants" => mutants::run(rest),
         "serve-pages" => pages::run(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages>");
+            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages|mutants>");
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),

@@ -104,6 +104,9 @@ pub fn run_all(args: &[String]) -> Result<()> {
     step("curl walk on SQLite", &mut || walk::sqlite())?;
     step("curl walk on PostgreSQL", &mut || walk::postgres(&pg))?;
     step("browser end-to-end", &mut || browser_suite())?;
+    step("mutants in the last commit's diff to shared/", &mut || {
+        crate::mutants::last_commit()
+    })?;
     println!("{passed} passed, 0 failed");
     Ok(())
 }
