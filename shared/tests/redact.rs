@@ -272,7 +272,11 @@ const EDGES: &[(&str, &str)] = &[
     // Telephone numbers: the `+` of the prefix goes with them; letters on either side make them
     // part of a word; two separators in a row end the run.
     ("3331234567", "[telefono rimosso]"),
+    ("cell 3331234567", "cell [telefono rimosso]"),
     ("3331234567.", "[telefono rimosso]."),
+    ("3931234567", "[telefono rimosso]"),
+    ("1234567890", "1234567890"),
+    ("+39 1234567890", "+39 1234567890"),
     ("+393331234567", "[telefono rimosso]"),
     ("chiama +39 333 1234567", "chiama [telefono rimosso]"),
     ("+39 333 123 456", "[telefono rimosso]"),
@@ -299,6 +303,7 @@ const EDGES: &[(&str, &str)] = &[
     ("+44 3331234567", "+44 3331234567"),
     // Cards: 13 to 19 digits with a valid Luhn check, never after a `+`.
     ("4222222222222", "[carta rimossa]"),
+    ("carta 4222222222222", "carta [carta rimossa]"),
     ("422222222222", "422222222222"),
     ("4111111111111111110", "[carta rimossa]"),
     ("41111111111111111115", "41111111111111111115"),
@@ -306,6 +311,8 @@ const EDGES: &[(&str, &str)] = &[
     ("+4222222222222", "+4222222222222"),
     // Dates (d/m/yy, d/m/yyyy, yyyy-m-d) and amounts with thousands dots are not telephones.
     ("01/02/2024", "01/02/2024"),
+    ("dal 01/02/2024.", "dal 01/02/2024."),
+    ("01/02/2024/5", "[telefono rimosso]"),
     ("01.02.24", "01.02.24"),
     ("0612-01-02", "0612-01-02"),
     ("01/02/20245", "[telefono rimosso]"),

@@ -1,4 +1,5 @@
-//! The validator, case by case: what a citizen's browser and the collector accept and refuse.
+//! The validator, case by case: what a citizen's browser and the collector accept and refuse,
+//! and the limits of the request that carries the answers.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -539,4 +540,18 @@ fn raw_json_answers_read_as_numbers_texts_and_items() {
     ] {
         assert_eq!(value.is_unanswered(), unanswered, "{value}");
     }
+}
+
+#[test]
+fn a_request_body_may_take_sixteen_kibibytes() {
+    assert_eq!(voce_shared::api::MAX_BODY_BYTES, 16_384);
+}
+
+#[test]
+fn a_submission_names_the_honeypot_field_and_refuses_unknown_ones() {
+    use voce_shared::api::{HONEYPOT_FIELD, SubmitRequest};
+    let with_honeypot = format!(r#"{{"answers": {{}}, "locale": "de", "{HONEYPOT_FIELD}": "x"}}"#);
+    let request: SubmitRequest = serde_json::from_str(&with_honeypot).expect("a request");
+    assert_eq!(request.website.as_deref(), Some("x"));
+    assert!(serde_json::from_str::<SubmitRequest>(r#"{"answers": {}, "extra": 1}"#).is_err());
 }
