@@ -58,7 +58,7 @@ pub fn run(args: &[String]) -> Result<()> {
         extra.push("--file".to_owned());
         extra.push(relative.to_owned());
     }
-    mutate(&extra, FULL_RUN_LIMIT)
+    mutate(&extra, &output_dir("full"), FULL_RUN_LIMIT)
 }
 
 /// The CI check: the mutants on the lines that the last commit (and any uncommitted edit)
@@ -91,26 +91,27 @@ pub fn last_commit() -> Result<()> {
         println!("the last commit does not touch shared/: no mutants to test");
         return Ok(());
     }
-    let dir = output_dir();
+    let dir = output_dir("last-commit");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let file = dir.join("last-commit.diff");
     std::fs::write(&file, &diff.stdout).with_context(|| format!("writing {}", file.display()))?;
     mutate(
         &["--in-diff".to_owned(), file.display().to_string()],
+        &dir,
         FULL_RUN_LIMIT,
     )
 }
 
-/// Where cargo-mutants writes `mutants.out/` (under the target directory, out of the tree).
-fn output_dir() -> PathBuf {
-    target_dir().join("mutants")
+/// Where cargo-mutants writes `mutants.out/` for one kind of run (under the target directory,
+/// out of the tree; one per kind, so the CI check can run beside a full run).
+fn output_dir(kind: &str) -> PathBuf {
+    target_dir().join("mutants").join(kind)
 }
 
 /// Runs cargo-mutants on the shared crate with `extra` arguments, stopping it after `limit`, and
 /// reports its outcome.
-fn mutate(extra: &[String], limit: Duration) -> Result<()> {
+fn mutate(extra: &[String], out: &Path, limit: Duration) -> Result<()> {
     ensure_cargo_mutants()?;
-    let out = output_dir();
     let outcomes = out.join("mutants.out/outcomes.json");
     // A stale file from an earlier run must not be reported as this run's outcome.
     let _ = std::fs::remove_file(&outcomes);
@@ -119,7 +120,7 @@ fn mutate(extra: &[String], limit: Duration) -> Result<()> {
         .args(["--timeout", TEST_TIMEOUT_SECS])
         .args(["--build-timeout", BUILD_TIMEOUT_SECS])
         .arg("--output")
-        .arg(&out)
+        .arg(out)
         .args(extra)
         .current_dir(root())
         // Each job builds in its own copy of the tree; a shared target directory would serialise
