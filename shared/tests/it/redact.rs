@@ -432,3 +432,13 @@ fn luhn_needs_at_least_one_digit() {
     assert!(!luhn_valid(&[8, 1]));
     assert!(luhn_valid(&[5, 9]));
 }
+
+/// One pass finds every piece of data, however many a comment holds (further passes only catch
+/// what a replacement exposes, and they are capped).
+#[test]
+fn a_comment_with_many_numbers_is_redacted_whole() {
+    let numbers: Vec<String> = (0..40).map(|i| format!("33312345{i:02}")).collect();
+    let text = numbers.join(", ");
+    let r = redact(&text);
+    assert_eq!(r.text, vec!["[telefono rimosso]"; 40].join(", "));
+}
