@@ -320,9 +320,6 @@ impl Questionnaire {
                 "a questionnaire needs at least one question".into(),
             );
         }
-        if self.questions.len() > 50 {
-            err("questions".into(), "at most 50 questions".into());
-        }
         let mut seen: BTreeMap<&str, &Question> = BTreeMap::new();
         let mut last_step = 0;
         for (i, q) in self.questions.iter().enumerate() {
