@@ -23,7 +23,7 @@ use crate::tools::{ensure_cargo_mutants, root, target_dir};
 /// The package whose code is mutated and whose tests judge the mutants.
 const PACKAGE: &str = "voce-shared";
 /// How long one mutant's tests may run before it counts as a time-out (the unmutated tests take
-/// about 3 s, 15 s on the loaded machine; a mutant that loops forever must not hold the run).
+/// 1 to 3 s, up to 15 s on the loaded machine; a mutant that loops forever must not hold the run).
 const TEST_TIMEOUT_SECS: &str = "40";
 /// The address space a test binary may take. A few mutants turn a loop into one that pushes onto
 /// a vector forever; capped, they fail in a second instead of filling the shared machine's memory
