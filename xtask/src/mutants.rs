@@ -26,7 +26,7 @@ const PACKAGE: &str = "voce-shared";
 /// 1 to 3 s, up to 15 s on the loaded machine; a mutant that loops forever must not hold the run).
 const TEST_TIMEOUT_SECS: &str = "40";
 /// The address space a test binary may take. A few mutants turn a loop into one that pushes onto
-/// a vector forever; capped, they fail in a second instead of filling the shared machine's memory
+/// a vector forever; capped, they stop at 2 GiB instead of filling the shared machine's memory
 /// until the time-out. The real tests need a small fraction of it.
 const TEST_ADDRESS_SPACE_BYTES: &str = "2147483648";
 /// How long one mutant's build may take.
