@@ -8,6 +8,7 @@ mod bench_widget;
 mod collector;
 mod demo;
 mod deploy;
+mod mutants;
 mod national_registry;
 mod pages;
 mod postgres;
@@ -33,10 +34,13 @@ fn main() -> Result<()> {
         "bench-load" => bench::load::run(rest),
         "bench-ceiling" => bench::ceiling::serve(rest),
         "widget" => widget::run(rest),
+        "mutants" => mutants::run(rest),
         "serve-pages" => pages::run(rest),
         "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test|demo|widget|bench|serve-pages|national-registry>");
+            println!(
+                "usage: cargo xtask <test|demo|widget|bench|serve-pages|national-registry|mutants>"
+            );
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),

@@ -109,6 +109,9 @@ pub fn run_all(args: &[String]) -> Result<()> {
         schemathesis::run()
     })?;
     step("browser end-to-end", &mut || browser_suite())?;
+    step("mutants in the last commit's diff to shared/", &mut || {
+        crate::mutants::last_commit()
+    })?;
     println!("{passed} passed, 0 failed");
     Ok(())
 }

@@ -92,6 +92,30 @@ pub fn ensure_wasm_toolchain() -> Result<()> {
     Ok(())
 }
 
+/// The `cargo-mutants` release that `cargo xtask mutants` uses (`.cargo/mutants.toml` is
+/// written for it).
+pub const CARGO_MUTANTS_VERSION: &str = "27.1.0";
+
+/// Installs `cargo-mutants` at [`CARGO_MUTANTS_VERSION`] when it is missing or another version.
+pub fn ensure_cargo_mutants() -> Result<()> {
+    let installed = Command::new("cargo")
+        .args(["mutants", "--version"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if installed.as_deref().unwrap_or_default().trim()
+        != format!("cargo-mutants {CARGO_MUTANTS_VERSION}")
+    {
+        run(Command::new("cargo").args([
+            "install",
+            "cargo-mutants",
+            "--version",
+            &format!("={CARGO_MUTANTS_VERSION}"),
+            "--locked",
+        ]))?;
+    }
+    Ok(())
+}
+
 /// Installs every tool the build and the tests need, when it is missing: the wasm toolchain,
 /// Chromium and its driver, Node.js. (`wasm-opt` comes from npm with the widget build.)
 pub fn ensure_toolchain() -> Result<()> {

@@ -484,3 +484,29 @@ fn the_checker_refuses_an_unknown_indicator_or_one_on_the_wrong_kind_of_question
     assert_eq!(with("esito", "esito"), Vec::<String>::new());
     assert_eq!(with("soddisfazione", "fiducia"), Vec::<String>::new());
 }
+
+#[test]
+fn a_new_version_is_published_beside_the_old_one_and_the_same_one_twice_is_refused() {
+    let v1 = voce_shared::catalog::EMBEDDED_FILES[0].1;
+    let v2 = v1.replacen("\"version\": 1", "\"version\": 2", 1);
+    assert_ne!(v2, v1, "the fixture must really change the version");
+    let c = Catalog::load(&[
+        ("chiarezza-pagina.v1.json", v1),
+        ("chiarezza-pagina.v2.json", &v2),
+    ])
+    .expect("two versions of one questionnaire");
+    assert_eq!(c.latest("chiarezza-pagina").map(|q| q.version), Ok(2));
+    assert_eq!(c.get("chiarezza-pagina", 1).map(|q| q.version), Ok(1));
+    assert_eq!(c.reference("chiarezza-pagina", 2).map(|r| r.version), Ok(2));
+    let err = Catalog::load(&[
+        ("chiarezza-pagina.v1.json", v1),
+        ("chiarezza-pagina.v1.json", v1),
+    ])
+    .expect_err("the same version twice");
+    assert_eq!(
+        err.to_string(),
+        "chiarezza-pagina.v1.json: chiarezza-pagina v1 is defined twice"
+    );
+    assert!(c.get("chiarezza-pagina", 3).is_err());
+    assert!(c.latest("ignoto").is_err());
+}

@@ -1,10 +1,16 @@
-//! The validator, case by case: what a citizen's browser and the collector accept and refuse.
+//! The validator, case by case: what a citizen's browser and the collector accept and refuse,
+//! and the limits of the request that carries the answers.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
-use voce_shared::{Answer, Catalog, Questionnaire, Submission, ViolationCode, validate};
+use voce_shared::{
+    Answer, Catalog, QuestionKind, Questionnaire, RawAnswer, Submission, ViolationCode, check,
+    validate,
+};
 
 fn questionnaire(id: &str) -> &'static Questionnaire {
     Catalog::national()
@@ -311,9 +317,243 @@ fn violation_codes_are_stable_strings() {
         (ViolationCode::TooLong, "too_long"),
         (ViolationCode::UnknownQuestion, "unknown_question"),
         (ViolationCode::WrongType, "wrong_type"),
+        (ViolationCode::DuplicateOption, "duplicate_option"),
+        (ViolationCode::TooFew, "too_few"),
+        (ViolationCode::TooMany, "too_many"),
     ];
     for (code, text) in all {
         assert_eq!(code.as_str(), text);
+        assert_eq!(code.to_string(), text);
         assert_eq!(serde_json::to_value(code).expect("serialise"), json!(text));
     }
+}
+
+/// `with_multiple_choice` with `canali` asking for two or three options.
+fn with_minimum_two() -> Questionnaire {
+    let mut q = with_multiple_choice();
+    if let Some(QuestionKind::MultipleChoice { min, max, .. }) =
+        q.questions.last_mut().map(|c| &mut c.kind)
+    {
+        *min = 2;
+        *max = 3;
+    }
+    assert_eq!(q.check(), Ok(()));
+    q
+}
+
+#[test]
+fn a_multiple_choice_takes_exactly_from_min_to_max_options() {
+    let q = with_minimum_two();
+    let chosen = |ids: &[&str]| codes(&q, json!({"valutazione": 3, "canali": ids}));
+    assert_eq!(chosen(&["altro"]), one("canali", "too_few"));
+    assert_eq!(chosen(&["altro", "problemi-tecnici"]), vec![]);
+    assert_eq!(
+        chosen(&["altro", "problemi-tecnici", "indicazioni-non-chiare"]),
+        vec![]
+    );
+    assert_eq!(
+        chosen(&[
+            "altro",
+            "problemi-tecnici",
+            "indicazioni-non-chiare",
+            "indicazioni-non-complete"
+        ]),
+        one("canali", "too_many")
+    );
+    // No option at all is "not answered", which an optional question allows.
+    assert_eq!(chosen(&[]), vec![]);
+}
+
+/// The messages of the violations, as (question, code, message).
+fn messages(q: &Questionnaire, answers: Value) -> Vec<(String, String, String)> {
+    let v = validate(q, &submission(answers)).expect_err("invalid");
+    v.0.into_iter()
+        .map(|v| (v.question, v.code.to_string(), v.message.into_owned()))
+        .collect()
+}
+
+#[test]
+fn every_violation_explains_itself_in_english() {
+    let q = with_minimum_two();
+    let m = |answers: Value| messages(&q, answers).remove(0).2;
+    assert_eq!(m(json!({})), "an answer is required");
+    assert_eq!(
+        m(json!({"valutazione": 3, "zz": 1})),
+        "chiarezza-pagina has no question \"zz\""
+    );
+    assert_eq!(m(json!({"valutazione": -7})), "-7 is not from 1 to 5");
+    assert_eq!(m(json!({"valutazione": 70})), "70 is not from 1 to 5");
+    assert_eq!(
+        m(json!({"valutazione": 1.5})),
+        "expected a whole number from 1 to 5"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 5, "difficolta": "altro"})),
+        "the earlier answers do not show this question"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "difficolta": "blu"})),
+        "\"blu\" is not an option"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "difficolta": 2})),
+        "expected the id of one option"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "canali": "altro"})),
+        "expected an array of option ids"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "canali": ["altro", 2]})),
+        "expected an array of option ids"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "canali": ["altro", "blu"]})),
+        "\"blu\" is not an option"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "canali": ["altro", "altro"]})),
+        "\"altro\" is chosen twice"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "canali": ["altro"]})),
+        "choose at least 2"
+    );
+    assert_eq!(
+        m(
+            json!({"valutazione": 2, "canali": ["altro", "problemi-tecnici", "indicazioni-non-chiare", "indicazioni-non-complete"]})
+        ),
+        "choose at most 3"
+    );
+    assert_eq!(
+        m(json!({"valutazione": 2, "dettagli": "x".repeat(201)})),
+        "201 characters, at most 200"
+    );
+    assert_eq!(m(json!({"valutazione": 2, "dettagli": 7})), "expected text");
+}
+
+#[test]
+fn the_list_of_violations_reads_as_one_sentence() {
+    let q = questionnaire("chiarezza-pagina");
+    let err = validate(q, &submission(json!({"valutazione": 0, "zz": 1}))).expect_err("invalid");
+    assert_eq!(
+        err.to_string(),
+        "2 invalid answer(s): zz: chiarezza-pagina has no question \"zz\"; valutazione: 0 is not from 1 to 5"
+    );
+    assert_eq!(
+        serde_json::to_value(&err).expect("serialise")[0]["code"],
+        json!("unknown_question")
+    );
+}
+
+#[test]
+fn the_widgets_check_gives_the_same_verdict_without_messages() {
+    let q = with_minimum_two();
+    let answers = json!({"valutazione": 2, "canali": ["altro"], "dettagli": 4});
+    let widget = check(&q, &submission(answers.clone()).answers).expect_err("invalid");
+    let collector = validate(&q, &submission(answers)).expect_err("invalid");
+    assert_eq!(widget.0.len(), 2);
+    for (w, c) in widget.0.iter().zip(&collector.0) {
+        assert_eq!((&w.question, w.code), (&c.question, c.code));
+        assert_eq!(w.message, "");
+        assert_ne!(c.message, "");
+    }
+    assert_eq!(
+        check(&q, &submission(json!({"valutazione": 2})).answers),
+        Ok(())
+    );
+}
+
+#[test]
+fn a_valid_submission_gives_every_typed_answer_and_only_those() {
+    let q = with_minimum_two();
+    let valid = validate(
+        &q,
+        &submission(json!({
+            "valutazione": 2,
+            "difficolta": "altro",
+            "dettagli": "Tutto lento",
+            "canali": ["altro", "problemi-tecnici"],
+        })),
+    )
+    .expect("valid");
+    let expected: BTreeMap<String, Answer> = [
+        ("valutazione", Answer::Rating(2)),
+        ("difficolta", Answer::Choice("altro".into())),
+        ("dettagli", Answer::Text("Tutto lento".into())),
+        (
+            "canali",
+            Answer::Choices(vec!["problemi-tecnici".into(), "altro".into()]),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(valid.answers(), &expected);
+    let redacted = valid.map_texts(|t| t.to_uppercase());
+    assert_eq!(
+        redacted.get("dettagli"),
+        Some(&Answer::Text("TUTTO LENTO".into()))
+    );
+    assert_eq!(
+        redacted.get("difficolta"),
+        Some(&Answer::Choice("altro".into())),
+        "only free text is mapped"
+    );
+    let mut answers = expected;
+    answers.insert("dettagli".into(), Answer::Text("TUTTO LENTO".into()));
+    assert_eq!(redacted.into_answers(), answers);
+}
+
+#[test]
+fn only_a_rating_answer_is_a_rating() {
+    assert_eq!(Answer::Rating(4).as_rating(), Some(4));
+    assert_eq!(Answer::Rating(1).as_rating(), Some(1));
+    assert_eq!(Answer::Choice("4".into()).as_rating(), None);
+    assert_eq!(Answer::Choices(vec!["4".into()]).as_rating(), None);
+    assert_eq!(Answer::Text("4".into()).as_rating(), None);
+}
+
+#[test]
+fn raw_json_answers_read_as_numbers_texts_and_items() {
+    assert_eq!(json!(0).number(), Some(Some((false, 0))));
+    assert_eq!(json!(3).number(), Some(Some((false, 3))));
+    assert_eq!(json!(-3).number(), Some(Some((true, 3))));
+    assert_eq!(json!(i64::MIN).number(), Some(Some((true, 1 << 63))));
+    assert_eq!(json!(u64::MAX).number(), Some(Some((false, u64::MAX))));
+    assert_eq!(json!(2.5).number(), Some(None));
+    assert_eq!(json!("3").number(), None);
+    assert_eq!(json!(3).as_count(), Some(3));
+    assert_eq!(json!(-3).as_count(), None);
+    assert_eq!(json!(2.5).as_count(), None);
+    assert_eq!(json!("a").text(), Some("a"));
+    assert_eq!(json!(1).text(), None);
+    assert_eq!(json!(["a", 1]).items(), Some(vec![Some("a"), None]));
+    assert_eq!(json!("a").items(), None);
+    for (value, unanswered) in [
+        (json!(""), true),
+        (json!(" \n"), true),
+        (json!([]), true),
+        (json!("a"), false),
+        (json!([""]), false),
+        (json!(0), false),
+        (json!(null), false),
+        (json!({}), false),
+    ] {
+        assert_eq!(value.is_unanswered(), unanswered, "{value}");
+    }
+}
+
+#[test]
+fn a_request_body_may_take_sixteen_kibibytes() {
+    assert_eq!(voce_shared::api::MAX_BODY_BYTES, 16_384);
+}
+
+#[test]
+fn a_submission_names_the_honeypot_field_and_refuses_unknown_ones() {
+    use voce_shared::api::{HONEYPOT_FIELD, SubmitRequest};
+    let with_honeypot = format!(r#"{{"answers": {{}}, "locale": "de", "{HONEYPOT_FIELD}": "x"}}"#);
+    let request: SubmitRequest = serde_json::from_str(&with_honeypot).expect("a request");
+    assert_eq!(request.website.as_deref(), Some("x"));
+    assert!(serde_json::from_str::<SubmitRequest>(r#"{"answers": {}, "extra": 1}"#).is_err());
 }

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use voce_shared::redact::{is_codice_fiscale, is_italian_iban, luhn_valid};
 use voce_shared::validate::check;
-use voce_shared::{Catalog, Submission, redact, validate};
+use voce_shared::{Catalog, Submission, contains_personal_data, redact, validate};
 
 /// An independent model of `chiarezza-pagina` v1: valid iff the rating is an integer 1..=5,
 /// the follow-up (if any) is the one the rating shows and one of its options, and the text (if
@@ -131,6 +131,15 @@ proptest! {
         let twice = redact(&once.text);
         prop_assert_eq!(&twice.text, &once.text);
         prop_assert!(twice.found.is_empty());
+    }
+
+    /// The widget's warning and the collector's redaction agree: `contains_personal_data` is
+    /// true exactly when `redact` finds something.
+    #[test]
+    fn contains_personal_data_is_true_exactly_when_redact_finds_something(
+        text in "(\\PC|[0-9 @.+-]|RSSMRA85T10A562S|IT60X0542811101000000123456|3331234567|a@b\\.it|4222222222222){0,12}"
+    ) {
+        prop_assert_eq!(contains_personal_data(&text), !redact(&text).found.is_empty());
     }
 
     #[test]
