@@ -531,3 +531,74 @@ mod postgres_only {
         kill_9_during_writes_then_restart(|_| Ok(())).await
     }
 }
+
+/// Two collectors on one database and one key directory, as behind a load balancer: replica 1 (a
+/// real process) is killed with `kill -9` under load; replica 2 goes on accepting, takes the
+/// retries of the submissions the kill cut, and no acknowledged response is lost or doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn when_one_replica_is_killed_under_load_the_other_keeps_accepting_and_nothing_is_lost()
+-> anyhow::Result<()> {
+    let mut first = Collector::prepare()?;
+    first.serve().await?;
+    let mut settings = voce_collector::configuration::Settings {
+        bind: "127.0.0.1:0".into(),
+        admin_bind: "127.0.0.1:0".into(),
+        ..Default::default()
+    };
+    settings.database.url = first.database_url.clone();
+    settings.keys_dir = first.dir.path().join("keys");
+    settings.widget_dir = first.dir.path().join("widget");
+    settings.rate_limit.burst = 100_000;
+    settings.rate_limit.per_minute = 100_000;
+    let second = voce_collector::startup::Application::build(settings)?;
+    let second_address = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+
+    let mut child = first.child.take().context("not running")?;
+    let pid = child.id();
+    let reaper = std::thread::spawn(move || child.wait());
+    let (attempts, refusals) = load_then(first.address(), move || {
+        let status = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()?;
+        anyhow::ensure!(status.success(), "kill -KILL: {status}");
+        Ok(())
+    })
+    .await?;
+    let status = reaper
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reaper panicked"))??;
+    assert!(!status.success(), "replica 1 was not killed: {status}");
+
+    // Everything replica 1 acknowledged is stored; replica 2 takes the retries of the rest.
+    let unacknowledged = check_outcomes(&attempts, &refusals, &first.stored()?)?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    for attempt in &unacknowledged {
+        let response = submit(&client, &second_address, &attempt.ticket).await?;
+        let status = response.status().as_u16();
+        assert!(
+            status == 201 || status == 200,
+            "retry on replica 2: {status}"
+        );
+    }
+    // And it keeps serving new citizens.
+    for _ in 0..20 {
+        match round(&client, &second_address).await {
+            Round::Submitted(Attempt {
+                outcome: Outcome::Acknowledged(_),
+                ..
+            }) => {}
+            Round::Submitted(a) => anyhow::bail!("replica 2 after the kill: {:?}", a.outcome),
+            Round::NoForm(o) => anyhow::bail!("a form from replica 2 after the kill: {o:?}"),
+        }
+    }
+    let stored = first.stored()?;
+    check_outcomes(&attempts, &refusals, &stored)?;
+    // One response per ticket, whichever replica stored it.
+    let tickets: std::collections::HashSet<&String> = stored.values().collect();
+    assert_eq!(tickets.len(), stored.len(), "a ticket stored twice");
+    assert!(stored.len() >= ACKNOWLEDGED_BEFORE_STOP + 20);
+    Ok(())
+}
