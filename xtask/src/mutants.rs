@@ -115,7 +115,23 @@ fn mutate(extra: &[String], out: &Path, limit: Duration) -> Result<()> {
     let outcomes = out.join("mutants.out/outcomes.json");
     // A stale file from an earlier run must not be reported as this run's outcome.
     let _ = std::fs::remove_file(&outcomes);
+    // cargo-mutants copies the tree into a folder under TMPDIR; the catalog test reads the domain
+    // documents beside the checkout (`../shared/domain/`), so that folder gets them beside it too.
+    let scratch = target_dir().join("mutants/scratch");
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let domain = root().join("../shared");
+    let beside = scratch.join("shared");
+    if std::fs::symlink_metadata(&beside).is_err() {
+        std::os::unix::fs::symlink(
+            domain
+                .canonicalize()
+                .with_context(|| format!("the domain documents are not at {}", domain.display()))?,
+            &beside,
+        )
+        .with_context(|| format!("linking {}", beside.display()))?;
+    }
     let mut cmd = Command::new("cargo");
+    cmd.env("TMPDIR", &scratch);
     cmd.args(["mutants", "--package", PACKAGE, "--jobs", JOBS])
         .args(["--timeout", TEST_TIMEOUT_SECS])
         .args(["--build-timeout", BUILD_TIMEOUT_SECS])
