@@ -162,6 +162,7 @@ pub struct RateLimitSettings {
     pub per_minute: u32,
     /// Peers whose `X-Forwarded-For` is believed (`VOCE_TRUSTED_PROXIES`, comma-separated
     /// addresses or CIDR ranges such as `10.0.0.0/8`).
+    #[serde(deserialize_with = "deserialize_proxies")]
     pub trusted_proxies: Vec<IpNet>,
     /// Most clients tracked at once (`VOCE_RATE_LIMIT_MAX_CLIENTS`).
     pub max_clients: usize,
@@ -240,6 +241,21 @@ fn config_error(variable: &str, message: impl Into<String>) -> ConfigError {
         variable: variable.to_owned(),
         message: message.into(),
     }
+}
+
+/// A trusted proxy: an address (`10.0.0.1`) or a CIDR range (`10.0.0.0/8`).
+fn parse_proxy(s: &str) -> Result<IpNet, String> {
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|e| format!("{s:?} is not an IP address or CIDR range: {e}"))
+}
+
+/// `trusted_proxies` in the settings file: addresses or CIDR ranges, as in the variable.
+fn deserialize_proxies<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    let raw = Vec::<String>::deserialize(d)?;
+    raw.iter()
+        .map(|s| parse_proxy(s.trim()).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 fn socket_address(variable: &str, value: &str) -> Result<SocketAddr, ConfigError> {
@@ -353,16 +369,7 @@ impl Settings {
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<IpNet>()
-                        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                        .map_err(|e| {
-                            config_error(
-                                "VOCE_TRUSTED_PROXIES",
-                                format!("{s:?} is not an IP address or CIDR range: {e}"),
-                            )
-                        })
-                })
+                .map(|s| parse_proxy(s).map_err(|e| config_error("VOCE_TRUSTED_PROXIES", e)))
                 .collect::<Result<_, _>>()?;
         }
         parsed(
@@ -583,6 +590,37 @@ mod tests {
         std::fs::write(&path, "bnid = \"x\"\n")?;
         let err = Settings::load_from(Some(&path), |_| None).err();
         assert!(err.is_some_and(|e| e.message.contains("bnid")));
+        Ok(())
+    }
+
+    #[test]
+    fn the_operators_example_settings_file_loads() -> anyhow::Result<()> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/voce-collector.toml");
+        let s = Settings::load_from(Some(&path), |_| None)?;
+        assert_eq!(s.admin_bind, "127.0.0.1:9090");
+        assert!(!s.rate_limit.trusted_proxies.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn trusted_proxies_in_a_file_take_addresses_and_ranges() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("voce.toml");
+        std::fs::write(
+            &path,
+            "[rate_limit]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n",
+        )?;
+        let s = Settings::load_from(Some(&path), |_| None)?;
+        let nets: Vec<String> = s
+            .rate_limit
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        std::fs::write(&path, "[rate_limit]\ntrusted_proxies = [\"10.0.0.0/33\"]\n")?;
+        let err = Settings::load_from(Some(&path), |_| None).err();
+        assert!(err.is_some_and(|e| e.message.contains("10.0.0.0/33")));
         Ok(())
     }
 }
