@@ -185,7 +185,7 @@ impl Default for Settings {
             free_text_retention_days: 365,
             registry_refresh_secs: 2,
             write_batch_max_rows: 512,
-            write_batch_max_wait_ms: 1,
+            write_batch_max_wait_ms: 0,
             write_queue: 8192,
             counts_flush_ms: 1000,
             log_format: LogFormat::Text,
