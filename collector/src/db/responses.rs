@@ -74,27 +74,53 @@ pub struct StoredTicket {
     pub received_at: String,
 }
 
-/// Inserts a response and its free texts unless its ticket already stored one (then nothing is
-/// written and `false` is returned). The caller holds the transaction.
+/// Inserts responses (in one statement on PostgreSQL), each unless its ticket already stored one, and the free
+/// texts of those inserted; returns the ids of the responses inserted. The caller holds the
+/// transaction.
 pub fn insert_unless_stored(
     conn: &mut DbConnection,
-    response: &ResponseRow,
+    rows: &[ResponseRow],
     texts: &[FreeTextRow],
-) -> Result<bool, DbError> {
-    let inserted = with_backend!(&mut *conn, |c| diesel::insert_into(responses::table)
-        .values(response)
-        .on_conflict(responses::ticket_id)
-        .do_nothing()
-        .execute(c)?);
-    if inserted == 0 {
-        return Ok(false);
+) -> Result<Vec<String>, DbError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    for text in texts {
-        diesel::insert_into(free_texts::table)
-            .values(text)
-            .execute(conn)?;
+    let inserted: Vec<String> = match &mut *conn {
+        // One statement for the batch: a round trip to the server is the cost that counts.
+        DbConnection::Postgresql(c) => diesel::insert_into(responses::table)
+            .values(rows)
+            .on_conflict(responses::ticket_id)
+            .do_nothing()
+            .returning(responses::id)
+            .get_results(c)?,
+        // In-process, a cached one-row statement per response costs no round trip, and tells
+        // exactly which rows the unique ticket refused.
+        DbConnection::Sqlite(c) => {
+            let mut inserted = Vec::with_capacity(rows.len());
+            for row in rows {
+                let n = diesel::insert_into(responses::table)
+                    .values(row)
+                    .on_conflict(responses::ticket_id)
+                    .do_nothing()
+                    .execute(c)?;
+                if n == 1 {
+                    inserted.push(row.id.clone());
+                }
+            }
+            inserted
+        }
+    };
+    let kept: Vec<FreeTextRow> = texts
+        .iter()
+        .filter(|t| inserted.contains(&t.response_id))
+        .cloned()
+        .collect();
+    if !kept.is_empty() {
+        with_backend!(&mut *conn, |c| diesel::insert_into(free_texts::table)
+            .values(&kept)
+            .execute(c)?);
     }
-    Ok(true)
+    Ok(inserted)
 }
 
 /// The responses already stored with any of these tickets, by ticket id.

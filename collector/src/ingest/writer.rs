@@ -9,6 +9,7 @@
 //! the first use is in an earlier batch, earlier in the same batch, or committed at the same
 //! moment by another collector on the same database.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
@@ -198,22 +199,43 @@ fn clone_error(e: &ApiError) -> ApiError {
 }
 
 /// Inside the batch's transaction: which responses are new, and which tickets already stored
-/// one (before this batch, earlier in it, or just now on another collector). Each response is
-/// first offered to the unique `ticket_id` (so the transaction's first statement is a write: a
-/// SQLite writer then waits its busy timeout for another process's writer instead of failing
-/// on a stale read snapshot), and only a refused one is looked up.
+/// one (before this batch, earlier in it, or just now on another collector). The whole batch is
+/// offered to the unique `ticket_id` in one `INSERT … ON CONFLICT DO NOTHING RETURNING id` (so
+/// the transaction's first statement is a write: a SQLite writer then waits its busy timeout
+/// for another process's writer instead of failing on a stale read snapshot), and only the
+/// refused ones are looked up.
 fn decide(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<Decision>, DbError> {
-    let mut decisions = Vec::with_capacity(batch.len());
-    for job in batch {
-        let response = &job.new.response;
-        if db::responses::insert_unless_stored(conn, response, &job.new.texts)? {
-            decisions.push(Decision::Created);
-        } else {
-            let (_, first) = db::responses::find_by_tickets(conn, &[&response.ticket_id])?
-                .pop()
-                .ok_or_else(|| DbError::Corrupt("a ticket both stored and absent".into()))?;
-            decisions.push(Decision::Existing(first));
-        }
-    }
-    Ok(decisions)
+    let rows: Vec<_> = batch.iter().map(|j| j.new.response.clone()).collect();
+    let texts: Vec<_> = batch
+        .iter()
+        .flat_map(|j| j.new.texts.iter().cloned())
+        .collect();
+    let inserted: HashSet<String> = db::responses::insert_unless_stored(conn, &rows, &texts)?
+        .into_iter()
+        .collect();
+    let refused: Vec<&str> = rows
+        .iter()
+        .filter(|r| !inserted.contains(&r.id))
+        .map(|r| r.ticket_id.as_str())
+        .collect();
+    let first: HashMap<String, StoredTicket> = if refused.is_empty() {
+        HashMap::new()
+    } else {
+        db::responses::find_by_tickets(conn, &refused)?
+            .into_iter()
+            .collect()
+    };
+    rows.iter()
+        .map(|r| {
+            if inserted.contains(&r.id) {
+                Ok(Decision::Created)
+            } else {
+                first
+                    .get(&r.ticket_id)
+                    .cloned()
+                    .map(Decision::Existing)
+                    .ok_or_else(|| DbError::Corrupt("a ticket both stored and absent".into()))
+            }
+        })
+        .collect()
 }
