@@ -51,6 +51,65 @@ mod sqlite_only {
         assert_eq!(app.count_responses()?, 1);
         Ok(())
     }
+
+    /// Overload: while the writer is held up (the file locked by another connection), the write
+    /// queue fills; every submission beyond it gets 503 with `Retry-After` at once, not a time-out,
+    /// and once the lock goes the queued ones are stored and new ones are accepted again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_full_write_queue_answers_503_at_once_and_the_queued_responses_are_stored()
+    -> anyhow::Result<()> {
+        require_backend(Backend::Sqlite);
+        let app = spawn_app_with(|s| {
+            s.database.sqlite_busy_timeout_ms = 5_000;
+            s.write_queue = 4;
+            s.write_batch_max_rows = 4;
+        })
+        .await?;
+        let mut tickets = Vec::new();
+        for _ in 0..40 {
+            tickets.push(app.ticket().await?);
+        }
+        let mut locker = diesel::SqliteConnection::establish(&app.settings.database.url)?;
+        locker.batch_execute("BEGIN EXCLUSIVE")?;
+        let started = std::time::Instant::now();
+        let app = &app;
+        let answers = futures_util::future::join_all(tickets.iter().map(|t| async move {
+            let response = app.submit(t, &valid_body()).await;
+            (response, started.elapsed())
+        }));
+        // Release the lock while the burst waits, well within the busy timeout.
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+            locker.batch_execute("COMMIT")
+        };
+        let (answers, released) = tokio::join!(answers, release);
+        released?;
+        let (mut stored, mut refused) = (0, 0);
+        for (response, took) in answers {
+            let response = response?;
+            match response.status().as_u16() {
+                201 => stored += 1,
+                503 => {
+                    assert!(response.headers().get("retry-after").is_some());
+                    assert!(
+                        took < std::time::Duration::from_millis(1_500),
+                        "a 503 took {took:?}"
+                    );
+                    refused += 1;
+                }
+                other => anyhow::bail!("a submission got {other}"),
+            }
+        }
+        assert!(refused > 0, "the queue never filled");
+        assert!(
+            (1..=8).contains(&stored),
+            "{stored} stored: at most a batch and a queue"
+        );
+        assert_eq!(app.count_responses()?, stored);
+        let ticket = app.ticket().await?;
+        assert_eq!(app.submit(&ticket, &valid_body()).await?.status(), 201);
+        Ok(())
+    }
 }
 
 mod durability {
