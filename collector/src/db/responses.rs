@@ -41,6 +41,10 @@ pub struct ResponseRow {
     pub soddisfazione: Option<i32>,
     /// `fiducia`.
     pub fiducia: Option<i32>,
+    /// Where the response came from: `widget`, `page`, `qr`, `email` or `sms`.
+    pub channel: String,
+    /// Whether its ticket was issued against a body's completion attestation.
+    pub verified: bool,
 }
 
 /// A stored free text, after redaction: every column of `free_texts`.

@@ -1,6 +1,6 @@
 //! The one portable schema, written by hand to match both `migrations/sqlite` and
 //! `migrations/postgresql`: only types that mean the same on both backends (text, 32- and 64-bit
-//! integers). Timestamps are RFC 3339 UTC text and days `YYYY-MM-DD`, which sort correctly.
+//! integers, booleans). Timestamps are RFC 3339 UTC text and days `YYYY-MM-DD`, which sort correctly.
 
 #![allow(missing_docs)]
 
@@ -57,6 +57,8 @@ diesel::table! {
         esito -> Nullable<Text>,
         soddisfazione -> Nullable<Integer>,
         fiducia -> Nullable<Integer>,
+        channel -> Text,
+        verified -> Bool,
     }
 }
 

@@ -24,12 +24,14 @@ macro_rules! checked_text {
     };
 }
 
+mod channel;
 mod database_url;
 mod ipa_code;
 mod origin;
 mod service_id;
 mod timestamp;
 
+pub use channel::Channel;
 pub use database_url::{DatabaseUrl, redact_url};
 pub use ipa_code::IpaCode;
 pub use origin::Origin;

@@ -11,7 +11,7 @@ use voce_shared::{Answer, Catalog, IndicatorColumn, Questionnaire, Submission};
 
 use crate::auth::tickets::TicketClaims;
 use crate::db::responses::{FreeTextRow, ResponseRow};
-use crate::domain::{day_of, rfc3339};
+use crate::domain::{Channel, day_of, rfc3339};
 use crate::error::ApiError;
 
 /// The rows of one response, ready to commit together.
@@ -109,6 +109,8 @@ pub fn build(
         esito: columns.esito,
         soddisfazione: columns.soddisfazione,
         fiducia: columns.fiducia,
+        channel: Channel::Widget.code().to_owned(),
+        verified: false,
     };
     Ok(NewResponse {
         response,
