@@ -112,6 +112,10 @@ pub struct Settings {
     /// Longest time, in ms, a client may take to send a request's headers, and again its body
     /// (`VOCE_CLIENT_REQUEST_TIMEOUT_MS`); a slower client gets 408 and its connection is closed.
     pub client_request_timeout_ms: u64,
+    /// The collector's public base URL as citizens reach it (`VOCE_PUBLIC_URL`, scheme and host,
+    /// no path): the hosted page's links and QR codes point there, and its origin is the origin
+    /// of the hosted page's tickets.
+    pub public_url: String,
 }
 
 /// Database settings.
@@ -190,6 +194,7 @@ impl Default for Settings {
             counts_flush_ms: 1000,
             log_format: LogFormat::Text,
             client_request_timeout_ms: 10_000,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -400,7 +405,15 @@ impl Settings {
             "VOCE_CLIENT_REQUEST_TIMEOUT_MS",
             &mut self.client_request_timeout_ms,
         )?;
+        parsed(env, "VOCE_PUBLIC_URL", &mut self.public_url)?;
         Ok(())
+    }
+
+    /// The origin of [`Settings::public_url`] (the URL without a trailing slash must be an
+    /// origin: scheme, host and port only).
+    pub fn public_origin(&self) -> Result<crate::domain::Origin, ConfigError> {
+        crate::domain::Origin::parse(self.public_url.trim().trim_end_matches('/'))
+            .map_err(|e| config_error("VOCE_PUBLIC_URL", e.0))
     }
 
     /// Checks every setting, naming the variable of the first one that cannot be used.
@@ -409,6 +422,7 @@ impl Settings {
         self.admin_bind_address()?;
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
+        self.public_origin()?;
         let checks: [(&str, bool, &str); 16] = [
             (
                 "VOCE_DATABASE_POOL_SIZE",

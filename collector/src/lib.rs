@@ -12,6 +12,7 @@ pub mod counts;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod hosted;
 pub mod housekeeping;
 pub mod ingest;
 pub mod metrics;

@@ -113,3 +113,11 @@ diesel::table! {
         version -> BigInt,
     }
 }
+
+diesel::table! {
+    attestation_keys (ipa_code, kid) {
+        ipa_code -> Text,
+        kid -> Text,
+        public_key -> Text,
+    }
+}
