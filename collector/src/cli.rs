@@ -221,8 +221,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 channel != crate::domain::Channel::Widget,
                 "--channel: the widget has no link; use page, qr, email or sms"
             );
-            let service =
-                crate::domain::ServiceId::parse(&service).map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            let service = crate::domain::ServiceId::parse(&service)
+                .map_err(|e| anyhow::anyhow!("{}", e.0))?;
             let locale: voce_shared::Locale = locale
                 .parse()
                 .map_err(|_| anyhow::anyhow!("--locale: expected it, en, de, fr or sl"))?;
@@ -255,7 +255,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 public_key: None,
             }
             .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-                .map_err(|e| anyhow::anyhow!("cannot encode the private key: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("cannot encode the private key: {e}"))?;
             println!("# The private key: keep it on the body's signing server only.");
             print!("{}", pem.as_str());
             println!();

@@ -171,7 +171,13 @@ mod tests {
         };
         assert_eq!(
             ids(2),
-            ["difficolta", "dettagli", "esito", "soddisfazione", "fiducia"]
+            [
+                "difficolta",
+                "dettagli",
+                "esito",
+                "soddisfazione",
+                "fiducia"
+            ]
         );
         assert_eq!(
             ids(5),

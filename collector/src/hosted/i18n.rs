@@ -134,7 +134,13 @@ impl Text {
                 "Les réponses ne peuvent pas être enregistrées pour le moment. Réessayez dans un instant.",
                 "Odgovorov trenutno ni mogoče shraniti. Poskusite znova čez nekaj trenutkov.",
             ],
-            Text::Optional => ["facoltativa", "optional", "optional", "facultative", "neobvezno"],
+            Text::Optional => [
+                "facoltativa",
+                "optional",
+                "optional",
+                "facultative",
+                "neobvezno",
+            ],
             Text::ThankYou => ["Grazie", "Thank you", "Danke", "Merci", "Hvala"],
             Text::LeaveEmpty => [
                 "Lascia vuoto questo campo",

@@ -50,7 +50,12 @@ mod tests {
     #[test]
     fn the_url_names_the_service_locale_and_channel() {
         assert_eq!(
-            hosted_url("https://voce.istat.it/", "inps-naspi", Locale::It, Channel::Qr),
+            hosted_url(
+                "https://voce.istat.it/",
+                "inps-naspi",
+                Locale::It,
+                Channel::Qr
+            ),
             "https://voce.istat.it/s/inps-naspi?locale=it&channel=qr"
         );
         assert_eq!(

@@ -155,13 +155,7 @@ pub struct FormInput<'a> {
 
 /// The chrome of a page in `locale`: `query` is what the language links keep of the query string
 /// (the channel and the attestation), already encoded, without `locale`.
-pub fn chrome(
-    locale: Locale,
-    title: &str,
-    body_name: &str,
-    path: &str,
-    query: &str,
-) -> Chrome {
+pub fn chrome(locale: Locale, title: &str, body_name: &str, path: &str, query: &str) -> Chrome {
     Chrome {
         lang: locale.code(),
         title: title.to_owned(),
@@ -255,7 +249,9 @@ pub fn render_form(chrome: &mut Chrome, input: &FormInput<'_>) -> Result<String,
         module_heading: if module_fields.is_empty() {
             None
         } else {
-            q.module.as_ref().map(|m| m.invitation.get(locale).to_owned())
+            q.module
+                .as_ref()
+                .map(|m| m.invitation.get(locale).to_owned())
         },
         module_fields,
         honeypot: voce_shared::api::HONEYPOT_FIELD,

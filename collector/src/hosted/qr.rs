@@ -31,7 +31,11 @@ impl Matrix {
         let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?;
         Ok(Matrix {
             width: code.width(),
-            dark: code.to_colors().into_iter().map(|c| c == Color::Dark).collect(),
+            dark: code
+                .to_colors()
+                .into_iter()
+                .map(|c| c == Color::Dark)
+                .collect(),
         })
     }
 

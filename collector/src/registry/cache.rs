@@ -124,7 +124,10 @@ impl Snapshot {
                     .get(&body.ipa_code)
                     .cloned()
                     .unwrap_or_default(),
-                attestation_keys: keys_by_body.get(&body.ipa_code).cloned().unwrap_or_default(),
+                attestation_keys: keys_by_body
+                    .get(&body.ipa_code)
+                    .cloned()
+                    .unwrap_or_default(),
                 service,
                 body,
                 questionnaire,

@@ -317,11 +317,7 @@ mod tests {
         let fine = text.split("[[bodies.attestation_keys]]\n            kid = \"inps-1\"\n            public_key = \"AAAA\"").collect::<Vec<_>>().join("");
         let fine = fine.replace("bad kid", "inps-2");
         let registry = check(&fine, catalog()).map_err(|e| format!("{e:?}"));
-        assert_eq!(
-            registry.map(|r| r.attestation_keys.len()),
-            Ok(2),
-            "{fine}"
-        );
+        assert_eq!(registry.map(|r| r.attestation_keys.len()), Ok(2), "{fine}");
     }
 
     #[test]

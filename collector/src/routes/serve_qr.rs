@@ -48,7 +48,9 @@ pub async fn serve_qr(
         "qr.svg" => ("image/svg+xml", matrix.svg(&url).into_bytes()),
         "qr.png" => (
             "image/png",
-            matrix.png().map_err(|e| ApiError::Internal(e.to_string()))?,
+            matrix
+                .png()
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
         ),
         _ => return Err(ApiError::NotFound("Not found.".into())),
     };

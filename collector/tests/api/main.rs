@@ -5,9 +5,11 @@
 mod abuse;
 mod answers;
 mod assets;
+mod attestations;
 mod faults;
 mod forms;
 mod helpers;
+mod hosted;
 mod load;
 mod operations;
 mod process;
