@@ -6,6 +6,7 @@
 //! layer which failures are worth a retry (503) and which are bugs (500).
 
 pub mod audit;
+pub mod attestation_keys;
 pub mod bodies;
 pub mod counters;
 pub mod operator_tokens;
