@@ -115,7 +115,6 @@ pub enum Command {
     },
 }
 
-
 /// `attestation …`
 #[derive(Debug, Subcommand)]
 pub enum AttestationCommand {

@@ -453,7 +453,6 @@ impl Settings {
         self.export_keys_dir
             .clone()
             .unwrap_or_else(|| self.keys_dir.join("export"))
-
     }
 
     /// The origin of [`Settings::public_url`] (the URL without a trailing slash must be an
