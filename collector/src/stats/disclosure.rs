@@ -839,6 +839,33 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_subtraction_attack_recovers_a_cell_that_only_primary_suppression_hides() {
+        // The attack the property below relies on finds something when there is something to
+        // find: with primary suppression alone, 41 − 25 − 12 gives the 4 away.
+        let mut table = Table::new();
+        let total = table.add_cell(41);
+        let services = [table.add_cell(25), table.add_cell(12), table.add_cell(4)];
+        table.add_sum(total, services).expect("a valid sum");
+        let primary_only = Protection {
+            status: (0..table.len())
+                .map(|i| k10().status_of(table.count(CellId(i))))
+                .collect(),
+        };
+        assert_eq!(
+            recovered_by_subtraction(&table, &primary_only),
+            vec![(services[2], 4)]
+        );
+        assert_eq!(
+            determined_cells(&table, primary_only.statuses()),
+            vec![services[2]]
+        );
+        assert_eq!(
+            recovered_by_subtraction(&table, &table.protect(k10())),
+            vec![]
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
