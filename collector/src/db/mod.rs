@@ -6,8 +6,10 @@
 //! layer which failures are worth a retry (503) and which are bugs (500).
 
 pub mod attestation_keys;
+pub mod audit;
 pub mod bodies;
 pub mod counters;
+pub mod operator_tokens;
 pub mod questionnaires;
 pub mod responses;
 pub mod schema;
