@@ -32,24 +32,59 @@ pub const MAX_PAGE: usize = 1000;
 /// Responses per chunk of the CSV export.
 pub const EXPORT_CHUNK: usize = 2000;
 
-/// The query of both routes.
+/// The query of `GET /v1/exports/responses.csv`: which responses.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RawFilter {
+    /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
+    /// without it reads every body.
+    #[param(pattern = r"^[a-z][a-z0-9_]{0,31}$")]
+    pub body: Option<String>,
+    /// Only this service (of the body, if one is given).
+    pub service: Option<String>,
+    /// From this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+}
+
+/// The query of `GET /v1/responses`: which responses, and which page.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RawQuery {
     /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
     /// without it reads every body.
+    #[param(pattern = r"^[a-z][a-z0-9_]{0,31}$")]
     pub body: Option<String>,
     /// Only this service (of the body, if one is given).
     pub service: Option<String>,
     /// From this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
-    /// To this day, inclusive (`YYYY-MM-DD`).
+    /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// The `next_cursor` of the previous page (`GET /v1/responses` only).
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
-    /// Responses per page, 1 to 1000, default 100 (`GET /v1/responses` only).
+    /// Responses per page, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+}
+
+impl RawQuery {
+    /// Which responses it asks for.
+    pub fn filter(&self) -> RawFilter {
+        RawFilter {
+            body: self.body.clone(),
+            service: self.service.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
 }
 
 /// What a request may read, once checked against the operator's role.
@@ -91,7 +126,7 @@ fn day(field: &str, text: &str) -> Result<time::Date, ApiError> {
 pub fn select(
     operator: &Operator,
     registry: &Snapshot,
-    query: &RawQuery,
+    query: &RawFilter,
 ) -> Result<Selection, ApiError> {
     if let Some(body) = &query.body {
         crate::domain::IpaCode::parse(body)
