@@ -1,14 +1,15 @@
 //! `cargo xtask bench-export`: the collector's peak memory while it streams a large raw-response
 //! export (`GET /v1/exports/responses.csv`).
 //!
-//! A fresh database (SQLite in `target/bench-export/`, or `voce_bench_export` on the local
+//! A fresh database (SQLite in `target/bench-export-sqlite/`, or `voce_bench_export` on the local
 //! PostgreSQL with `--backend postgres`) gets `--rows N` responses (default 1,000,000) from the
 //! release build of `collector/examples/export_bench_fixture.rs`, which inserts them through the
 //! collector's own insert. Then the release `voce-collector serve` runs, a national token is
 //! issued with `voce-collector token issue`, and `curl` downloads the whole export while this task
 //! counts its records. The figure is the server's `VmHWM` (peak resident set) from
-//! `/proc/<pid>/status` after the download, next to its `VmRSS` before it. Loopback port 8490;
-//! run it under `flock /tmp/voce-ports.lock`.
+//! `/proc/<pid>/status` after the download, next to its `VmRSS` before it. `--reuse` keeps the
+//! database of the previous run (same backend and rows) instead of inserting again. Loopback port
+//! 8490; run it under `flock /tmp/voce-ports.lock`.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -42,6 +43,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     };
     let rows: usize = value("--rows").map_or(Ok(1_000_000), |v| v.parse())?;
     let backend = value("--backend").unwrap_or_else(|| "sqlite".into());
+    let reuse = args.iter().any(|a| a == "--reuse");
     run(Command::new("cargo").args([
         "build",
         "--release",
@@ -52,22 +54,31 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         "--example",
         "export_bench_fixture",
     ]))?;
-    let dir = target_dir().join("bench-export");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = target_dir().join(format!("bench-export-{backend}"));
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     std::fs::create_dir_all(&dir)?;
-    let database_url = match backend.as_str() {
-        "sqlite" => dir.join("voce.db").display().to_string(),
-        "postgres" => postgres::fresh_database(&postgres::ensure()?, "voce_bench_export")?,
-        other => bail!("--backend {other}: sqlite or postgres"),
+    let database_url = match (backend.as_str(), reuse) {
+        ("sqlite", _) => dir.join("voce.db").display().to_string(),
+        ("postgres", false) => postgres::fresh_database(&postgres::ensure()?, "voce_bench_export")?,
+        ("postgres", true) => {
+            let base = postgres::ensure()?;
+            let server = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b);
+            format!("{server}/voce_bench_export")
+        }
+        (other, _) => bail!("--backend {other}: sqlite or postgres"),
     };
     let collector = Collector::new("release", &database_url, dir.join("keys"), BIND);
     let fixture_started = Instant::now();
-    run(
-        Command::new(target_dir().join("release/examples/export_bench_fixture"))
-            .arg(rows.to_string())
-            .envs(collector.environment())
-            .current_dir(root()),
-    )?;
+    if !reuse {
+        run(
+            Command::new(target_dir().join("release/examples/export_bench_fixture"))
+                .arg(rows.to_string())
+                .envs(collector.environment())
+                .current_dir(root()),
+        )?;
+    }
     let fixture_secs = fixture_started.elapsed().as_secs_f64();
     let issued = collector
         .command()
@@ -119,7 +130,11 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         rss_before as f64 / 1024.0,
         peak as f64 / 1024.0
     );
-    println!("(fixture: {rows} rows inserted in {fixture_secs:.1} s)");
+    if reuse {
+        println!("(the database of the previous run, {rows} rows)");
+    } else {
+        println!("(fixture: {rows} rows inserted in {fixture_secs:.1} s)");
+    }
     if records != rows as u64 {
         bail!("the export had {records} records, {rows} were inserted");
     }

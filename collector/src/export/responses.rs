@@ -85,6 +85,11 @@ impl RawQuery {
             to: self.to.clone(),
         }
     }
+
+    /// The cursor, if one was given (an empty `cursor=` is none: the first page).
+    pub fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref().filter(|c| !c.is_empty())
+    }
 }
 
 /// What a request may read, once checked against the operator's role.
@@ -136,7 +141,9 @@ pub fn select(
         .body
         .clone()
         .or_else(|| operator.body().map(str::to_owned));
-    if let Some(service) = &query.service {
+    // An empty `service=` names no service: every service of the body.
+    let service = query.service.as_ref().filter(|s| !s.is_empty());
+    if let Some(service) = service {
         let cached = registry
             .service(service)
             .ok_or_else(|| ApiError::NotFound(format!("No service {service:?}.")))?;
@@ -168,7 +175,7 @@ pub fn select(
         .transpose()?;
     Ok(Selection {
         body,
-        service: query.service.clone(),
+        service: service.cloned(),
         from: from.map(|d| d.to_string()),
         before: before.map(|d| d.to_string()),
         free_texts,

@@ -38,8 +38,7 @@ pub async fn list_responses(
     }
     let key = state.export_keys.current()?;
     let start = query
-        .cursor
-        .as_deref()
+        .cursor()
         .map(|c| Position::open(&key, c))
         .transpose()?;
     let actor = operator.actor();
