@@ -1,7 +1,7 @@
 //! The fixture of the raw-export memory benchmark (`cargo xtask bench-export`): migrates the
 //! database named by `VOCE_DATABASE_URL`, imports the pilot registry, and inserts N responses to
 //! INPS's services through the collector's own insert (`db::responses::insert_unless_stored`),
-//! 10,000 per transaction, reproducibly (a fixed seed): ratings 1–5, received over the last year,
+//! 3,000 per transaction, reproducibly (a fixed seed): ratings 1–5, received over the last year,
 //! a redacted free text on every third. Not part of the collector binary.
 //!
 //! Usage: `export_bench_fixture N` (run from the workspace root).
@@ -22,7 +22,9 @@ const SERVICES: [&str; 4] = [
     "inps-assegno-unico-info",
     "inps-certificazione-unica",
 ];
-const BATCH: usize = 10_000;
+/// Responses per transaction (and per statement on PostgreSQL: 17 parameters a row, under its
+/// 65,535).
+const BATCH: usize = 3000;
 
 fn main() -> anyhow::Result<()> {
     let n: usize = std::env::args()
