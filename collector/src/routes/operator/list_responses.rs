@@ -29,7 +29,7 @@ pub async fn list_responses(
     query: web::Query<RawQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let selection = responses::select(&operator, &state.registry.snapshot(), &query)?;
+    let selection = responses::select(&operator, &state.registry.snapshot(), &query.filter())?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::Malformed(format!(
@@ -38,8 +38,7 @@ pub async fn list_responses(
     }
     let key = state.export_keys.current()?;
     let start = query
-        .cursor
-        .as_deref()
+        .cursor()
         .map(|c| Position::open(&key, c))
         .transpose()?;
     let actor = operator.actor();

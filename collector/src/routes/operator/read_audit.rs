@@ -16,18 +16,25 @@ use crate::state::AppState;
 pub struct AuditQuery {
     /// Only this action: `token-issued`, `token-revoked`, `registry-imported`, `exported`,
     /// `raw-read`, `audit-read` or `purged`.
+    #[param(
+        pattern = "^(token-issued|token-revoked|registry-imported|exported|raw-read|audit-read|purged)$"
+    )]
     pub action: Option<String>,
     /// Only this actor (a token id, or `cli:<user>`).
     pub actor: Option<String>,
     /// Only entries concerning this body (IPA code).
     pub body: Option<String>,
     /// From this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// To this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
-    /// Entries per page, 1 to 1000, default 100.
+    /// Entries per page, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
