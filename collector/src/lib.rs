@@ -20,4 +20,5 @@ pub mod registry;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod telemetry;

@@ -9,6 +9,7 @@ pub mod bodies;
 pub mod counters;
 pub mod questionnaires;
 pub mod responses;
+pub mod rollups;
 pub mod schema;
 
 use std::sync::Arc;
