@@ -251,105 +251,215 @@ pub fn add_monthly_tickets(conn: &mut DbConnection, service_id: &str, day: &str,
     Ok(())
 }
 
-/// What a read of the rollups selects: a grain, an inclusive range of periods, and optionally
-/// one channel and one value of `verified`.
-#[derive(Clone, Debug)]
-pub struct Selection<'a> {
-    /// [`DAY`] or [`MONTH`].
-    pub grain: &'a str,
+/// The dimension cells are grouped by, as an SQL expression over `rollups r`, `services s` and
+/// `bodies b` (never text from a request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    /// One group: everything selected.
+    All,
+    /// Per service.
+    Service,
+    /// Per body (IPA code).
+    Body,
+    /// Per kind of service.
+    ServiceKind,
+    /// Per kind of body.
+    BodyKind,
+    /// Per service kind × body kind × body, joined by `|` (what comparisons subtract from).
+    KindsAndBody,
+}
+
+impl GroupBy {
+    fn expression(self) -> &'static str {
+        match self {
+            GroupBy::All => "''",
+            GroupBy::Service => "s.id",
+            GroupBy::Body => "s.body",
+            GroupBy::ServiceKind => "s.service_kind",
+            GroupBy::BodyKind => "b.body_kind",
+            GroupBy::KindsAndBody => "s.service_kind || '|' || b.body_kind || '|' || s.body",
+        }
+    }
+}
+
+/// What a read of the rollups selects: a grain, an inclusive range of periods, optionally one
+/// channel, one value of `verified` and one service, body, service kind or body kind.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// [`DAY`] or [`MONTH`]. Month rows are summed over channels: a selection with a channel or
+    /// `verified` must read day rows.
+    pub grain: &'static str,
     /// First period (inclusive).
-    pub from: &'a str,
+    pub from: String,
     /// Last period (inclusive).
-    pub to: &'a str,
+    pub to: String,
     /// Only this channel.
-    pub channel: Option<&'a str>,
+    pub channel: Option<String>,
     /// Only attested (`true`) or only unattested (`false`) responses.
     pub verified: Option<bool>,
+    /// Only this service.
+    pub service: Option<String>,
+    /// Only this body.
+    pub body: Option<String>,
+    /// Only this kind of service.
+    pub service_kind: Option<String>,
+    /// Only this kind of body.
+    pub body_kind: Option<String>,
+}
+
+impl Selection {
+    fn needs_registry(&self, group: GroupBy) -> bool {
+        group != GroupBy::All
+            || self.service.is_some()
+            || self.body.is_some()
+            || self.service_kind.is_some()
+            || self.body_kind.is_some()
+    }
+}
+
+/// The `FROM … WHERE …` of a read of `table` (`rollups`, `rollup_choices`, or a counters table
+/// with `period_column` and no channel), binding `$1` … `$9` in [`bind_selection`]'s order.
+fn from_where(conn: &DbConnection, table: &str, period_column: &str, by_channel: bool, s: &Selection, group: GroupBy) -> String {
+    let pg = matches!(conn, DbConnection::Postgresql(_));
+    let t = |n: u8, ty: &str| if pg { format!("${n}::{ty}") } else { format!("${n}") };
+    let joins = if s.needs_registry(group) {
+        " JOIN services s ON s.id = r.service_id JOIN bodies b ON b.ipa_code = s.body"
+    } else {
+        ""
+    };
+    let mut sql = format!(
+        " FROM {table} r{joins} WHERE {grain} r.{period_column} >= $2 AND r.{period_column} <= $3",
+        grain = if by_channel { "r.grain = $1 AND" } else { "$1 = $1 AND" },
+    );
+    if by_channel {
+        sql += &format!(
+            " AND ({c} IS NULL OR r.channel = $4) AND ({v} IS NULL OR r.verified = $5)",
+            c = t(4, "text"),
+            v = t(5, "boolean"),
+        );
+    } else {
+        sql += &format!(" AND {c} IS NULL AND {v} IS NULL", c = t(4, "text"), v = t(5, "boolean"));
+    }
+    if s.needs_registry(group) {
+        sql += &format!(
+            " AND ({a} IS NULL OR s.id = $6) AND ({b} IS NULL OR s.body = $7) \
+             AND ({c} IS NULL OR s.service_kind = $8) AND ({d} IS NULL OR b.body_kind = $9)",
+            a = t(6, "text"),
+            b = t(7, "text"),
+            c = t(8, "text"),
+            d = t(9, "text"),
+        );
+    } else {
+        sql += &format!(
+            " AND {a} IS NULL AND {b} IS NULL AND {c} IS NULL AND {d} IS NULL",
+            a = t(6, "text"),
+            b = t(7, "text"),
+            c = t(8, "text"),
+            d = t(9, "text"),
+        );
+    }
+    sql
+}
+
+macro_rules! bind_selection {
+    ($query:expr, $s:expr) => {
+        $query
+            .bind::<Text, _>($s.grain)
+            .bind::<Text, _>(&$s.from)
+            .bind::<Text, _>(&$s.to)
+            .bind::<Nullable<Text>, _>($s.channel.as_deref())
+            .bind::<Nullable<Bool>, _>($s.verified)
+            .bind::<Nullable<Text>, _>($s.service.as_deref())
+            .bind::<Nullable<Text>, _>($s.body.as_deref())
+            .bind::<Nullable<Text>, _>($s.service_kind.as_deref())
+            .bind::<Nullable<Text>, _>($s.body_kind.as_deref())
+    };
 }
 
 const SUMS: &str = "
-    CAST(SUM(responses) AS BIGINT) AS responses,
-    CAST(SUM(valutazione_n) AS BIGINT) AS valutazione_n,
-    CAST(SUM(valutazione_sum) AS BIGINT) AS valutazione_sum,
-    CAST(SUM(valutazione_sumsq) AS BIGINT) AS valutazione_sumsq,
-    CAST(SUM(valutazione_1) AS BIGINT) AS valutazione_1,
-    CAST(SUM(valutazione_2) AS BIGINT) AS valutazione_2,
-    CAST(SUM(valutazione_3) AS BIGINT) AS valutazione_3,
-    CAST(SUM(valutazione_4) AS BIGINT) AS valutazione_4,
-    CAST(SUM(valutazione_5) AS BIGINT) AS valutazione_5,
-    CAST(SUM(soddisfazione_n) AS BIGINT) AS soddisfazione_n,
-    CAST(SUM(soddisfazione_sum) AS BIGINT) AS soddisfazione_sum,
-    CAST(SUM(soddisfazione_sumsq) AS BIGINT) AS soddisfazione_sumsq,
-    CAST(SUM(soddisfazione_1) AS BIGINT) AS soddisfazione_1,
-    CAST(SUM(soddisfazione_2) AS BIGINT) AS soddisfazione_2,
-    CAST(SUM(soddisfazione_3) AS BIGINT) AS soddisfazione_3,
-    CAST(SUM(soddisfazione_4) AS BIGINT) AS soddisfazione_4,
-    CAST(SUM(soddisfazione_5) AS BIGINT) AS soddisfazione_5,
-    CAST(SUM(fiducia_n) AS BIGINT) AS fiducia_n,
-    CAST(SUM(fiducia_sum) AS BIGINT) AS fiducia_sum,
-    CAST(SUM(fiducia_sumsq) AS BIGINT) AS fiducia_sumsq,
-    CAST(SUM(fiducia_1) AS BIGINT) AS fiducia_1,
-    CAST(SUM(fiducia_2) AS BIGINT) AS fiducia_2,
-    CAST(SUM(fiducia_3) AS BIGINT) AS fiducia_3,
-    CAST(SUM(fiducia_4) AS BIGINT) AS fiducia_4,
-    CAST(SUM(fiducia_5) AS BIGINT) AS fiducia_5";
+    CAST(SUM(r.responses) AS BIGINT) AS responses,
+    CAST(SUM(r.valutazione_n) AS BIGINT) AS valutazione_n,
+    CAST(SUM(r.valutazione_sum) AS BIGINT) AS valutazione_sum,
+    CAST(SUM(r.valutazione_sumsq) AS BIGINT) AS valutazione_sumsq,
+    CAST(SUM(r.valutazione_1) AS BIGINT) AS valutazione_1,
+    CAST(SUM(r.valutazione_2) AS BIGINT) AS valutazione_2,
+    CAST(SUM(r.valutazione_3) AS BIGINT) AS valutazione_3,
+    CAST(SUM(r.valutazione_4) AS BIGINT) AS valutazione_4,
+    CAST(SUM(r.valutazione_5) AS BIGINT) AS valutazione_5,
+    CAST(SUM(r.soddisfazione_n) AS BIGINT) AS soddisfazione_n,
+    CAST(SUM(r.soddisfazione_sum) AS BIGINT) AS soddisfazione_sum,
+    CAST(SUM(r.soddisfazione_sumsq) AS BIGINT) AS soddisfazione_sumsq,
+    CAST(SUM(r.soddisfazione_1) AS BIGINT) AS soddisfazione_1,
+    CAST(SUM(r.soddisfazione_2) AS BIGINT) AS soddisfazione_2,
+    CAST(SUM(r.soddisfazione_3) AS BIGINT) AS soddisfazione_3,
+    CAST(SUM(r.soddisfazione_4) AS BIGINT) AS soddisfazione_4,
+    CAST(SUM(r.soddisfazione_5) AS BIGINT) AS soddisfazione_5,
+    CAST(SUM(r.fiducia_n) AS BIGINT) AS fiducia_n,
+    CAST(SUM(r.fiducia_sum) AS BIGINT) AS fiducia_sum,
+    CAST(SUM(r.fiducia_sumsq) AS BIGINT) AS fiducia_sumsq,
+    CAST(SUM(r.fiducia_1) AS BIGINT) AS fiducia_1,
+    CAST(SUM(r.fiducia_2) AS BIGINT) AS fiducia_2,
+    CAST(SUM(r.fiducia_3) AS BIGINT) AS fiducia_3,
+    CAST(SUM(r.fiducia_4) AS BIGINT) AS fiducia_4,
+    CAST(SUM(r.fiducia_5) AS BIGINT) AS fiducia_5";
 
-/// The rollup rows of the selection summed per period × service × questionnaire (over channels
-/// and `verified`: the result has an empty channel and `verified = false`).
-pub fn read(conn: &mut DbConnection, s: &Selection<'_>) -> Result<Vec<RollupRow>, DbError> {
+/// The rollups of the selection summed per period × questionnaire × group: in each row
+/// `service_id` holds the group's code (empty for [`GroupBy::All`]), `channel` is empty and
+/// `verified` false.
+pub fn read(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Vec<RollupRow>, DbError> {
     let sql = format!(
-        "SELECT grain, period, service_id, questionnaire_id, '' AS channel, {false_} AS verified,{SUMS} \
-         FROM rollups WHERE grain = $1 AND period >= $2 AND period <= $3 \
-         AND ($4 IS NULL OR channel = $4) AND ($5 IS NULL OR verified = $5) \
-         GROUP BY grain, period, service_id, questionnaire_id",
-        false_ = false_literal(conn),
+        "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
+         {f} AS verified,{SUMS}{from} GROUP BY r.grain, r.period, r.questionnaire_id, {g}",
+        g = group.expression(),
+        f = false_literal(conn),
+        from = from_where(conn, "rollups", "period", true, s, group),
     );
-    let sql = placeholders(conn, &sql);
-    Ok(diesel::sql_query(sql)
-        .bind::<Text, _>(s.grain)
-        .bind::<Text, _>(s.from)
-        .bind::<Text, _>(s.to)
-        .bind::<Nullable<Text>, _>(s.channel)
-        .bind::<Nullable<Bool>, _>(s.verified)
-        .load(conn)?)
+    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
 }
 
-/// The choice counts of the selection summed per period × service × questionnaire × question ×
-/// option.
-pub fn read_choices(conn: &mut DbConnection, s: &Selection<'_>) -> Result<Vec<ChoiceRow>, DbError> {
+/// The choice counts of the selection summed per period × questionnaire × group × question ×
+/// option (`service_id` holds the group's code, as in [`read`]).
+pub fn read_choices(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Vec<ChoiceRow>, DbError> {
     let sql = format!(
-        "SELECT grain, period, service_id, questionnaire_id, '' AS channel, {false_} AS verified, \
-         question, option, CAST(SUM(count) AS BIGINT) AS count \
-         FROM rollup_choices WHERE grain = $1 AND period >= $2 AND period <= $3 \
-         AND ($4 IS NULL OR channel = $4) AND ($5 IS NULL OR verified = $5) \
-         GROUP BY grain, period, service_id, questionnaire_id, question, option",
-        false_ = false_literal(conn),
+        "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
+         {f} AS verified, r.question, r.option, CAST(SUM(r.count) AS BIGINT) AS count\
+         {from} GROUP BY r.grain, r.period, r.questionnaire_id, {g}, r.question, r.option",
+        g = group.expression(),
+        f = false_literal(conn),
+        from = from_where(conn, "rollup_choices", "period", true, s, group),
     );
-    let sql = placeholders(conn, &sql);
-    Ok(diesel::sql_query(sql)
-        .bind::<Text, _>(s.grain)
-        .bind::<Text, _>(s.from)
-        .bind::<Text, _>(s.to)
-        .bind::<Nullable<Text>, _>(s.channel)
-        .bind::<Nullable<Bool>, _>(s.verified)
-        .load(conn)?)
+    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
 }
 
-/// Tickets issued per service in each month of `from..=to` (`YYYY-MM`).
-pub fn monthly_tickets(conn: &mut DbConnection, from: &str, to: &str) -> Result<Vec<(String, String, i64)>, DbError> {
-    Ok(mc::table
-        .filter(mc::month.ge(from).and(mc::month.le(to)))
-        .select((mc::month, mc::service_id, mc::tickets_issued))
-        .load(conn)?)
+/// Tickets issued per period × group.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct TicketRow {
+    /// The day or month.
+    #[diesel(sql_type = Text)]
+    pub period: String,
+    /// The group's code.
+    #[diesel(sql_type = Text)]
+    pub grp: String,
+    /// Tickets issued.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub tickets: i64,
 }
 
-/// Tickets issued per service on each day of `from..=to` (`YYYY-MM-DD`).
-pub fn daily_tickets(conn: &mut DbConnection, from: &str, to: &str) -> Result<Vec<(String, String, i64)>, DbError> {
-    use super::schema::daily_counters as dc;
-    Ok(dc::table
-        .filter(dc::day.ge(from).and(dc::day.le(to)))
-        .select((dc::day, dc::service_id, dc::tickets_issued))
-        .load(conn)?)
+/// Tickets issued in the selection per period (day or month, by the selection's grain) × group.
+/// Tickets are not split by channel: the selection's channel and `verified` must be unset.
+pub fn read_tickets(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Vec<TicketRow>, DbError> {
+    let (table, column) = if s.grain == MONTH {
+        ("monthly_counters", "month")
+    } else {
+        ("daily_counters", "day")
+    };
+    let sql = format!(
+        "SELECT r.{column} AS period, {g} AS grp, CAST(SUM(r.tickets_issued) AS BIGINT) AS tickets\
+         {from} GROUP BY r.{column}, {g}",
+        g = group.expression(),
+        from = from_where(conn, table, column, false, s, group),
+    );
+    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
 }
 
 /// Every stored rollup row and choice row, in key order (what the rebuild test compares).
@@ -370,16 +480,5 @@ fn false_literal(conn: &DbConnection) -> &'static str {
     match conn {
         DbConnection::Sqlite(_) => "0",
         DbConnection::Postgresql(_) => "FALSE",
-    }
-}
-
-/// SQLite reads `$N` as a numbered parameter like PostgreSQL; kept as one spelling for both, with
-/// the explicit casts PostgreSQL needs for an untyped NULL comparison.
-fn placeholders(conn: &DbConnection, sql: &str) -> String {
-    match conn {
-        DbConnection::Sqlite(_) => sql.to_owned(),
-        DbConnection::Postgresql(_) => sql
-            .replace("$4 IS NULL", "$4::text IS NULL")
-            .replace("$5 IS NULL", "$5::boolean IS NULL"),
     }
 }

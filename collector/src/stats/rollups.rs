@@ -119,22 +119,27 @@ impl Increments {
             reason_question(catalog, &r.questionnaire_id, r.questionnaire_version, r.valutazione)
                 .map(|q| (q, m.clone()))
         });
-        for (grain, period) in [(DAY, day), (MONTH, month)] {
+        // Day rows keep the channel and `verified`; month rows sum over them (a monthly figure
+        // for one channel is read from the day rows).
+        for (grain, period, channel, verified) in [
+            (DAY, day, r.channel.as_str(), r.verified),
+            (MONTH, month, "", false),
+        ] {
             let key: Key = (
                 grain,
                 period.to_owned(),
                 r.service_id.clone(),
                 r.questionnaire_id.clone(),
-                r.channel.clone(),
-                r.verified,
+                channel.to_owned(),
+                verified,
             );
             let row = self.rows.entry(key.clone()).or_insert_with(|| RollupRow {
                 grain: grain.to_owned(),
                 period: period.to_owned(),
                 service_id: r.service_id.clone(),
                 questionnaire_id: r.questionnaire_id.clone(),
-                channel: r.channel.clone(),
-                verified: r.verified,
+                channel: channel.to_owned(),
+                verified,
                 ..RollupRow::default()
             });
             row.responses += 1;

@@ -1,7 +1,9 @@
 -- Rollups: what every statistic is computed from, so that no query scans the responses. One row
 -- per grain (`D` a day, `M` a month) × period (`YYYY-MM-DD` or `YYYY-MM`) × service ×
 -- questionnaire × channel × verified, updated in the transaction that stores the responses it
--- counts, and rebuilt from the responses by `voce-collector rollups rebuild`.
+-- counts, and rebuilt from the responses by `voce-collector rollups rebuild`. Month rows are
+-- summed over channels (channel '' and verified false): a national overview by month reads one
+-- row per service and month.
 -- Each 1–5 column (valutazione, soddisfazione, fiducia) has its count, sum, sum of squares and
 -- histogram.
 CREATE TABLE rollups (
