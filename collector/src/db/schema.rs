@@ -151,6 +151,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    operator_tokens (id) {
+        id -> Text,
+        role -> Text,
+        body -> Nullable<Text>,
+        issued_at -> Text,
+        expires_at -> Text,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     rollup_choices (grain, period, service_id, questionnaire_id, channel, verified, question, option) {
         grain -> Text,
         period -> Text,
@@ -169,5 +180,17 @@ diesel::table! {
         service_id -> Text,
         month -> Text,
         tickets_issued -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        action -> Text,
+        body -> Nullable<Text>,
+        detail -> Text,
     }
 }
