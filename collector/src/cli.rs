@@ -1,11 +1,7 @@
 //! The command line: `serve`, `migrate`, `check-config`, `keys generate`, `registry import|check`,
-<<<<<<< HEAD
-//! `responses count` (used by the acceptance walk to see what is stored), `rollups rebuild` and
-//! `seed-demo`.
-=======
-//! `responses count` (used by the acceptance walk to see what is stored), `token issue|revoke|list`
-//! (operator tokens), `audit` (the audit log) and `purge` (retention, now).
->>>>>>> main
+//! `responses count` (used by the acceptance walk to see what is stored), `rollups rebuild`,
+//! `seed-demo`, `token issue|revoke|list` (operator tokens), `audit` (the audit log) and `purge`
+//! (retention, now).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -68,7 +64,6 @@ pub enum Command {
         #[command(subcommand)]
         command: ResponsesCommand,
     },
-<<<<<<< HEAD
     /// The rollups that statistics are computed from.
     Rollups {
         /// What to do with the rollups.
@@ -88,15 +83,6 @@ pub enum Command {
         #[arg(long)]
         until: Option<String>,
     },
-}
-
-/// `rollups …`
-#[derive(Debug, Subcommand)]
-pub enum RollupsCommand {
-    /// Recomputes every rollup from the stored responses (and the monthly ticket counters from
-    /// the daily ones), in one transaction.
-    Rebuild,
-=======
     /// Operator tokens: bearer tokens for the operator API and the dashboard.
     Token {
         /// What to do with tokens.
@@ -164,7 +150,14 @@ pub enum KeyKind {
     Operator,
     /// Export keys (VOCE_EXPORT_KEYS_DIR).
     Export,
->>>>>>> main
+}
+
+/// `rollups …`
+#[derive(Debug, Subcommand)]
+pub enum RollupsCommand {
+    /// Recomputes every rollup from the stored responses (and the monthly ticket counters from
+    /// the daily ones), in one transaction.
+    Rebuild,
 }
 
 /// `keys …`
@@ -407,7 +400,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-<<<<<<< HEAD
 /// `seed-demo`: seeds, flushes the counts, prints what it did.
 fn seed_demo(
     settings: &Settings,
@@ -447,7 +439,9 @@ fn seed_demo(
         seed::day_text(until),
         started.elapsed().as_secs_f64()
     );
-=======
+    Ok(())
+}
+
 fn run_token(command: TokenCommand, settings: &Settings) -> anyhow::Result<()> {
     let pool = startup::prepare_database(settings)?;
     let mut conn = pool.get()?;
@@ -520,7 +514,6 @@ fn run_token(command: TokenCommand, settings: &Settings) -> anyhow::Result<()> {
             }
         }
     }
->>>>>>> main
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! streaming of a body in chunks read from the database a page at a time ([`stream`]), and the
 //! keyed ids that stand for stored response ids outside the server ([`ids`]).
 
+// pub mod aggregates; (after the estimators land)
 pub mod csv;
 pub mod ids;
 pub mod stream;
