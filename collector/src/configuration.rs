@@ -460,7 +460,7 @@ impl Settings {
         self.admin_bind_address()?;
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
-        let checks: [(&str, bool, &str); 16] = [
+        let checks: [(&str, bool, &str); 17] = [
             (
                 "VOCE_DATABASE_POOL_SIZE",
                 (1..=256).contains(&self.database.pool_size),
