@@ -5,6 +5,7 @@ pub mod check_health;
 pub mod check_readiness;
 pub mod issue_form;
 pub mod openapi;
+pub mod operator;
 pub mod render_metrics;
 pub mod serve_openapi;
 pub mod serve_widget_asset;
