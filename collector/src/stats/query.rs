@@ -7,8 +7,8 @@
 //! One table per period × indicator: the cells of the groups are its parts and the selection's
 //! total (in `totals`) their sum, so complementary suppression runs on each such table as
 //! published. A cell of a service or a body carries the national figure of the same kind
-//! *excluding the body itself* (the rollup sums are integers, so the reference is the national
-//! sum minus the body's, exactly), and the test of the difference.
+//! *excluding the body itself* (the sum of the other bodies' rollups, read in one query grouped
+//! by service kind, body kind and body), and the test of the difference.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -151,7 +151,7 @@ impl Grouping {
 }
 
 /// The query string of `GET /v1/stats` and of the aggregate exports.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, IntoParams, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
@@ -383,15 +383,6 @@ impl Scale {
         }
     }
 
-    fn subtract(&mut self, o: &Scale) {
-        self.n -= o.n;
-        self.sum -= o.sum;
-        self.sumsq -= o.sumsq;
-        for (a, b) in self.hist.iter_mut().zip(o.hist) {
-            *a -= b;
-        }
-    }
-
     fn moments(&self) -> Moments {
         Moments::from_sums(u64::try_from(self.n).unwrap_or(0), self.sum, self.sumsq)
     }
@@ -420,16 +411,6 @@ impl Counts {
         }
         for (k, v) in &o.choices {
             *self.choices.entry(k.clone()).or_default() += v;
-        }
-    }
-
-    fn subtract(&mut self, o: &Counts) {
-        self.responses -= o.responses;
-        for (k, v) in &o.scales {
-            self.scales.entry(*k).or_default().subtract(v);
-        }
-        for (k, v) in &o.choices {
-            *self.choices.entry(k.clone()).or_default() -= v;
         }
     }
 
@@ -482,12 +463,14 @@ fn fold(
 ) -> BTreeMap<(String, String), Counts> {
     let mut out: BTreeMap<(String, String), Counts> = BTreeMap::new();
     let mut indicators: HashMap<&str, Indicator> = HashMap::new();
-    let mut periods: HashMap<&str, String> = HashMap::new();
+    let mut periods: HashMap<String, String> = HashMap::new();
     let mut period = |p: &str| -> String {
-        periods
-            .entry(p)
-            .or_insert_with(|| output_period(granularity, p))
-            .clone()
+        if let Some(known) = periods.get(p) {
+            return known.clone();
+        }
+        let out = output_period(granularity, p);
+        periods.insert(p.to_owned(), out.clone());
+        out
     };
     for r in rows {
         let rating = *indicators
