@@ -296,6 +296,7 @@ pub fn seed(
         let locale = locale(&mut rng);
         let seconds = rng.random_range(7 * 3600..22 * 3600);
         let at = OffsetDateTime::new_utc(day, Time::MIDNIGHT) + Duration::seconds(seconds);
+        let (channel, verified) = channel(&mut rng);
         let claims = TicketClaims {
             iss: "voce-seed".into(),
             aud: "voce-seed".into(),
@@ -306,6 +307,8 @@ pub fn seed(
             iat: at.unix_timestamp() - 120,
             nbf: at.unix_timestamp() - 120,
             exp: at.unix_timestamp() + 3600,
+            channel: (channel != Channel::Widget).then(|| channel.code().to_owned()),
+            verified,
         };
         let request = SubmitRequest {
             answers: answers(&mut rng, profile.questionnaire, mean, locale),
@@ -313,7 +316,7 @@ pub fn seed(
             website: None,
         };
         let fingerprint = format!("seed:{}", claims.jti);
-        let mut new = rows::build(
+        let new = rows::build(
             profile.questionnaire,
             &claims,
             &request,
@@ -322,9 +325,6 @@ pub fn seed(
             free_text_retention_days,
         )
         .map_err(|e| SeedError::Invalid(e.to_string()))?;
-        let (channel, verified) = channel(&mut rng);
-        new.response.channel = channel.code().to_owned();
-        new.response.verified = verified;
         used[p_index] = true;
         batch.push(new);
         if batch.len() == BATCH {

@@ -1112,3 +1112,120 @@ pub async fn answer_for(
         .await?
         .map_err(|e| ApiError::Malformed(e.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A month row of `facilita-servizio` for group `code` with histogram `hist` of the rating.
+    fn row(code: &str, hist: [i64; 5]) -> RollupRow {
+        let n: i64 = hist.iter().sum();
+        let sum: i64 = hist.iter().zip(1..).map(|(h, v)| h * v).sum();
+        let sumsq: i64 = hist.iter().zip(1..).map(|(h, v)| h * v * v).sum();
+        RollupRow {
+            grain: MONTH.into(),
+            period: "2026-10".into(),
+            service_id: code.into(),
+            questionnaire_id: "facilita-servizio".into(),
+            responses: n,
+            valutazione_n: n,
+            valutazione_sum: sum,
+            valutazione_sumsq: sumsq,
+            valutazione_1: hist[0],
+            valutazione_2: hist[1],
+            valutazione_3: hist[2],
+            valutazione_4: hist[3],
+            valutazione_5: hist[4],
+            ..RollupRow::default()
+        }
+    }
+
+    fn plan_of(grouping: Grouping) -> Plan {
+        let october = Date::from_calendar_date(2026, Month::October, 1).unwrap_or(Date::MIN);
+        Plan {
+            selection: Selection::default(),
+            granularity: Granularity::Month,
+            grouping,
+            indicator: Some(Indicator::Facilita),
+            from: october,
+            to: Granularity::Month.end_of(october),
+        }
+    }
+
+    #[test]
+    fn a_body_with_one_small_service_gets_a_second_one_suppressed_and_the_figures_of_the_rest_are_exact()
+    -> anyhow::Result<()> {
+        let catalog = Catalog::national().map_err(|e| anyhow::anyhow!("{e}"))?;
+        // a: 50 ratings, ten 3s, twenty 4s, twenty 5s: mean (30 + 80 + 100) / 50 = 4.2, top box
+        // 40/50 = 0.8. b: 40 ratings. c: 3 ratings, below k = 10.
+        let (a, b, c) = (
+            row("a", [0, 0, 10, 20, 20]),
+            row("b", [5, 5, 10, 10, 10]),
+            row("c", [1, 1, 1, 0, 0]),
+        );
+        let mut total = a.clone();
+        total.add(&b);
+        total.add(&c);
+        total.service_id = String::new();
+        let fetched = Fetched {
+            rows: vec![a, b, c],
+            total_rows: vec![total],
+            ..Fetched::default()
+        };
+        let answer = answer(
+            catalog,
+            &Snapshot::default(),
+            &plan_of(Grouping::Service),
+            StatsQuery::default(),
+            &fetched,
+            Threshold::DEFAULT,
+        );
+        let status: Vec<(&str, CellStatus)> = answer
+            .cells
+            .iter()
+            .map(|c| (c.group.code.as_str(), c.status))
+            .collect();
+        assert_eq!(
+            status,
+            [
+                ("a", CellStatus::Published),
+                ("b", CellStatus::Complementary),
+                ("c", CellStatus::Primary),
+            ]
+        );
+        let a = &answer.cells[0];
+        assert_eq!(a.n, Some(50));
+        assert!((a.mean.unwrap_or_default() - 4.2).abs() < 1e-12);
+        assert!((a.top_box.unwrap_or_default() - 0.8).abs() < 1e-12);
+        assert_eq!(a.distribution, Some(vec![0, 0, 10, 20, 20]));
+        for hidden in &answer.cells[1..] {
+            assert!(hidden.suppressed);
+            assert_eq!(
+                (hidden.n, hidden.mean, hidden.ci95, hidden.top_box, &hidden.distribution),
+                (None, None, None, None, &None)
+            );
+        }
+        assert_eq!(answer.cells[2].n_below, Some(10));
+        assert_eq!(answer.cells[1].n_below, None, "a complementary cell says nothing of n");
+        // The total (93) is published: b and c together (43) cannot be split.
+        assert_eq!(answer.totals.len(), 1);
+        assert_eq!(answer.totals[0].n, Some(93));
+        Ok(())
+    }
+
+    #[test]
+    fn periods_are_written_in_sdmx_form_and_a_query_is_widened_to_whole_periods() -> anyhow::Result<()> {
+        let d = Date::from_calendar_date(2026, Month::October, 3)?;
+        assert_eq!(Granularity::Day.period_of(d), "2026-10-03");
+        assert_eq!(Granularity::Week.period_of(d), "2026-W40");
+        assert_eq!(Granularity::Month.period_of(d), "2026-10");
+        assert_eq!(Granularity::Quarter.period_of(d), "2026-Q4");
+        assert_eq!(Granularity::Year.period_of(d), "2026");
+        assert_eq!(day_text(Granularity::Week.start_of(d)), "2026-09-28");
+        assert_eq!(day_text(Granularity::Quarter.end_of(d)), "2026-12-31");
+        assert_eq!(day_text(Granularity::Month.end_of(Date::from_calendar_date(2028, Month::February, 10)?)), "2028-02-29");
+        assert_eq!(output_period(Granularity::Quarter, "2026-11"), "2026-Q4");
+        assert_eq!(output_period(Granularity::Week, "2027-01-01"), "2026-W53");
+        Ok(())
+    }
+}

@@ -158,8 +158,8 @@ const YEAR: &str = "from=2025-12-01&to=2026-11-30";
 #[tokio::test]
 async fn the_statistics_need_an_operator_token_and_a_body_reads_only_its_own_cells_with_the_national_comparison()
 -> anyhow::Result<()> {
+    // The pilot: three bodies, two of the same kind, services of the same kinds in each.
     let app = spawn_app().await?;
-    import_file(&app.pool, "national.toml")?;
     seed_app(&app, 6_000)?;
     let path = format!("/v1/stats?granularity=year&group_by=service&{YEAR}");
     expect_problem(get(&app, &path, None).await?, 401, "/problems/unauthenticated").await?;
