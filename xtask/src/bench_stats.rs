@@ -10,6 +10,11 @@
 //! the national overview by month, the overview by service kind, and one body's services by
 //! month with their comparisons. It prints the median, the fastest and the slowest, and a JSON
 //! line with the medians. Binds a fixed port: run it under `flock /tmp/voce-ports.lock`.
+//!
+//! `--prepare` only builds and seeds the database (no port, so no lock needed: seeding a
+//! million responses takes minutes); `--reuse` skips that and times the database an earlier
+//! `--prepare` left under `target/bench-stats/<backend>/` (PostgreSQL: database
+//! `voce_bench_stats`).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -46,6 +51,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     let mut backend = "sqlite".to_owned();
     let mut responses: u64 = 1_000_000;
     let mut runs: usize = 20;
+    let (mut prepare_only, mut reuse) = (false, false);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
@@ -53,36 +59,56 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             "--backend" => backend = value()?.clone(),
             "--responses" => responses = value()?.parse()?,
             "--runs" => runs = value()?.parse()?,
+            "--prepare" => prepare_only = true,
+            "--reuse" => reuse = true,
             other => bail!("unknown argument {other:?}"),
         }
     }
-    run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector"]))?;
+    if !reuse {
+        run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector"]))?;
+    }
     let dir = root().join("target/bench-stats").join(&backend);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
     let url = match backend.as_str() {
         "sqlite" => dir.join("voce.db").display().to_string(),
+        "postgres" if reuse => {
+            let base = postgres::ensure()?;
+            format!("{}/voce_bench_stats", base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b))
+        }
         "postgres" => postgres::fresh_database(&postgres::ensure()?, "voce_bench_stats")?,
         other => bail!("--backend {other:?}: expected sqlite or postgres"),
     };
     let collector = Collector::new("release", &url, dir.join("keys"), BIND)
         .env("RUST_LOG", "warn")
         .env("VOCE_OPERATOR_KEYS_DIR", dir.join("operator-keys"));
-    collector.prepare()?;
-    run(collector
-        .command()
-        .args(["registry", "import", "examples/registry/national.toml"]))?;
-    let started = Instant::now();
-    run(collector.command().args([
-        "seed-demo",
-        "--responses",
-        &responses.to_string(),
-        "--seed",
-        "1",
-        "--until",
-        "2026-11-30",
-    ]))?;
-    let seeding = started.elapsed();
+    let mut seeding = None;
+    if !reuse {
+        if backend == "sqlite" {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        std::fs::create_dir_all(&dir)?;
+        collector.prepare()?;
+        run(collector
+            .command()
+            .args(["registry", "import", "examples/registry/national.toml"]))?;
+        let started = Instant::now();
+        run(collector.command().args([
+            "seed-demo",
+            "--responses",
+            &responses.to_string(),
+            "--seed",
+            "1",
+            "--until",
+            "2026-11-30",
+        ]))?;
+        seeding = Some(started.elapsed());
+        if prepare_only {
+            println!(
+                "seeded {responses} responses on {backend} in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+    }
     let output = collector
         .command()
         .args(["token", "issue", "--role", "national", "--ttl", "1h"])
@@ -95,9 +121,11 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         .trim()
         .to_owned();
     let _server = collector.serve()?;
+    let stored = collector.command().args(["responses", "count"]).output()?;
     println!(
-        "\n{backend}: {responses} responses seeded in {:.1} s; {runs} timed requests per query after 2 untimed\n",
-        seeding.as_secs_f64()
+        "\n{backend}: {} responses stored{}; {runs} timed requests per query after 2 untimed\n",
+        String::from_utf8_lossy(&stored.stdout).trim(),
+        seeding.map_or(String::new(), |d| format!(", seeded in {:.1} s", d.as_secs_f64()))
     );
     println!("| query | median ms | fastest ms | slowest ms | cells |\n|---|---:|---:|---:|---:|");
     let mut medians = serde_json::Map::new();
@@ -133,7 +161,10 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         );
     }
     medians.insert("backend".into(), backend.into());
-    medians.insert("responses".into(), responses.into());
+    medians.insert(
+        "responses".into(),
+        String::from_utf8_lossy(&stored.stdout).trim().into(),
+    );
     println!("\n{}", serde_json::Value::Object(medians));
     Ok(())
 }
