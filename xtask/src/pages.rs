@@ -32,6 +32,15 @@ pub const SITES: [&str; 4] = ["inps", "inail", "roma", "other"];
 /// The placeholder replaced by the collector's URL in every HTML page.
 const PLACEHOLDER: &str = "{{COLLECTOR}}";
 
+/// The placeholder replaced, on the INPS page, by a fresh completion attestation of the NASpI
+/// service signed with the example key (`examples/attestation/inps-example-key.pem`, registered
+/// as `inps-example` in the pilot registry): what INPS's server does on its final page.
+const ATTESTATION_PLACEHOLDER: &str = "{{ATTESTATION}}";
+
+/// The attestation signer of `examples/attestation/`, shared with the example and the tests.
+#[path = "../../examples/attestation/signer.rs"]
+mod signer;
+
 /// Runs `cargo xtask serve-pages [--collector URL] [--base-port N]` until killed.
 pub fn run(args: &[String]) -> Result<()> {
     let mut collector = DEFAULT_COLLECTOR.to_owned();
@@ -106,6 +115,8 @@ struct Site {
     root: PathBuf,
     collector: String,
     csp: HeaderValue,
+    /// The key the site signs attestations with (the INPS example key), if any.
+    attestation_key: Option<ed25519_dalek::SigningKey>,
 }
 
 impl Site {
@@ -115,12 +126,39 @@ impl Site {
         let root = folder
             .canonicalize()
             .with_context(|| format!("missing {}", folder.display()))?;
+        let attestation_key = if name == "inps" {
+            let file = tools::root().join("examples/attestation/inps-example-key.pem");
+            let pem = std::fs::read_to_string(&file)
+                .with_context(|| format!("missing {}", file.display()))?;
+            Some(signer::load_key(&pem).map_err(anyhow::Error::msg)?)
+        } else {
+            None
+        };
         Ok(Site {
             name,
             root,
             collector: collector.to_owned(),
             csp: HeaderValue::from_str(&csp(collector))?,
+            attestation_key,
         })
+    }
+
+    /// A fresh attestation of `inps-naspi` (valid one hour), or nothing for the other sites.
+    fn attestation(&self) -> String {
+        let Some(key) = &self.attestation_key else {
+            return String::new();
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+        signer::sign_attestation(
+            key,
+            "inps-example",
+            "inps-naspi",
+            &signer::random_jti(),
+            now,
+            3600,
+        )
     }
 }
 
@@ -177,7 +215,10 @@ async fn site_headers(
             let e: Box<dyn std::error::Error> = e.into();
             actix_web::error::ErrorInternalServerError(e.to_string())
         })?;
-        let page = String::from_utf8_lossy(&bytes).replace(PLACEHOLDER, &site.collector);
+        let mut page = String::from_utf8_lossy(&bytes).replace(PLACEHOLDER, &site.collector);
+        if page.contains(ATTESTATION_PLACEHOLDER) {
+            page = page.replace(ATTESTATION_PLACEHOLDER, &site.attestation());
+        }
         ServiceResponse::new(request, response.set_body(page).map_into_boxed_body())
     } else {
         response.map_into_boxed_body()
@@ -284,6 +325,20 @@ mod tests {
         assert!(!headers.contains("etag:"), "{headers}");
         assert!(body.contains(&format!("{COLLECTOR}/widget/v1/voce.js")));
         assert!(!body.contains(PLACEHOLDER));
+        assert!(!body.contains(ATTESTATION_PLACEHOLDER));
+        // The INPS page carries a fresh attestation of its service, signed with the example key.
+        let attestation = body
+            .split("data-attestation=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default();
+        let claims = attestation.split('.').nth(1).unwrap_or_default();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims)
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        assert_eq!(claims["sub"], "inps-naspi", "{attestation}");
         let length = headers
             .lines()
             .find_map(|l| l.strip_prefix("content-length: "))

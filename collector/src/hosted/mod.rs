@@ -17,7 +17,8 @@ pub mod qr;
 /// The stylesheet of the hosted page, served at `/s/static/page.css`.
 pub const STYLESHEET: &str = include_str!("../../static/page.css");
 
-/// The Content-Security-Policy of every hosted page: its own stylesheet, nothing else, forms
-/// posted only to itself, never framed.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+/// The Content-Security-Policy of every hosted page: its own stylesheet, nothing else (the empty
+/// `data:` icon keeps browsers from asking for `/favicon.ico`), forms posted only to itself,
+/// never framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";

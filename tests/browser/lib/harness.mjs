@@ -161,6 +161,8 @@ export class Collector {
       VOCE_DATABASE_URL: this.database,
       VOCE_KEYS_DIR: path.join(dir, 'keys'),
       VOCE_WIDGET_DIR: WIDGET_DIR,
+      // The hosted page's tickets are for the collector's own public origin.
+      VOCE_PUBLIC_URL: COLLECTOR,
       // Every test comes from 127.0.0.1: keep the per-client limit out of the way.
       VOCE_RATE_LIMIT_BURST: '10000',
       VOCE_RATE_LIMIT_PER_MINUTE: '100000',
