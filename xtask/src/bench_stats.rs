@@ -65,7 +65,14 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         }
     }
     if !reuse {
-        run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector"]))?;
+        run(Command::new("cargo").args([
+            "build",
+            "--release",
+            "-p",
+            "voce-collector",
+            "-p",
+            "xtask",
+        ]))?;
     }
     let dir = root().join("target/bench-stats").join(&backend);
     let url = match backend.as_str() {
