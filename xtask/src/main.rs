@@ -5,6 +5,7 @@
 
 mod bench;
 mod bench_export;
+mod bench_stats;
 mod bench_widget;
 mod collector;
 mod demo;
@@ -35,13 +36,14 @@ fn main() -> Result<()> {
         "bench-load" => bench::load::run(rest),
         "bench-ceiling" => bench::ceiling::serve(rest),
         "bench-export" => bench_export::run_bench(rest),
+        "bench-stats" => bench_stats::run_bench(rest),
         "widget" => widget::run(rest),
         "mutants" => mutants::run(rest),
         "serve-pages" => pages::run(rest),
         "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test|demo|widget|bench|bench-export|serve-pages|national-registry|mutants>"
+                "usage: cargo xtask <test|demo|widget|bench|bench-export|bench-stats|serve-pages|national-registry|mutants>"
             );
             Ok(())
         }

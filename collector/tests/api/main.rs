@@ -16,4 +16,5 @@ mod operations;
 mod process;
 mod registry;
 mod replicas;
+mod stats;
 mod tickets;
