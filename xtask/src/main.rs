@@ -18,6 +18,7 @@ mod tidy;
 mod tools;
 mod walk;
 mod widget;
+mod widget_snip;
 
 use anyhow::{Result, bail};
 
