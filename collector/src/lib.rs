@@ -5,6 +5,7 @@
 //! The binary (`main.rs`) is a thin wrapper around [`cli`]; [`startup::Application`] builds the
 //! HTTP server that the integration tests also start on port 0.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod configuration;
@@ -12,12 +13,16 @@ pub mod counts;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
+pub mod hosted;
 pub mod housekeeping;
 pub mod ingest;
 pub mod metrics;
 pub mod rate_limit;
 pub mod registry;
+pub mod retention;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod telemetry;

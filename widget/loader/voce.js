@@ -34,7 +34,10 @@
     }).filter(function (t) { return T[t]; })[0] || 'it';
     var p = el.__voceLink = d.createElement('p');
     var a = d.createElement('a');
-    a.href = collector + '/s/' + encodeURIComponent(attr(el, 'service')) + '?locale=' + l;
+    var t = attr(el, 'attestation');
+    // The body's completion attestation, when the page gave one, travels with the citizen.
+    a.href = collector + '/s/' + encodeURIComponent(attr(el, 'service')) + '?locale=' + l +
+      (t ? '&a=' + encodeURIComponent(t) : '');
     a.textContent = T[l];
     p.appendChild(a);
     (el.shadowRoot || el).appendChild(p);
@@ -118,7 +121,7 @@
   // <script src=".../voce.js" data-service="..."> renders where the tag is.
   if (me.getAttribute('data-service')) {
     var el = d.createElement('voce-feedback');
-    ['service', 'locale', 'mode', 'theme'].forEach(function (a) {
+    ['service', 'locale', 'mode', 'theme', 'attestation'].forEach(function (a) {
       var v = me.getAttribute('data-' + a);
       if (v) el.setAttribute(a, v);
     });

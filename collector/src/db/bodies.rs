@@ -143,3 +143,27 @@ pub fn all_body_origins(conn: &mut DbConnection) -> Result<Vec<(String, String)>
         .select((body_origins::ipa_code, body_origins::origin))
         .load(conn)?)
 }
+
+/// Whether a body with this IPA code is in the registry.
+pub fn body_exists(conn: &mut DbConnection, ipa_code: &str) -> Result<bool, DbError> {
+    let n: i64 = bodies::table
+        .filter(bodies::ipa_code.eq(ipa_code))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The (service id, body) of every service, or of one body's, ordered by service id.
+pub fn services_of(
+    conn: &mut DbConnection,
+    body: Option<&str>,
+) -> Result<Vec<(String, String)>, DbError> {
+    let mut query = services::table
+        .select((services::id, services::body))
+        .order(services::id)
+        .into_boxed();
+    if let Some(body) = body {
+        query = query.filter(services::body.eq(body.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}

@@ -208,3 +208,94 @@ pub fn list(
         })
         .collect())
 }
+
+/// Deletes the free texts whose own retention day has passed (`purge_after` before `today`) or
+/// whose response was received before `received_before` (RFC 3339 or a `YYYY-MM-DD` day): so a
+/// shortened retention applies to texts stored earlier too. Returns how many.
+pub fn purge_free_texts_received_before(
+    conn: &mut DbConnection,
+    today: &str,
+    received_before: &str,
+) -> Result<usize, DbError> {
+    let old_responses = responses::table
+        .filter(responses::received_at.lt(received_before.to_owned()))
+        .select(responses::id);
+    let deleted = diesel::delete(
+        free_texts::table.filter(
+            free_texts::purge_after
+                .lt(today.to_owned())
+                .or(free_texts::response_id.eq_any(old_responses)),
+        ),
+    )
+    .execute(conn)?;
+    Ok(deleted)
+}
+
+/// Deletes at most `limit` responses received before `received_before`, with their free
+/// texts, in one transaction; returns how many responses. Call until it returns 0.
+pub fn purge_responses_received_before(
+    conn: &mut DbConnection,
+    received_before: &str,
+    limit: i64,
+) -> Result<usize, DbError> {
+    use diesel::Connection;
+    conn.transaction::<_, DbError, _>(|conn| {
+        let ids: Vec<String> = responses::table
+            .filter(responses::received_at.lt(received_before.to_owned()))
+            .select(responses::id)
+            .limit(limit)
+            .load(conn)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        diesel::delete(free_texts::table.filter(free_texts::response_id.eq_any(&ids)))
+            .execute(conn)?;
+        let deleted =
+            diesel::delete(responses::table.filter(responses::id.eq_any(&ids))).execute(conn)?;
+        Ok(deleted)
+    })
+}
+
+/// Up to `limit` responses of one service, in the order of their ids after `after` (ids are
+/// random, so the order says nothing about time), received on or after `from` and before
+/// `before` (each a day `YYYY-MM-DD` or a time, compared as text).
+pub fn page_of_service(
+    conn: &mut DbConnection,
+    service_id: &str,
+    after: Option<&str>,
+    from: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ResponseRow>, DbError> {
+    let mut query = responses::table
+        .filter(responses::service_id.eq(service_id.to_owned()))
+        .select(ResponseRow::as_select())
+        .order(responses::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(responses::id.gt(after.to_owned()));
+    }
+    if let Some(from) = from {
+        query = query.filter(responses::received_at.ge(from.to_owned()));
+    }
+    if let Some(before) = before {
+        query = query.filter(responses::received_at.lt(before.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The free texts of these responses.
+pub fn free_texts_of(
+    conn: &mut DbConnection,
+    response_ids: &[&str],
+) -> Result<Vec<FreeTextRow>, DbError> {
+    if response_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(free_texts::table
+        .filter(free_texts::response_id.eq_any(response_ids))
+        .select(FreeTextRow::as_select())
+        .order((free_texts::response_id, free_texts::question))
+        .load(conn)?)
+}

@@ -3,11 +3,14 @@
 //! driven over HTTP, with the database checked after each request.
 
 mod abuse;
+mod access;
 mod answers;
 mod assets;
+mod attestations;
 mod faults;
 mod forms;
 mod helpers;
+mod hosted;
 mod load;
 mod operations;
 mod process;
