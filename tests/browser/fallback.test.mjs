@@ -2,7 +2,8 @@
 // link "Rispondi al questionario" to the collector's hosted page of the same service and locale
 // (`/s/{service}?locale=…`) in the placement — when the browser has no WebAssembly, when the
 // page's CSP refuses to compile it, when the glue script does not load, and when the widget runs
-// but cannot load its form. The link is
+// but cannot load its form. Followed, the link leads to a completed response (issue 13's
+// acceptance): one row stored, with channel `page`. The link is
 // accessible (axe-core, WCAG 2.2 A/AA, scoped to the placement: 0 violations).
 
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 
+import { countResponses, responsesOf } from './lib/database.mjs';
 import { COLLECTOR, SITES, Stack } from './lib/harness.mjs';
 import { assertClean, screenshot, visit, waitForEvent } from './lib/visit.mjs';
 
@@ -137,5 +139,38 @@ describe('where the widget cannot run, a link leads to the hosted page', { timeo
     await expectNoViolations(record, 'form-load-failed');
     await assertClean(record);
     await record.context.close();
+  });
+
+  test('the link, followed, completes the response on the hosted page: one row stored, channel page', async () => {
+    const service = 'inps-naspi';
+    const before = countResponses(stack.collector, service);
+    const record = await visit(stack, 'inps', {
+      beforeLoad: (context) =>
+        context.addInitScript(() => {
+          delete window.WebAssembly;
+        }),
+    });
+    const link = await expectFallbackLink(record);
+    await Promise.all([record.page.waitForURL(`${COLLECTOR}/s/**`), link.click()]);
+    const { page } = record;
+    assert.equal(page.url(), HOSTED, 'the citizen is on the hosted page of the same service and locale');
+    await page.getByLabel('Valuta 2 stelle su 5').check();
+    await page.getByRole('button', { name: 'Avanti' }).click();
+    await page.waitForLoadState('load');
+    const negative = page.getByRole('group', { name: 'Dove hai incontrato le maggiori difficoltà?' });
+    await negative.getByLabel('Ho avuto problemi tecnici').check();
+    await page.getByRole('group', { name: 'Sei riuscito a fare quello che ti serviva?' }).getByLabel('No').check();
+    await page.getByRole('button', { name: 'Invia' }).click();
+    await page.waitForLoadState('load');
+    assert.equal(
+      (await page.locator('main p').first().textContent()).trim(),
+      'Grazie, il tuo parere ci aiuterà a migliorare il servizio!',
+    );
+    await record.context.close();
+    assert.equal(countResponses(stack.collector, service), before + 1, 'exactly one row');
+    const row = responsesOf(stack.collector, service).at(-1);
+    assert.equal(row.channel, 'page');
+    assert.equal(row.valutazione, 2);
+    assert.equal(row.esito, 'no');
   });
 });
