@@ -20,6 +20,7 @@ mod tidy;
 mod tools;
 mod walk;
 mod widget;
+mod widget_snip;
 
 use anyhow::{Result, bail};
 
