@@ -1,5 +1,6 @@
 //! The command line: `serve`, `migrate`, `check-config`, `keys generate`, `registry import|check`,
-//! and `responses count` (used by the acceptance walk to see what is stored).
+//! `responses count` (used by the acceptance walk to see what is stored), `token issue|revoke|list`
+//! (operator tokens), `audit` (the audit log) and `purge` (retention, now).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,11 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::audit::{self, Actor, AuditAction};
 use crate::auth::keys;
+use crate::auth::operator::{self, OperatorAuth, Role};
 use crate::configuration::Settings;
 use crate::domain::redact_url;
 use crate::startup::{self, Application};
-use crate::{db, registry, telemetry};
+use crate::{db, registry, retention, telemetry};
 
 /// The Voce collector.
 #[derive(Debug, Parser)]
@@ -60,13 +63,84 @@ pub enum Command {
         #[command(subcommand)]
         command: ResponsesCommand,
     },
+    /// Operator tokens: bearer tokens for the operator API and the dashboard.
+    Token {
+        /// What to do with tokens.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Prints the audit log as JSON Lines, newest first.
+    Audit {
+        /// Only this action (token-issued, token-revoked, registry-imported, exported, raw-read,
+        /// audit-read, purged).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this actor (a token id, or cli:<user>).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only entries concerning this body (IPA code).
+        #[arg(long)]
+        body: Option<String>,
+        /// From this day (YYYY-MM-DD, inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Before this day (YYYY-MM-DD, exclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Deletes now what is past its retention: free texts after VOCE_FREE_TEXT_RETENTION_DAYS,
+    /// raw responses after VOCE_RAW_RESPONSE_RETENTION_DAYS (if set). `serve` does it daily.
+    Purge,
+}
+
+/// `token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issues a token and prints it as the last line (signing with the newest operator key,
+    /// which is created if there is none).
+    Issue {
+        /// national, body or analyst.
+        #[arg(long)]
+        role: Role,
+        /// The body's IPA code (required for --role body).
+        #[arg(long)]
+        body: Option<String>,
+        /// Lifetime: 30d, 12h, 90m or seconds; from 1 minute to 400 days.
+        #[arg(long, default_value = "30d")]
+        ttl: String,
+    },
+    /// Revokes a token by id; every collector refuses it within VOCE_REGISTRY_REFRESH_SECS.
+    Revoke {
+        /// The token id (`token list` shows them).
+        id: String,
+    },
+    /// Lists the issued tokens (ids, roles, bodies, times; never the tokens), newest first.
+    List,
+}
+
+/// The keys `keys generate` makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyKind {
+    /// Ticket keys (VOCE_KEYS_DIR).
+    Tickets,
+    /// Operator token keys (VOCE_OPERATOR_KEYS_DIR).
+    Operator,
+    /// Export keys (VOCE_EXPORT_KEYS_DIR).
+    Export,
 }
 
 /// `keys …`
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Adds a new 256-bit key to the key directory; it signs from the next start.
-    Generate,
+    Generate {
+        /// Which keys: tickets (default), operator or export.
+        #[arg(long = "for", value_enum, default_value_t = KeyKind::Tickets)]
+        kind: KeyKind,
+    },
 }
 
 /// `registry …`
@@ -165,13 +239,80 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys {
-            command: KeysCommand::Generate,
+            command: KeysCommand::Generate { kind },
         } => {
             let settings = settings()?;
-            let (key, path) = keys::generate(&settings.keys_dir)
-                .map_err(|e| anyhow::anyhow!("VOCE_KEYS_DIR: {e}"))?;
-            println!("new ticket key {} in {}", key.kid, path.display());
-            println!("it signs new tickets from the next start; older keys keep verifying");
+            let (variable, dir) = match kind {
+                KeyKind::Tickets => ("VOCE_KEYS_DIR", settings.keys_dir.clone()),
+                KeyKind::Operator => ("VOCE_OPERATOR_KEYS_DIR", settings.operator_keys_dir()),
+                KeyKind::Export => ("VOCE_EXPORT_KEYS_DIR", settings.export_keys_dir()),
+            };
+            let (key, path) =
+                keys::generate(&dir).map_err(|e| anyhow::anyhow!("{variable}: {e}"))?;
+            match kind {
+                KeyKind::Tickets => {
+                    println!("new ticket key {} in {}", key.kid, path.display());
+                    println!("it signs new tickets from the next start; older keys keep verifying");
+                }
+                KeyKind::Operator => {
+                    println!("new operator key {} in {}", key.kid, path.display());
+                    println!("it signs new operator tokens; older keys keep verifying");
+                }
+                KeyKind::Export => {
+                    println!("new export key {} in {}", key.kid, path.display());
+                    println!("exports show new response ids once the collectors read it");
+                }
+            }
+            Ok(())
+        }
+        Command::Token { command } => run_token(command, &settings()?),
+        Command::Audit {
+            action,
+            actor,
+            body,
+            from,
+            to,
+            limit,
+        } => {
+            let settings = settings()?;
+            if let Some(a) = &action {
+                anyhow::ensure!(
+                    AuditAction::parse(a).is_some(),
+                    "--action {a:?}: not an action; expected one of {}",
+                    AuditAction::ALL.map(AuditAction::as_str).join(", ")
+                );
+            }
+            anyhow::ensure!((1..=100_000).contains(&limit), "--limit: from 1 to 100000");
+            let pool = startup::prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            let filter = db::audit::AuditFilter {
+                action,
+                actor,
+                body,
+                from,
+                to,
+                before_id: None,
+            };
+            let mut out = std::io::stdout().lock();
+            for row in db::audit::list(&mut conn, &filter, limit)? {
+                writeln!(out, "{}", serde_json::to_string(&row)?)?;
+            }
+            Ok(())
+        }
+        Command::Purge => {
+            let settings = settings()?;
+            let pool = startup::prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            let purged = retention::purge(
+                &mut conn,
+                retention::Retention::from_settings(&settings),
+                time::OffsetDateTime::now_utc(),
+                &Actor::command_line(),
+            )?;
+            println!(
+                "purged {} free texts and {} raw responses",
+                purged.free_texts, purged.responses
+            );
             Ok(())
         }
         Command::Registry { command } => run_registry(command, settings),
@@ -184,6 +325,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{}", db::responses::count(&mut conn, service.as_deref())?);
                 }
                 ResponsesCommand::Export { service } => {
+                    audit::record(
+                        &mut conn,
+                        &Actor::command_line(),
+                        AuditAction::Exported,
+                        None,
+                        &format!(
+                            "responses export (JSON Lines) service={}",
+                            service.as_deref().unwrap_or("*")
+                        ),
+                    )?;
                     let mut out = std::io::stdout().lock();
                     for (response, free_texts) in
                         db::responses::list(&mut conn, service.as_deref())?
@@ -198,6 +349,81 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn run_token(command: TokenCommand, settings: &Settings) -> anyhow::Result<()> {
+    let pool = startup::prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    match command {
+        TokenCommand::Issue { role, body, ttl } => {
+            let ttl = operator::parse_ttl(&ttl).map_err(|e| anyhow::anyhow!("--ttl: {e}"))?;
+            let body = body
+                .as_deref()
+                .map(crate::domain::IpaCode::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--body: {e}"))?;
+            let dir = settings.operator_keys_dir();
+            let mode = keys::KeyFileMode::allowing_group_read(settings.keys_group_readable);
+            if keys::load_dir(&dir, mode)
+                .map_err(|e| anyhow::anyhow!("VOCE_OPERATOR_KEYS_DIR: {e}"))?
+                .is_empty()
+            {
+                let (key, path) = keys::generate(&dir)
+                    .map_err(|e| anyhow::anyhow!("VOCE_OPERATOR_KEYS_DIR: {e}"))?;
+                eprintln!(
+                    "no operator key yet: made {} in {}; collectors read it within \
+                     VOCE_KEYS_RELOAD_SECS ({} s)",
+                    key.kid,
+                    path.display(),
+                    settings.keys_reload_secs
+                );
+            }
+            let auth = OperatorAuth::load(dir, mode)
+                .map_err(|e| anyhow::anyhow!("VOCE_OPERATOR_KEYS_DIR: {e}"))?;
+            let (token, claims) = operator::issue(
+                &auth,
+                &mut conn,
+                &Actor::command_line(),
+                role,
+                body.as_ref(),
+                ttl,
+            )?;
+            println!(
+                "token {} role {}{} expires {} (revoke with `voce-collector token revoke {}`)",
+                claims.jti,
+                claims.role,
+                claims
+                    .body
+                    .as_deref()
+                    .map(|b| format!(" body {b}"))
+                    .unwrap_or_default(),
+                crate::domain::rfc3339(time::OffsetDateTime::from_unix_timestamp(claims.exp)?),
+                claims.jti
+            );
+            println!("{token}");
+        }
+        TokenCommand::Revoke { id } => {
+            if operator::revoke(&mut conn, &Actor::command_line(), &id)? {
+                println!(
+                    "revoked {id}; every collector refuses it within VOCE_REGISTRY_REFRESH_SECS \
+                     ({} s)",
+                    settings.registry_refresh_secs
+                );
+            } else {
+                match db::operator_tokens::find(&mut conn, &id)? {
+                    Some(_) => println!("{id} was already revoked"),
+                    None => anyhow::bail!("no token {id}; `voce-collector token list` shows them"),
+                }
+            }
+        }
+        TokenCommand::List => {
+            let mut out = std::io::stdout().lock();
+            for row in db::operator_tokens::list(&mut conn)? {
+                writeln!(out, "{}", serde_json::to_string(&row)?)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn read_registry(file: &Path) -> anyhow::Result<registry::Registry> {
@@ -236,6 +462,18 @@ fn run_registry(
             let pool = startup::prepare_database(&settings)?;
             let mut conn = pool.get()?;
             let summary = registry::import(&mut conn, &r)?;
+            audit::record(
+                &mut conn,
+                &Actor::command_line(),
+                AuditAction::RegistryImported,
+                None,
+                &format!(
+                    "{}: {} bodies, {} services",
+                    file.display(),
+                    summary.bodies,
+                    summary.services
+                ),
+            )?;
             println!(
                 "imported {}: {} bodies, {} services",
                 file.display(),

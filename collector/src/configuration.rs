@@ -112,6 +112,16 @@ pub struct Settings {
     /// Longest time, in ms, a client may take to send a request's headers, and again its body
     /// (`VOCE_CLIENT_REQUEST_TIMEOUT_MS`); a slower client gets 408 and its connection is closed.
     pub client_request_timeout_ms: u64,
+    /// Directory of the keys that sign operator tokens (`VOCE_OPERATOR_KEYS_DIR`); by default
+    /// `operator/` inside the ticket key directory. Separate from the ticket keys: a ticket key
+    /// can never make an operator token.
+    pub operator_keys_dir: Option<PathBuf>,
+    /// Directory of the keys that turn stored response ids into the ids exports show
+    /// (`VOCE_EXPORT_KEYS_DIR`); by default `export/` inside the ticket key directory.
+    pub export_keys_dir: Option<PathBuf>,
+    /// Days a raw response is kept (`VOCE_RAW_RESPONSE_RETENTION_DAYS`); unset keeps them. Must
+    /// be longer than the free-text retention. Rollups are never purged.
+    pub raw_response_retention_days: Option<u32>,
 }
 
 /// Database settings.
@@ -190,6 +200,9 @@ impl Default for Settings {
             counts_flush_ms: 1000,
             log_format: LogFormat::Text,
             client_request_timeout_ms: 10_000,
+            operator_keys_dir: None,
+            export_keys_dir: None,
+            raw_response_retention_days: None,
         }
     }
 }
@@ -400,7 +413,40 @@ impl Settings {
             "VOCE_CLIENT_REQUEST_TIMEOUT_MS",
             &mut self.client_request_timeout_ms,
         )?;
+        for (name, target) in [
+            ("VOCE_OPERATOR_KEYS_DIR", &mut self.operator_keys_dir),
+            ("VOCE_EXPORT_KEYS_DIR", &mut self.export_keys_dir),
+        ] {
+            if let Some(raw) = env(name).filter(|v| !v.trim().is_empty()) {
+                *target = Some(PathBuf::from(raw.trim()));
+            }
+        }
+        if let Some(raw) = env("VOCE_RAW_RESPONSE_RETENTION_DAYS") {
+            self.raw_response_retention_days = match raw.trim() {
+                "" | "none" => None,
+                days => Some(days.parse().map_err(|e| {
+                    config_error(
+                        "VOCE_RAW_RESPONSE_RETENTION_DAYS",
+                        format!("cannot use {raw:?}: {e}"),
+                    )
+                })?),
+            };
+        }
         Ok(())
+    }
+
+    /// The directory of the operator token keys.
+    pub fn operator_keys_dir(&self) -> PathBuf {
+        self.operator_keys_dir
+            .clone()
+            .unwrap_or_else(|| self.keys_dir.join("operator"))
+    }
+
+    /// The directory of the export keys.
+    pub fn export_keys_dir(&self) -> PathBuf {
+        self.export_keys_dir
+            .clone()
+            .unwrap_or_else(|| self.keys_dir.join("export"))
     }
 
     /// Checks every setting, naming the variable of the first one that cannot be used.
@@ -495,6 +541,17 @@ impl Settings {
             if !ok {
                 return Err(config_error(variable, message));
             }
+        }
+        if let Some(raw) = self.raw_response_retention_days
+            && (raw <= self.free_text_retention_days || raw > 36_500)
+        {
+            return Err(config_error(
+                "VOCE_RAW_RESPONSE_RETENTION_DAYS",
+                format!(
+                    "must be longer than VOCE_FREE_TEXT_RETENTION_DAYS ({}) and at most 36500",
+                    self.free_text_retention_days
+                ),
+            ));
         }
         if self.rate_limit.max_clients < 1 {
             return Err(config_error(

@@ -68,6 +68,16 @@ pub enum ApiError {
     /// A bug or an unexpected failure; nothing was stored.
     #[error("internal error")]
     Internal(String),
+    /// An operator route without a valid operator token (absent, malformed, forged, expired or
+    /// revoked).
+    #[error("operator token required")]
+    Unauthenticated,
+    /// The operator's role does not grant the scope the request needs.
+    #[error("forbidden: missing scope {scope}")]
+    Forbidden {
+        /// The scope missing, such as `raw-responses:inail` or `national`.
+        scope: String,
+    },
 }
 
 impl ApiError {
@@ -87,6 +97,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => "/problems/rate-limited",
             ApiError::Unavailable { .. } => "/problems/service-unavailable",
             ApiError::Internal(_) => "/problems/internal-error",
+            ApiError::Unauthenticated => "/problems/unauthenticated",
+            ApiError::Forbidden { .. } => "/problems/forbidden",
         }
     }
 
@@ -106,6 +118,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Forbidden { .. } => "forbidden",
         }
     }
 
@@ -148,6 +162,18 @@ impl ApiError {
                 Some("Retry later.".into()),
             ),
             ApiError::Internal(_) => ("Internal error; nothing was stored", None),
+            ApiError::Unauthenticated => (
+                "A valid operator token is required",
+                Some(
+                    "Send `Authorization: Bearer <token>` with a token from \
+                     `voce-collector token issue`; it may have expired or been revoked."
+                        .into(),
+                ),
+            ),
+            ApiError::Forbidden { scope } => (
+                "This token's role does not grant this",
+                Some(format!("Missing scope: {scope}.")),
+            ),
         }
     }
 
@@ -196,6 +222,8 @@ impl ResponseError for ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
         }
     }
 
@@ -231,6 +259,12 @@ impl ResponseError for ApiError {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                ));
+            }
+            ApiError::Unauthenticated => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"voce-operator\""),
                 ));
             }
             _ => {}

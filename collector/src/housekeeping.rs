@@ -1,16 +1,30 @@
 //! The collector's background thread: writes the in-memory counts every `VOCE_COUNTS_FLUSH_MS`,
-//! reloads the in-memory registry when an import (on any collector) raised its version, reads
-//! the ticket keys again every `VOCE_KEYS_RELOAD_SECS`, and
-//! purges free texts past their retention once a day. It stops when the server is gone (the last
+//! reloads the in-memory registry when an import (on any collector) raised its version and reads
+//! the operator tokens and their revocations again (both every `VOCE_REGISTRY_REFRESH_SECS`),
+//! reads the ticket, operator and export keys again every `VOCE_KEYS_RELOAD_SECS`, and
+//! purges free texts and raw responses past their retention once a day ([`crate::retention`]). It stops when the server is gone (the last
 //! strong reference to the registry cache), after a last flush.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use crate::auth::operator::OperatorAuth;
 use crate::auth::rotation::RotatingKeys;
 use crate::counts::DailyCounts;
-use crate::db::{self, DbError, Pool};
+use crate::db::{DbError, Pool};
+use crate::export::ids::ExportKeys;
 use crate::registry::cache::RegistryCache;
+use crate::retention::{self, Retention};
+
+/// What housekeeping keeps fresh for operator access, and the retention it applies daily.
+pub struct Access {
+    /// The operator keys and issued tokens.
+    pub operators: Arc<OperatorAuth>,
+    /// The export keys.
+    pub export_keys: Arc<ExportKeys>,
+    /// How long free texts and raw responses are kept.
+    pub retention: Retention,
+}
 
 /// How often each job runs.
 #[derive(Clone, Copy, Debug)]
@@ -37,16 +51,34 @@ pub fn flush_counts(pool: &Pool, counts: &DailyCounts) {
     }
 }
 
-fn purge_free_texts(pool: &Pool) {
-    let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
-    let purged = pool
+fn purge_expired(pool: &Pool, retention: Retention) {
+    let purged = pool.get().map_err(DbError::from).and_then(|mut c| {
+        retention::purge(
+            &mut c,
+            retention,
+            time::OffsetDateTime::now_utc(),
+            &retention::daily_job(),
+        )
+    });
+    match purged {
+        Ok(p) if p == retention::Purged::default() => {}
+        Ok(p) => tracing::info!(
+            free_texts = p.free_texts,
+            responses = p.responses,
+            "deleted what was past its retention"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot purge what is past its retention"),
+    }
+}
+
+/// Reads the operator tokens and revocations again.
+pub fn refresh_operators(pool: &Pool, operators: &OperatorAuth) {
+    let refreshed = pool
         .get()
         .map_err(DbError::from)
-        .and_then(|mut c| db::responses::purge_free_texts(&mut c, &today));
-    match purged {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(purged = n, "deleted free texts past their retention"),
-        Err(e) => tracing::warn!(error = %e, "cannot purge expired free texts"),
+        .and_then(|mut c| operators.refresh(&mut c));
+    if let Err(e) = refreshed {
+        tracing::warn!(error = %e, "cannot read the operator tokens; the loaded ones stay");
     }
 }
 
@@ -72,6 +104,7 @@ pub fn spawn(
     keys: Arc<RotatingKeys>,
     counts: Arc<DailyCounts>,
     every: Intervals,
+    access: Access,
 ) {
     let tick = every.counts.min(every.registry);
     let spawned = std::thread::Builder::new()
@@ -83,7 +116,7 @@ pub fn spawn(
             loop {
                 let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
                 if today != purged_on {
-                    purge_free_texts(&pool);
+                    purge_expired(&pool, access.retention);
                     purged_on = today;
                 }
                 std::thread::sleep(tick);
@@ -94,11 +127,18 @@ pub fn spawn(
                 flush_counts(&pool, &counts);
                 if registry_checked.elapsed() >= every.registry {
                     refresh_registry(&pool, &registry);
+                    refresh_operators(&pool, &access.operators);
                     registry_checked = Instant::now();
                 }
                 if keys_read.elapsed() >= every.keys {
                     if let Err(e) = keys.reload() {
                         tracing::warn!(error = %e, "cannot read the ticket keys; the loaded ones stay");
+                    }
+                    if let Err(e) = access.operators.reload_keys() {
+                        tracing::warn!(error = %e, "cannot read the operator keys; the loaded ones stay");
+                    }
+                    if let Err(e) = access.export_keys.reload() {
+                        tracing::warn!(error = %e, "cannot read the export keys; the loaded one stays");
                     }
                     keys_read = Instant::now();
                 }

@@ -5,6 +5,7 @@
 //! The binary (`main.rs`) is a thin wrapper around [`cli`]; [`startup::Application`] builds the
 //! HTTP server that the integration tests also start on port 0.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod configuration;
@@ -13,11 +14,13 @@ pub mod dashboard;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod housekeeping;
 pub mod ingest;
 pub mod metrics;
 pub mod rate_limit;
 pub mod registry;
+pub mod retention;
 pub mod routes;
 pub mod startup;
 pub mod state;

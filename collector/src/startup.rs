@@ -17,11 +17,13 @@ use anyhow::Context;
 use voce_shared::Catalog;
 
 use crate::auth::keys;
+use crate::auth::operator::OperatorAuth;
 use crate::auth::rotation::RotatingKeys;
 use crate::configuration::{Environment, Settings};
 use crate::counts::DailyCounts;
 use crate::db::{self, DbError, Pool};
 use crate::error::ApiError;
+use crate::export::ids::ExportKeys;
 use crate::housekeeping;
 use crate::ingest::writer::{BatchSettings, Writer};
 use crate::metrics::Metrics;
@@ -108,6 +110,57 @@ pub fn load_keyring(settings: &Settings) -> anyhow::Result<RotatingKeys> {
         "ticket keys loaded"
     );
     Ok(keys)
+}
+
+/// Loads the operator and export keys; with none, generates them in development and, in
+/// production, warns: operator routes answer 401 (and raw responses 503) until keys are added
+/// with `voce-collector keys generate --for operator|export` (read again every
+/// `VOCE_KEYS_RELOAD_SECS`).
+pub fn load_access_keys(settings: &Settings) -> anyhow::Result<(OperatorAuth, ExportKeys)> {
+    let mode = keys::KeyFileMode::allowing_group_read(settings.keys_group_readable);
+    let (operator_dir, export_dir) = (settings.operator_keys_dir(), settings.export_keys_dir());
+    ensure_key(
+        settings,
+        "VOCE_OPERATOR_KEYS_DIR",
+        &operator_dir,
+        "operator",
+    )?;
+    ensure_key(settings, "VOCE_EXPORT_KEYS_DIR", &export_dir, "export")?;
+    let operators = OperatorAuth::load(operator_dir, mode)
+        .map_err(|e| anyhow::anyhow!("VOCE_OPERATOR_KEYS_DIR: {e}"))?;
+    let export_keys = ExportKeys::load(export_dir, mode)
+        .map_err(|e| anyhow::anyhow!("VOCE_EXPORT_KEYS_DIR: {e}"))?;
+    Ok((operators, export_keys))
+}
+
+/// Generates a key in `dir` when it has none, in development; warns in production.
+fn ensure_key(
+    settings: &Settings,
+    variable: &str,
+    dir: &std::path::Path,
+    kind: &str,
+) -> anyhow::Result<()> {
+    let mode = keys::KeyFileMode::allowing_group_read(settings.keys_group_readable);
+    let found = keys::load_dir(dir, mode).map_err(|e| anyhow::anyhow!("{variable}: {e}"))?;
+    if !found.is_empty() {
+        return Ok(());
+    }
+    match settings.environment {
+        Environment::Production => tracing::warn!(
+            dir = %dir.display(),
+            "no {kind} key: create one with `voce-collector keys generate --for {kind}`"
+        ),
+        Environment::Development => {
+            let (key, path) =
+                keys::generate(dir).map_err(|e| anyhow::anyhow!("{variable}: {e}"))?;
+            tracing::warn!(
+                kid = %key.kid,
+                file = %path.display(),
+                "no {kind} key found: generated one (development only)"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Turns actix-cors's refusal of an unknown origin into our 403 problem document.
@@ -214,6 +267,12 @@ impl Application {
                 .context("cannot load the registry")?,
         );
         let counts = Arc::new(DailyCounts::default());
+        let (operators, export_keys) = load_access_keys(&settings)?;
+        let (operators, export_keys) = (Arc::new(operators), Arc::new(export_keys));
+        pool.get()
+            .map_err(DbError::from)
+            .and_then(|mut conn| operators.refresh(&mut conn))
+            .context("cannot read the operator tokens")?;
         housekeeping::spawn(
             pool.clone(),
             Arc::downgrade(&registry),
@@ -223,6 +282,11 @@ impl Application {
                 counts: Duration::from_millis(settings.counts_flush_ms),
                 registry: Duration::from_secs(settings.registry_refresh_secs),
                 keys: Duration::from_secs(settings.keys_reload_secs),
+            },
+            housekeeping::Access {
+                operators: operators.clone(),
+                export_keys: export_keys.clone(),
+                retention: crate::retention::Retention::from_settings(&settings),
             },
         );
         let listener = TcpListener::bind(address)
@@ -257,6 +321,8 @@ impl Application {
             settings,
             readiness: Default::default(),
             honeypot: Default::default(),
+            operators,
+            export_keys,
         });
         let (state_for_admin, metrics_for_admin) = (state.clone(), metrics.clone());
         let server = HttpServer::new(move || {

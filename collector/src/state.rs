@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 use actix_web::web;
 use voce_shared::Catalog;
 
+use crate::auth::operator::OperatorAuth;
 use crate::auth::rotation::RotatingKeys;
 use crate::configuration::Settings;
 use crate::counts::DailyCounts;
 use crate::db::Database;
+use crate::export::ids::ExportKeys;
 use crate::ingest::honeypot::Honeypot;
 use crate::ingest::writer::Writer;
 use crate::metrics::Metrics;
@@ -38,6 +40,10 @@ pub struct AppState {
     pub readiness: Readiness,
     /// The receipts pretended to bots.
     pub honeypot: Honeypot,
+    /// The operator keys and the issued operator tokens.
+    pub operators: Arc<OperatorAuth>,
+    /// The key that turns stored response ids into the ids exports show.
+    pub export_keys: Arc<ExportKeys>,
 }
 
 /// How long one answer of the database stands for.

@@ -139,33 +139,13 @@ impl Keyring {
 
     /// Verifies a ticket and returns its claims.
     pub fn verify(&self, token: &str) -> Result<TicketClaims, TicketError> {
-        if token.is_empty() || token.len() > MAX_TICKET_BYTES || token.split('.').count() != 3 {
-            return Err(TicketError::Malformed);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TicketError::Malformed)?;
-        if header.alg != Algorithm::HS256 {
-            return Err(TicketError::Header("alg"));
-        }
-        if header.typ.as_deref() != Some(TICKET_TYP) {
-            return Err(TicketError::Header("typ"));
-        }
-        if header.jku.is_some()
-            || header.jwk.is_some()
-            || header.x5u.is_some()
-            || header.x5c.is_some()
-            || header.x5t.is_some()
-            || header.x5t_s256.is_some()
-            || header.url.is_some()
-            || header.crit.is_some()
-            || header.cty.is_some()
-            || header.enc.is_some()
-            || header.zip.is_some()
-            || header.nonce.is_some()
-            || !header.extras.is_empty()
-        {
-            return Err(TicketError::Header("unexpected header parameter"));
-        }
-        let kid = header.kid.ok_or(TicketError::Header("kid"))?;
+        let kid =
+            super::jwt::check_header(token, TICKET_TYP, MAX_TICKET_BYTES).map_err(|refusal| {
+                match refusal {
+                    super::jwt::HeaderRefusal::Malformed => TicketError::Malformed,
+                    super::jwt::HeaderRefusal::Refused(what) => TicketError::Header(what),
+                }
+            })?;
         let key = self.verifying.get(&kid).ok_or(TicketError::UnknownKey)?;
         let data = jsonwebtoken::decode::<TicketClaims>(token, key, &self.validation)
             .map_err(|e| TicketError::Invalid(format!("{:?}", e.kind())))?;

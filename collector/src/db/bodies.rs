@@ -143,3 +143,12 @@ pub fn all_body_origins(conn: &mut DbConnection) -> Result<Vec<(String, String)>
         .select((body_origins::ipa_code, body_origins::origin))
         .load(conn)?)
 }
+
+/// Whether a body with this IPA code is in the registry.
+pub fn body_exists(conn: &mut DbConnection, ipa_code: &str) -> Result<bool, DbError> {
+    let n: i64 = bodies::table
+        .filter(bodies::ipa_code.eq(ipa_code))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

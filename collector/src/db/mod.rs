@@ -5,8 +5,10 @@
 //! Error policy: the query modules return [`DbError`]; [`DbError::is_transient`] tells the HTTP
 //! layer which failures are worth a retry (503) and which are bugs (500).
 
+pub mod audit;
 pub mod bodies;
 pub mod counters;
+pub mod operator_tokens;
 pub mod questionnaires;
 pub mod responses;
 pub mod schema;

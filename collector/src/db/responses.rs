@@ -208,3 +208,50 @@ pub fn list(
         })
         .collect())
 }
+
+/// Deletes the free texts whose own retention day has passed (`purge_after` before `today`) or
+/// whose response was received before `received_before` (RFC 3339 or a `YYYY-MM-DD` day): so a
+/// shortened retention applies to texts stored earlier too. Returns how many.
+pub fn purge_free_texts_received_before(
+    conn: &mut DbConnection,
+    today: &str,
+    received_before: &str,
+) -> Result<usize, DbError> {
+    let old_responses = responses::table
+        .filter(responses::received_at.lt(received_before.to_owned()))
+        .select(responses::id);
+    let deleted = diesel::delete(
+        free_texts::table.filter(
+            free_texts::purge_after
+                .lt(today.to_owned())
+                .or(free_texts::response_id.eq_any(old_responses)),
+        ),
+    )
+    .execute(conn)?;
+    Ok(deleted)
+}
+
+/// Deletes at most `limit` responses received before `received_before`, with their free
+/// texts, in one transaction; returns how many responses. Call until it returns 0.
+pub fn purge_responses_received_before(
+    conn: &mut DbConnection,
+    received_before: &str,
+    limit: i64,
+) -> Result<usize, DbError> {
+    use diesel::Connection;
+    conn.transaction::<_, DbError, _>(|conn| {
+        let ids: Vec<String> = responses::table
+            .filter(responses::received_at.lt(received_before.to_owned()))
+            .select(responses::id)
+            .limit(limit)
+            .load(conn)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        diesel::delete(free_texts::table.filter(free_texts::response_id.eq_any(&ids)))
+            .execute(conn)?;
+        let deleted =
+            diesel::delete(responses::table.filter(responses::id.eq_any(&ids))).execute(conn)?;
+        Ok(deleted)
+    })
+}

@@ -113,3 +113,26 @@ diesel::table! {
         version -> BigInt,
     }
 }
+
+diesel::table! {
+    operator_tokens (id) {
+        id -> Text,
+        role -> Text,
+        body -> Nullable<Text>,
+        issued_at -> Text,
+        expires_at -> Text,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        action -> Text,
+        body -> Nullable<Text>,
+        detail -> Text,
+    }
+}
