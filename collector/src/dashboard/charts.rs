@@ -544,7 +544,14 @@ pub fn trend(
     let bottom = TREND_TOP + plot_h;
 
     let mut svg = String::new();
-    open_svg(&mut svg, &id, TREND_W as u32, TREND_H as u32, title, &summary);
+    open_svg(
+        &mut svg,
+        &id,
+        TREND_W as u32,
+        TREND_H as u32,
+        title,
+        &summary,
+    );
     for t in scale.ticks() {
         let _ = write!(
             svg,
@@ -794,13 +801,7 @@ const DIST_LEFT: f64 = 20.0;
 /// The 1..5 distribution of a rating: one bar per value with its share, the top box (4–5)
 /// solid and the rest hatched, so the two read apart without colour. `None` (a suppressed cell)
 /// draws no bar and says "dati insufficienti".
-pub fn distribution(
-    id: &str,
-    title: &str,
-    counts: Option<[u64; 5]>,
-    k: u64,
-    lang: Lang,
-) -> Chart {
+pub fn distribution(id: &str, title: &str, counts: Option<[u64; 5]>, k: u64, lang: Lang) -> Chart {
     let id = safe_id(id);
     let total: u64 = counts.map(|c| c.iter().sum()).unwrap_or_default();
     let shares: Option<[f64; 5]> = counts
@@ -897,11 +898,7 @@ pub fn distribution(
     };
     let rows = (0..5)
         .map(|i| match (counts, shares) {
-            (Some(c), Some(s)) => vec![
-                (i + 1).to_string(),
-                lang.count(c[i]),
-                lang.percent(s[i]),
-            ],
+            (Some(c), Some(s)) => vec![(i + 1).to_string(), lang.count(c[i]), lang.percent(s[i])],
             _ => vec![
                 (i + 1).to_string(),
                 format!("< {}", lang.count(k)),
@@ -939,8 +936,8 @@ mod tests {
 
     fn luminance(hex: &str) -> f64 {
         let channel = |i: usize| {
-            let c = f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0))
-                / 255.0;
+            let c =
+                f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0)) / 255.0;
             if c <= 0.03928 {
                 c / 12.92
             } else {
@@ -997,7 +994,14 @@ mod tests {
                 significance: None,
             },
         ];
-        let chart = ranked("rank", "Servizi", "facilita", Scale::Rating, &rows, Lang::It);
+        let chart = ranked(
+            "rank",
+            "Servizi",
+            "facilita",
+            Scale::Rating,
+            &rows,
+            Lang::It,
+        );
         let labels: Vec<&str> = chart.table.rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(labels, ["Alto", "Medio", "Piccolo"]);
         assert_eq!(chart.table.rows[0][1..4], ["900", "4,40", "4,30 – 4,50"]);
@@ -1008,8 +1012,13 @@ mod tests {
         // Two intervals and two markers drawn, the suppressed row in words.
         assert_eq!(chart.svg.matches(r#"class="interval""#).count(), 2);
         assert_eq!(chart.svg.matches(r#"class="estimate""#).count(), 2);
-        assert_eq!(chart.svg.matches("dati insufficienti").count(), 1);
-        assert!(chart.summary.contains("Più alto: Alto (4,40; IC 95% 4,30 – 4,50)"));
+        assert_eq!(chart.svg.matches(r#"class="suppressed""#).count(), 1);
+        assert!(chart.svg.contains(">dati insufficienti</text>"));
+        assert!(
+            chart
+                .summary
+                .contains("Più alto: Alto (4,40; IC 95% 4,30 – 4,50)")
+        );
         assert!(chart.summary.contains("Più basso: Medio"));
         assert!(chart.summary.contains("1 con dati insufficienti"));
     }
@@ -1023,7 +1032,11 @@ mod tests {
         }];
         let chart = ranked("r", "t", "facilita", Scale::Rating, &rows, Lang::En);
         // x(2) = 230 + 1/4·330 = 312.5; width = 2/4·330 = 165; the marker at x(3) = 395.
-        assert!(chart.svg.contains(r#"x="312.5" y="19.0" width="165.0""#), "{}", chart.svg);
+        assert!(
+            chart.svg.contains(r#"x="312.5" y="19.0" width="165.0""#),
+            "{}",
+            chart.svg
+        );
         assert!(chart.svg.contains(r#"cx="395.0""#));
     }
 
@@ -1047,8 +1060,16 @@ mod tests {
             },
         ];
         let chart = ranked("cmp", "t", "facilita", Scale::Rating, &rows, Lang::It);
-        assert!(chart.svg.contains("▲<title>significativamente più alto</title>"));
-        assert!(chart.svg.contains("▼<title>significativamente più basso</title>"));
+        assert!(
+            chart
+                .svg
+                .contains("▲<title>significativamente più alto</title>")
+        );
+        assert!(
+            chart
+                .svg
+                .contains("▼<title>significativamente più basso</title>")
+        );
         assert_eq!(chart.table.rows[0][4], "▲ significativamente più alto");
         assert_eq!(chart.table.rows[1][4], "▼ significativamente più basso");
         // A suppressed row has no comparison to show, not even "not testable".
@@ -1063,9 +1084,20 @@ mod tests {
             figure: shown(50, 3.0, 2.0, 4.0),
             significance: None,
         }];
-        let chart = ranked("a b\"c", "Tit<le>", "facilita", Scale::Rating, &rows, Lang::It);
+        let chart = ranked(
+            "a b\"c",
+            "Tit<le>",
+            "facilita",
+            Scale::Rating,
+            &rows,
+            Lang::It,
+        );
         assert!(!chart.svg.contains("<script>"));
-        assert!(chart.svg.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+        assert!(
+            chart
+                .svg
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co")
+        );
         assert!(chart.svg.contains("Tit&lt;le&gt;"));
         assert_eq!(chart.id, "a-b-c");
         assert!(chart.svg.contains(r##"fill="url(#a-b-c-hatch)""##));
@@ -1119,9 +1151,17 @@ mod tests {
             ["< 10", "dati insufficienti", "dati insufficienti"]
         );
         assert_eq!(chart.table.rows[3][4], "facilita v2");
-        assert!(chart.summary.contains("da gen 2026 a apr 2026 il valore passa da 3,90 a 4,20"));
+        assert!(
+            chart
+                .summary
+                .contains("da gen 2026 a apr 2026 il valore passa da 3,90 a 4,20")
+        );
         assert!(chart.summary.contains("1 periodi con dati insufficienti"));
-        assert!(chart.summary.contains("Nuova versione del questionario da apr 2026"));
+        assert!(
+            chart
+                .summary
+                .contains("Nuova versione del questionario da apr 2026")
+        );
     }
 
     #[test]
@@ -1130,17 +1170,39 @@ mod tests {
             period: "2026-02".into(),
             label: "v2".into(),
         }];
-        let chart = trend("t", "t", "facilita", Scale::Rating, &months(), &versions, Lang::En);
+        let chart = trend(
+            "t",
+            "t",
+            "facilita",
+            Scale::Rating,
+            &months(),
+            &versions,
+            Lang::En,
+        );
         // Four slots of (640 − 48 − 16)/4 = 144; the second starts at 48 + 144 = 192.
-        assert!(chart.svg.contains(r#"x1="192.0" y1="18" x2="192.0""#), "{}", chart.svg);
-        assert!(chart.summary.contains("New questionnaire version from Feb 2026: v2."));
+        assert!(
+            chart.svg.contains(r#"x1="192.0" y1="18" x2="192.0""#),
+            "{}",
+            chart.svg
+        );
+        assert!(
+            chart
+                .summary
+                .contains("New questionnaire version from Feb 2026: v2.")
+        );
     }
 
     #[test]
     fn a_distribution_draws_the_shares_and_marks_the_top_box_by_fill() {
         let chart = distribution("d", "Distribuzione", Some([5, 5, 10, 30, 50]), 10, Lang::It);
         assert_eq!(chart.svg.matches(r#"class="bar""#).count(), 5);
-        assert_eq!(chart.svg.matches(r##"fill="url(#d-hatch)" stroke"##).count(), 3);
+        assert_eq!(
+            chart
+                .svg
+                .matches(r##"fill="url(#d-hatch)" stroke"##)
+                .count(),
+            3
+        );
         assert_eq!(chart.table.rows[4], ["5", "50", "50,0%"]);
         assert!(chart.summary.contains("Quota 4–5: 80,0%"));
         assert!(chart.summary.starts_with("Su 100 risposte"));

@@ -21,19 +21,22 @@ pub struct PinnedLoader {
 /// The pinned loader listed in a manifest's text, if any.
 pub fn pinned_loader(manifest: &str) -> Option<PinnedLoader> {
     let value: serde_json::Value = serde_json::from_str(manifest).ok()?;
-    value["files"].as_array()?.iter().find_map(|f| {
-        (f["role"].as_str()? == "loader-pinned").then(|| PinnedLoader {
-            name: f["name"].as_str().unwrap_or_default().to_owned(),
-            integrity: f["integrity"].as_str().unwrap_or_default().to_owned(),
+    value["files"]
+        .as_array()?
+        .iter()
+        .find_map(|f| {
+            (f["role"].as_str()? == "loader-pinned").then(|| PinnedLoader {
+                name: f["name"].as_str().unwrap_or_default().to_owned(),
+                integrity: f["integrity"].as_str().unwrap_or_default().to_owned(),
+            })
         })
-    })
-    .filter(|l| {
-        !l.name.is_empty()
-            && l.integrity.starts_with("sha384-")
-            && l.name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-    })
+        .filter(|l| {
+            !l.name.is_empty()
+                && l.integrity.starts_with("sha384-")
+                && l.name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        })
 }
 
 /// The pinned loader of the widget directory the collector serves, if it is built.

@@ -4,8 +4,9 @@
 //! - [`charts`]: the SVG charts as pure functions, each with a title, a summary and a table.
 
 pub mod charts;
+pub mod embed;
 pub mod i18n;
 pub mod pages;
-pub mod texts;
-pub mod embed;
 pub mod session;
+pub mod texts;
+pub mod views;

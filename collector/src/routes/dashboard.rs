@@ -1,0 +1,233 @@
+//! `/dashboard`: the operators' pages, rendered on the server (see [`crate::dashboard`]).
+//!
+//! Every answer carries a strict Content Security Policy (no inline script or style, nothing
+//! from another host), `no-store` for pages, and the dashboard's own stylesheet and script
+//! served from `/dashboard/static/`. Signing in posts the operator token; the collector checks
+//! it exactly as the API does and keeps it in the `voce_session` cookie
+//! ([`crate::dashboard::session`]). A page asked without a valid session sends the browser to
+//! the sign-in page; a page the role may not see answers `403` with a page naming the scope.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::operator::{Operator, OperatorClaims};
+use crate::dashboard::i18n::Lang;
+use crate::dashboard::{session, views};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The dashboard's Content Security Policy: its own script and stylesheet only, forms posting
+/// only to itself, never framed.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const STYLESHEET: &str = include_str!("../../static/dashboard.css");
+const SCRIPT: &str = include_str!("../../static/dashboard.js");
+
+/// Adds the dashboard's security headers to every answer under `/dashboard`.
+pub async fn add_security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// The `locale` of a dashboard request.
+#[derive(Debug, Default, Deserialize)]
+pub struct LocaleQuery {
+    /// A widget locale code.
+    pub locale: Option<String>,
+}
+
+/// The page language of a request.
+pub fn lang_of(req: &HttpRequest, query: &LocaleQuery) -> Lang {
+    Lang::negotiate(
+        query.locale.as_deref(),
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// Whether the request reached the collector over TLS (directly or through a proxy that says
+/// so).
+fn is_tls(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+/// An HTML answer.
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// `303 See Other` to `location`.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// What a page answers when the operator could not be established or may not see it: the
+/// sign-in page for a missing or refused token, a page naming the scope for a refusal.
+pub fn refused(error: ApiError, operator: Option<&Operator>, lang: Lang) -> HttpResponse {
+    match error {
+        ApiError::Unauthenticated => {
+            see_other(&format!("/dashboard/sign-in?locale={}", lang.code()))
+        }
+        ApiError::Forbidden { scope } => html(
+            StatusCode::FORBIDDEN,
+            views::refusal(operator, lang, 403, &scope),
+        ),
+        ApiError::NotFound(detail) => html(
+            StatusCode::NOT_FOUND,
+            views::refusal(operator, lang, 404, &detail),
+        ),
+        other => {
+            tracing::error!(error = %other, "a dashboard page failed");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                views::refusal(operator, lang, 500, ""),
+            )
+        }
+    }
+}
+
+/// `GET /dashboard/static/{file}`: the stylesheet and the script.
+pub async fn serve_dashboard_asset(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (content_type, body) = match file.as_str() {
+        "dashboard.css" => ("text/css; charset=utf-8", STYLESHEET),
+        "dashboard.js" => ("text/javascript; charset=utf-8", SCRIPT),
+        _ => return Err(ApiError::NotFound("No such dashboard file.".into())),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(body))
+}
+
+/// `GET /dashboard/sign-in`.
+pub async fn show_sign_in(req: HttpRequest, query: web::Query<LocaleQuery>) -> HttpResponse {
+    html(StatusCode::OK, views::sign_in(lang_of(&req, &query), false))
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    /// The pasted operator token.
+    pub token: String,
+}
+
+/// `POST /dashboard/sign-in`: checks the token as the API does; when it verifies, keeps it in
+/// the session cookie until it expires and goes to the operator's first page.
+pub async fn sign_in(
+    req: HttpRequest,
+    query: web::Query<LocaleQuery>,
+    state: web::Data<AppState>,
+    form: web::Form<SignInForm>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = lang_of(&req, &query);
+    let token = form.into_inner().token.trim().to_owned();
+    let refused = || html(StatusCode::UNAUTHORIZED, views::sign_in(lang, true));
+    if !session::is_cookie_safe(&token) {
+        return Ok(refused());
+    }
+    let auth = state.operators.clone();
+    let checked = token.clone();
+    let operator = state
+        .db
+        .run(move |conn| Ok(auth.verify_with(&checked, conn)))
+        .await?;
+    let Ok(operator) = operator else {
+        return Ok(refused());
+    };
+    // The token verified: its claims (read again for `exp`) are sound.
+    let Ok(claims) = jsonwebtoken::dangerous::insecure_decode::<OperatorClaims>(&token) else {
+        return Ok(refused());
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let expires = time::OffsetDateTime::from_unix_timestamp(claims.claims.exp).unwrap_or(now);
+    let first = views::nav(&operator, lang, "")
+        .into_iter()
+        .next()
+        .map(|l| l.href)
+        .unwrap_or_else(|| "/dashboard".into());
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, first))
+        .insert_header((
+            header::SET_COOKIE,
+            session::set_cookie(&token, expires, now, is_tls(&req)),
+        ))
+        .finish())
+}
+
+/// `POST /dashboard/sign-out`: ends the session.
+pub async fn sign_out(req: HttpRequest, query: web::Query<LocaleQuery>) -> HttpResponse {
+    let lang = lang_of(&req, &query);
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/dashboard/sign-in?locale={}", lang.code()),
+        ))
+        .insert_header((header::SET_COOKIE, session::clear_cookie(is_tls(&req))))
+        .finish()
+}
+
+/// Every path under `/dashboard`: to be passed to `App::configure`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use actix_web::middleware::from_fn;
+
+    use super::resource;
+    cfg.service(
+        web::scope("/dashboard")
+            .wrap(from_fn(add_security_headers))
+            .service(resource(
+                "/static/{file}",
+                "GET",
+                vec![web::get().to(serve_dashboard_asset)],
+            ))
+            .service(resource(
+                "/sign-in",
+                "GET, POST",
+                vec![web::get().to(show_sign_in), web::post().to(sign_in)],
+            ))
+            .service(resource(
+                "/sign-out",
+                "POST",
+                vec![web::post().to(sign_out)],
+            ))
+            .default_service(web::to(not_found)),
+    );
+}
+
+/// Any other path under `/dashboard`.
+pub async fn not_found(req: HttpRequest, query: web::Query<LocaleQuery>) -> HttpResponse {
+    refused(
+        ApiError::NotFound(String::new()),
+        None,
+        lang_of(&req, &query),
+    )
+}
