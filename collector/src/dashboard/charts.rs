@@ -53,10 +53,11 @@ pub struct Estimate {
 /// A cell as published: its figure, or suppressed with only "fewer than k" known.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Figure {
-    /// Fewer than `k` responses: no figure may be shown.
+    /// Withheld: no figure may be shown.
     Suppressed {
-        /// The threshold k, shown as "< k".
-        k: u64,
+        /// For a cell with fewer than k responses, k (shown as "< k"); `None` for a cell
+        /// withheld by complementary suppression, of which not even `n` is shown.
+        below: Option<u64>,
     },
     /// A published figure.
     Shown {
@@ -190,6 +191,15 @@ pub struct Table {
     pub head: Vec<String>,
     /// The rows.
     pub rows: Vec<Vec<String>>,
+    /// Where each row's heading links to (empty: no link), by row; may be shorter than `rows`.
+    pub row_links: Vec<String>,
+}
+
+impl Table {
+    /// Where row `i`'s heading links to, or `""`.
+    pub fn link(&self, i: &usize) -> &str {
+        self.row_links.get(*i).map_or("", String::as_str)
+    }
 }
 
 /// A chart ready for a page.
@@ -262,6 +272,8 @@ pub struct RankedRow {
     pub figure: Figure,
     /// How it compares with the national figure, when the page compares.
     pub significance: Option<Significance>,
+    /// The page of the row's service (empty: none).
+    pub href: String,
 }
 
 const RANK_LABEL_W: f64 = 230.0;
@@ -418,6 +430,7 @@ pub fn ranked(
             caption: title.to_owned(),
             head,
             rows: table_rows,
+            row_links: sorted.iter().map(|r| r.href.clone()).collect(),
         },
     }
 }
@@ -426,8 +439,11 @@ pub fn ranked(
 /// suppressed.
 pub fn figure_cells(figure: &Figure, scale: Scale, lang: Lang) -> [String; 3] {
     match figure {
-        Figure::Suppressed { k } => [
-            format!("< {}", lang.count(*k)),
+        Figure::Suppressed { below } => [
+            below.map_or_else(
+                || insufficient(lang).to_owned(),
+                |k| format!("< {}", lang.count(k)),
+            ),
             insufficient(lang).to_owned(),
             insufficient(lang).to_owned(),
         ],
@@ -717,6 +733,7 @@ pub fn trend(
                 version_word.to_owned(),
             ],
             rows,
+            row_links: Vec::new(),
         },
     }
 }
@@ -801,7 +818,13 @@ const DIST_LEFT: f64 = 20.0;
 /// The 1..5 distribution of a rating: one bar per value with its share, the top box (4–5)
 /// solid and the rest hatched, so the two read apart without colour. `None` (a suppressed cell)
 /// draws no bar and says "dati insufficienti".
-pub fn distribution(id: &str, title: &str, counts: Option<[u64; 5]>, k: u64, lang: Lang) -> Chart {
+pub fn distribution(
+    id: &str,
+    title: &str,
+    counts: Option<[u64; 5]>,
+    below: Option<u64>,
+    lang: Lang,
+) -> Chart {
     let id = safe_id(id);
     let total: u64 = counts.map(|c| c.iter().sum()).unwrap_or_default();
     let shares: Option<[f64; 5]> = counts
@@ -901,7 +924,10 @@ pub fn distribution(id: &str, title: &str, counts: Option<[u64; 5]>, k: u64, lan
             (Some(c), Some(s)) => vec![(i + 1).to_string(), lang.count(c[i]), lang.percent(s[i])],
             _ => vec![
                 (i + 1).to_string(),
-                format!("< {}", lang.count(k)),
+                below.map_or_else(
+                    || insufficient(lang).to_owned(),
+                    |k| format!("< {}", lang.count(k)),
+                ),
                 insufficient(lang).to_owned(),
             ],
         })
@@ -919,6 +945,7 @@ pub fn distribution(id: &str, title: &str, counts: Option<[u64; 5]>, k: u64, lan
                 share_word.to_owned(),
             ],
             rows,
+            row_links: Vec::new(),
         },
     }
 }
@@ -980,18 +1007,21 @@ mod tests {
         let rows = vec![
             RankedRow {
                 label: "Piccolo".into(),
-                figure: Figure::Suppressed { k: 10 },
+                figure: Figure::Suppressed { below: Some(10) },
                 significance: None,
+                href: String::new(),
             },
             RankedRow {
                 label: "Medio".into(),
                 figure: shown(120, 3.8, 3.6, 4.0),
                 significance: None,
+                href: String::new(),
             },
             RankedRow {
                 label: "Alto".into(),
                 figure: shown(900, 4.4, 4.3, 4.5),
                 significance: None,
+                href: String::new(),
             },
         ];
         let chart = ranked(
@@ -1029,6 +1059,7 @@ mod tests {
             label: "A".into(),
             figure: shown(50, 3.0, 2.0, 4.0),
             significance: None,
+            href: String::new(),
         }];
         let chart = ranked("r", "t", "facilita", Scale::Rating, &rows, Lang::En);
         // x(2) = 230 + 1/4·330 = 312.5; width = 2/4·330 = 165; the marker at x(3) = 395.
@@ -1047,16 +1078,19 @@ mod tests {
                 label: "Sopra".into(),
                 figure: shown(300, 4.5, 4.4, 4.6),
                 significance: Some(Significance::Higher),
+                href: String::new(),
             },
             RankedRow {
                 label: "Sotto".into(),
                 figure: shown(300, 3.0, 2.9, 3.1),
                 significance: Some(Significance::Lower),
+                href: String::new(),
             },
             RankedRow {
                 label: "Pochi".into(),
-                figure: Figure::Suppressed { k: 10 },
+                figure: Figure::Suppressed { below: Some(10) },
                 significance: Some(Significance::NotTestable),
+                href: String::new(),
             },
         ];
         let chart = ranked("cmp", "t", "facilita", Scale::Rating, &rows, Lang::It);
@@ -1083,6 +1117,7 @@ mod tests {
             label: "<script>alert(1)</script> & co".into(),
             figure: shown(50, 3.0, 2.0, 4.0),
             significance: None,
+            href: String::new(),
         }];
         let chart = ranked(
             "a b\"c",
@@ -1115,7 +1150,7 @@ mod tests {
             },
             TrendPoint {
                 period: "2026-03".into(),
-                figure: Figure::Suppressed { k: 10 },
+                figure: Figure::Suppressed { below: Some(10) },
             },
             TrendPoint {
                 period: "2026-04".into(),
@@ -1194,7 +1229,13 @@ mod tests {
 
     #[test]
     fn a_distribution_draws_the_shares_and_marks_the_top_box_by_fill() {
-        let chart = distribution("d", "Distribuzione", Some([5, 5, 10, 30, 50]), 10, Lang::It);
+        let chart = distribution(
+            "d",
+            "Distribuzione",
+            Some([5, 5, 10, 30, 50]),
+            Some(10),
+            Lang::It,
+        );
         assert_eq!(chart.svg.matches(r#"class="bar""#).count(), 5);
         assert_eq!(
             chart
@@ -1210,7 +1251,7 @@ mod tests {
 
     #[test]
     fn a_suppressed_distribution_has_no_bar_and_no_figure() {
-        let chart = distribution("d", "Distribution", None, 10, Lang::En);
+        let chart = distribution("d", "Distribution", None, Some(10), Lang::En);
         assert_eq!(chart.svg.matches(r#"class="bar""#).count(), 0);
         assert!(chart.svg.contains("insufficient data"));
         assert!(chart.table.rows.iter().all(|r| r[2] == "insufficient data"));
@@ -1224,6 +1265,7 @@ mod tests {
             label: "A".into(),
             figure: shown(100, 0.62, 0.52, 0.71),
             significance: None,
+            href: String::new(),
         }];
         let chart = ranked("s", "t", "top box", Scale::Share, &rows, Lang::It);
         assert_eq!(chart.table.rows[0][2], "62,0%");

@@ -397,11 +397,13 @@ mod tests {
                     },
                 },
                 significance: None,
+                href: String::new(),
             },
             RankedRow {
                 label: "Comune di Roccapiccola".into(),
-                figure: Figure::Suppressed { k: 10 },
+                figure: Figure::Suppressed { below: Some(10) },
                 significance: None,
+                href: String::new(),
             },
         ];
         let chart = ranked("ranked", "Servizi", "facilita", Scale::Rating, &rows, lang);
