@@ -101,6 +101,62 @@ pub fn record(
     )
 }
 
+/// One entry as `GET /v1/audit` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// Sequence number (newest highest).
+    pub id: i64,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// Who: an operator token id, `cli:<user>` for the command line, `collector` for its own
+    /// daily jobs.
+    pub actor: String,
+    /// The actor's role: `national`, `body`, `analyst`, `cli` or `system`.
+    pub role: String,
+    /// What was done: `token-issued`, `token-revoked`, `registry-imported`, `exported`,
+    /// `raw-read`, `audit-read` or `purged`.
+    pub action: String,
+    /// The body whose data it concerned, if one.
+    pub body: Option<String>,
+    /// Details: filters, token id, file, counts.
+    pub detail: String,
+}
+
+/// A page of `GET /v1/audit`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    /// The entries.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next (older) page; `null` after the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Reads a page of entries matching `filter`, newest first.
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &db::audit::AuditFilter,
+    limit: i64,
+) -> Result<AuditPage, DbError> {
+    let rows = db::audit::list(conn, filter, limit)?;
+    let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == limit;
+    let next_cursor = rows.last().filter(|_| full).map(|r| r.id.to_string());
+    Ok(AuditPage {
+        entries: rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor: r.actor_id,
+                role: r.actor_role,
+                action: r.action,
+                body: r.body,
+                detail: r.detail,
+            })
+            .collect(),
+        next_cursor,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,4 +24,5 @@ pub mod retention;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod telemetry;

@@ -372,11 +372,22 @@ impl Application {
                         ))
                         .service(routes::resource(
                             "/responses",
-                            "POST",
+                            "GET, POST",
                             vec![
                                 api(web::post().to(routes::submit_response)),
-                                api(preflight().to(|| routes::method_not_allowed("POST"))),
+                                api(web::get().to(routes::operator::list_responses)),
+                                api(preflight().to(|| routes::method_not_allowed("GET, POST"))),
                             ],
+                        ))
+                        .service(routes::resource(
+                            "/exports/responses.csv",
+                            "GET",
+                            vec![api(web::get().to(routes::operator::export_responses))],
+                        ))
+                        .service(routes::resource(
+                            "/audit",
+                            "GET",
+                            vec![api(web::get().to(routes::operator::read_audit))],
                         ))
                         .service(routes::resource(
                             "/openapi.json",

@@ -152,3 +152,18 @@ pub fn body_exists(conn: &mut DbConnection, ipa_code: &str) -> Result<bool, DbEr
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+/// The (service id, body) of every service, or of one body's, ordered by service id.
+pub fn services_of(
+    conn: &mut DbConnection,
+    body: Option<&str>,
+) -> Result<Vec<(String, String)>, DbError> {
+    let mut query = services::table
+        .select((services::id, services::body))
+        .order(services::id)
+        .into_boxed();
+    if let Some(body) = body {
+        query = query.filter(services::body.eq(body.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}

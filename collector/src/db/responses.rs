@@ -255,3 +255,47 @@ pub fn purge_responses_received_before(
         Ok(deleted)
     })
 }
+
+/// Up to `limit` responses of one service, in the order of their ids after `after` (ids are
+/// random, so the order says nothing about time), received on or after `from` and before
+/// `before` (each a day `YYYY-MM-DD` or a time, compared as text).
+pub fn page_of_service(
+    conn: &mut DbConnection,
+    service_id: &str,
+    after: Option<&str>,
+    from: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ResponseRow>, DbError> {
+    let mut query = responses::table
+        .filter(responses::service_id.eq(service_id.to_owned()))
+        .select(ResponseRow::as_select())
+        .order(responses::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(responses::id.gt(after.to_owned()));
+    }
+    if let Some(from) = from {
+        query = query.filter(responses::received_at.ge(from.to_owned()));
+    }
+    if let Some(before) = before {
+        query = query.filter(responses::received_at.lt(before.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The free texts of these responses.
+pub fn free_texts_of(
+    conn: &mut DbConnection,
+    response_ids: &[&str],
+) -> Result<Vec<FreeTextRow>, DbError> {
+    if response_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(free_texts::table
+        .filter(free_texts::response_id.eq_any(response_ids))
+        .select(FreeTextRow::as_select())
+        .order((free_texts::response_id, free_texts::question))
+        .load(conn)?)
+}

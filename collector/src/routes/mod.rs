@@ -6,6 +6,7 @@ pub mod check_readiness;
 pub mod dashboard;
 pub mod issue_form;
 pub mod openapi;
+pub mod operator;
 pub mod render_metrics;
 pub mod serve_openapi;
 pub mod serve_widget_asset;

@@ -24,6 +24,9 @@ use super::answers_schema::answers_schema;
         super::serve_openapi::serve_openapi,
         super::serve_widget_asset::serve_widget_asset,
         super::check_health::check_health,
+        super::operator::list_responses::list_responses,
+        super::operator::export_responses::export_responses,
+        super::operator::read_audit::read_audit,
     ),
     components(schemas(
         voce_shared::api::Form,
@@ -36,6 +39,12 @@ use super::answers_schema::answers_schema;
         voce_shared::questionnaire::QuestionnaireRef,
         voce_shared::Violation,
         voce_shared::ViolationCode,
+        crate::export::responses::ResponsesPage,
+        crate::export::responses::PublicResponse,
+        crate::export::responses::PublicFreeText,
+        crate::audit::AuditPage,
+        crate::audit::AuditEntry,
+        crate::auth::operator::Role,
     )),
     modifiers(&TicketScheme)
 )]
@@ -52,6 +61,20 @@ impl Modify for TicketScheme {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "operator",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An operator token (typ voce-operator+jwt) from `voce-collector token \
+                         issue --role national|body|analyst`; the dashboard sends the same \
+                         token in the voce_session cookie.",
+                    ))
                     .build(),
             ),
         );

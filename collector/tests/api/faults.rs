@@ -1,6 +1,7 @@
 //! The "Faults" cases that a single process can stage: an exhausted pool and a busy SQLite
 //! database get a quick 503 with `Retry-After`, never a 2xx without a commit, and the service
-//! recovers by itself.
+//! recovers by itself; and the PostgreSQL server itself stopped under load and started again,
+//! with the real binary against a private PostgreSQL cluster (`postgres_outage`).
 
 use crate::helpers::*;
 
@@ -242,6 +243,368 @@ mod backup_postgres_only {
         let dir = tempfile::tempdir()?;
         let refused = voce_collector::db::backup(&mut *app.conn()?, &dir.path().join("b.db"));
         assert!(refused.is_err_and(|e| e.to_string().contains("pg_dump")));
+        Ok(())
+    }
+}
+
+/// PostgreSQL stopped under load, on a private cluster made for the test (`initdb` in a temporary
+/// directory, on a free port, run as the `postgres` user when the test runs as root): the shared
+/// server of the other tests is never stopped. PostgreSQL only, since it stops a PostgreSQL
+/// server; run in the PostgreSQL pass of `cargo xtask test`.
+#[cfg(unix)]
+mod postgres_outage_postgres_only {
+    use std::path::PathBuf;
+    use std::process::Command;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use anyhow::Context;
+    use diesel::{Connection, RunQueryDsl};
+
+    use crate::helpers::*;
+    use crate::process::{Attempt, Outcome, Round, Site, free_port, round, submit};
+
+    /// The PostgreSQL 15 programs of Debian's package.
+    const BIN: &str = "/usr/lib/postgresql/15/bin";
+    /// Concurrent clients of the load.
+    const CLIENTS: usize = 8;
+    /// Longest a submission may wait for its answer, outage or not.
+    const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+
+    /// A PostgreSQL cluster of this test only, stopped (immediately) when dropped.
+    struct PrivatePostgres {
+        dir: tempfile::TempDir,
+        port: u16,
+    }
+
+    impl Drop for PrivatePostgres {
+        fn drop(&mut self) {
+            let _ = self.pg_ctl(&["stop", "-m", "immediate", "-w"]);
+        }
+    }
+
+    /// `program ARGS` run as `postgres` when this process is root (the server refuses to run as
+    /// root), else as the current user.
+    fn as_server_user(program: &str, args: &[&str]) -> Command {
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let program = format!("{BIN}/{program}");
+        if is_root {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--", &program]).args(args);
+            command
+        } else {
+            let mut command = Command::new(program);
+            command.args(args);
+            command
+        }
+    }
+
+    fn run(mut command: Command) -> anyhow::Result<()> {
+        let output = command.output().with_context(|| format!("{command:?}"))?;
+        anyhow::ensure!(
+            output.status.success(),
+            "{command:?}: {}\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(())
+    }
+
+    impl PrivatePostgres {
+        /// `initdb` (trust authentication on loopback, no fsync: a throwaway cluster) and start.
+        fn start_new() -> anyhow::Result<PrivatePostgres> {
+            let dir = tempfile::tempdir()?;
+            let owner = Command::new("id").arg("-u").output()?;
+            if String::from_utf8_lossy(&owner.stdout).trim() == "0" {
+                run({
+                    let mut c = Command::new("chown");
+                    c.args(["postgres:postgres"]).arg(dir.path());
+                    c
+                })?;
+            }
+            let cluster = PrivatePostgres {
+                port: free_port()?,
+                dir,
+            };
+            let data = cluster.data();
+            run(as_server_user(
+                "initdb",
+                &[
+                    "-D",
+                    &data,
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ],
+            ))?;
+            cluster.start()?;
+            Ok(cluster)
+        }
+
+        fn data(&self) -> String {
+            self.dir.path().join("data").to_string_lossy().into_owned()
+        }
+
+        fn log(&self) -> PathBuf {
+            self.dir.path().join("server.log")
+        }
+
+        fn pg_ctl(&self, args: &[&str]) -> anyhow::Result<()> {
+            let data = self.data();
+            let mut all = vec!["-D", &data];
+            all.extend_from_slice(args);
+            run(as_server_user("pg_ctl", &all))
+        }
+
+        /// Starts the server and waits until it accepts connections.
+        fn start(&self) -> anyhow::Result<()> {
+            let options = format!(
+                "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
+                self.port,
+                self.dir.path().display()
+            );
+            let log = self.log().to_string_lossy().into_owned();
+            self.pg_ctl(&["start", "-w", "-t", "60", "-l", &log, "-o", &options])
+        }
+
+        /// A fast shutdown: the server ends its sessions (rolling back what is open) and stops.
+        fn stop(&self) -> anyhow::Result<()> {
+            self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "60"])
+        }
+
+        fn url(&self, database: &str) -> String {
+            format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+        }
+    }
+
+    /// One round of the load, timed from the start of the test.
+    struct Timed {
+        sent: Duration,
+        answered: Duration,
+        round: Round,
+    }
+
+    /// Clients doing rounds (form, then submission) until `done`.
+    fn load(
+        address: &str,
+        origin: Instant,
+        done: &Arc<AtomicBool>,
+        acknowledged: &Arc<AtomicUsize>,
+    ) -> Vec<tokio::task::JoinHandle<anyhow::Result<Vec<Timed>>>> {
+        (0..CLIENTS)
+            .map(|_| {
+                let (address, done, acknowledged) =
+                    (address.to_owned(), done.clone(), acknowledged.clone());
+                tokio::spawn(async move {
+                    let client = reqwest::Client::builder()
+                        .timeout(Duration::from_secs(20))
+                        .build()?;
+                    let mut rounds = Vec::new();
+                    while !done.load(Ordering::SeqCst) && rounds.len() < 2_000 {
+                        let sent = origin.elapsed();
+                        let round = round(&client, &address).await;
+                        if let Round::Submitted(Attempt {
+                            outcome: Outcome::Acknowledged(_),
+                            ..
+                        }) = &round
+                        {
+                            acknowledged.fetch_add(1, Ordering::SeqCst);
+                        }
+                        rounds.push(Timed {
+                            sent,
+                            answered: origin.elapsed(),
+                            round,
+                        });
+                    }
+                    anyhow::Ok(rounds)
+                })
+            })
+            .collect()
+    }
+
+    /// Waits until `done()` or fails after `limit`.
+    async fn until(
+        what: &str,
+        limit: Duration,
+        mut done: impl FnMut() -> bool,
+    ) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        while !done() {
+            anyhow::ensure!(started.elapsed() < limit, "{what}: not within {limit:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(started.elapsed())
+    }
+
+    async fn readiness(client: &reqwest::Client, admin: &str) -> anyhow::Result<u16> {
+        Ok(client
+            .get(format!("{admin}/readyz"))
+            .send()
+            .await?
+            .status()
+            .as_u16())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgresql_stopped_under_load_gets_503_with_retry_after_quickly_and_the_collector_recovers_without_a_restart()
+    -> anyhow::Result<()> {
+        require_backend(Backend::Postgres);
+        let server = PrivatePostgres::start_new()?;
+        let mut admin = diesel::PgConnection::establish(&server.url("postgres"))?;
+        diesel::sql_query("CREATE DATABASE voce").execute(&mut admin)?;
+        drop(admin);
+        let site = Site::prepare_on(tempfile::tempdir()?, server.url("voce"))?;
+        let mut collector = site
+            .collector("collector")?
+            .with_env("VOCE_DATABASE_TIMEOUT_MS", "1000");
+        collector.serve().await?;
+        let pid = collector.pid()?;
+        let probe = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?;
+        assert_eq!(readiness(&probe, &collector.admin_address()).await?, 200);
+
+        let origin = Instant::now();
+        let (done, acknowledged) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let clients = load(&collector.address(), origin, &done, &acknowledged);
+        let ack = acknowledged.clone();
+        until(
+            "30 acknowledged before the outage",
+            Duration::from_secs(20),
+            || ack.load(Ordering::SeqCst) >= 30,
+        )
+        .await?;
+
+        // Stop the server under load; keep it down a few seconds.
+        let stop_begun = origin.elapsed();
+        let server = tokio::task::spawn_blocking(move || server.stop().map(|()| server)).await??;
+        let stop_done = origin.elapsed();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let ready_during = readiness(&probe, &collector.admin_address()).await?;
+        let restart_begun = origin.elapsed();
+        let server = tokio::task::spawn_blocking(move || server.start().map(|()| server)).await??;
+        let restarted = origin.elapsed();
+        let before = acknowledged.load(Ordering::SeqCst);
+        let ack = acknowledged.clone();
+        let recovered_in = until(
+            "a submission acknowledged after the restart",
+            Duration::from_secs(20),
+            || ack.load(Ordering::SeqCst) >= before + 20,
+        )
+        .await?;
+        done.store(true, Ordering::SeqCst);
+        let mut rounds = Vec::new();
+        for client in clients {
+            rounds.extend(
+                tokio::time::timeout(Duration::from_secs(30), client)
+                    .await
+                    .context("a client did not finish within 30 s")???,
+            );
+        }
+        // Readiness is cached for a second: it turns back within a few.
+        let admin_address = collector.admin_address();
+        let mut ready_after = readiness(&probe, &admin_address).await?;
+        let polled = Instant::now();
+        while ready_after != 200 && polled.elapsed() < Duration::from_secs(3) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            ready_after = readiness(&probe, &admin_address).await?;
+        }
+
+        // Never a 2xx without a commit: nothing sent once the server was down is acknowledged
+        // before it came back, and every acknowledged response is stored under its ticket.
+        let mut attempts = Vec::new();
+        let mut first_refusal = None;
+        for timed in &rounds {
+            anyhow::ensure!(
+                timed.answered - timed.sent < ANSWER_WITHIN,
+                "a round took {:?}",
+                timed.answered - timed.sent
+            );
+            match &timed.round {
+                Round::Submitted(attempt) => {
+                    match &attempt.outcome {
+                        Outcome::Acknowledged(_) => anyhow::ensure!(
+                            !(timed.sent > stop_done && timed.answered < restart_begun),
+                            "a submission sent with the server stopped was acknowledged"
+                        ),
+                        Outcome::Unavailable if timed.answered > stop_begun => {
+                            first_refusal = first_refusal
+                                .map_or(Some(timed.answered), |f: Duration| {
+                                    Some(f.min(timed.answered))
+                                });
+                        }
+                        Outcome::Unavailable => {}
+                        Outcome::ConnectionError(e) => {
+                            anyhow::bail!("a connection failed: {e}\n{}", collector.log())
+                        }
+                        Outcome::Unexpected(e) => anyhow::bail!("a submission got {e}"),
+                    }
+                    attempts.push(attempt);
+                }
+                // Forms need no database: they are served through the outage.
+                Round::NoForm(outcome) => anyhow::bail!("a form request got {outcome:?}"),
+            }
+        }
+        let first_refusal = first_refusal.context("no 503 during the outage")?;
+        assert!(
+            first_refusal < stop_done + ANSWER_WITHIN,
+            "the first 503 came {:?} after the stop ended",
+            first_refusal.saturating_sub(stop_done)
+        );
+        let refused = attempts
+            .iter()
+            .filter(|a| matches!(a.outcome, Outcome::Unavailable))
+            .count();
+        assert_eq!(ready_during, 503, "/readyz while the server was stopped");
+        assert_eq!(ready_after, 200, "/readyz after the restart");
+        let stored = site.stored()?;
+        let mut acknowledged_tickets = 0;
+        for attempt in &attempts {
+            if let Outcome::Acknowledged(id) = &attempt.outcome {
+                acknowledged_tickets += 1;
+                assert_eq!(
+                    stored.get(id).map(String::as_str),
+                    claims_of(&attempt.ticket)?["jti"].as_str(),
+                    "acknowledged response {id} is not stored under its ticket"
+                );
+            }
+        }
+        // The refused ones may be sent again, now that the server is back, and are stored once.
+        let client = reqwest::Client::new();
+        for attempt in &attempts {
+            if matches!(attempt.outcome, Outcome::Unavailable) {
+                let status = submit(&client, &collector.address(), &attempt.ticket)
+                    .await?
+                    .status()
+                    .as_u16();
+                assert!(status == 201 || status == 200, "a retry got {status}");
+            }
+        }
+        let stored = site.stored()?;
+        assert_eq!(stored.len(), acknowledged_tickets + refused);
+        assert!(collector.is_running(), "{}", collector.log());
+        assert_eq!(collector.pid()?, pid, "the same process throughout");
+        eprintln!(
+            "outage: stop took {:?}, first 503 {:?} after the stop began, {refused} refused, \
+             recovered {recovered_in:?} after the restart (which took {:?})",
+            stop_done - stop_begun,
+            first_refusal.saturating_sub(stop_begun),
+            restarted - restart_begun
+        );
+        drop(server);
         Ok(())
     }
 }

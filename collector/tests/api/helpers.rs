@@ -213,27 +213,6 @@ pub fn import_file(pool: &Pool, name: &str) -> anyhow::Result<()> {
 }
 
 impl TestApp {
-    /// A second collector on another port sharing this one's database and key directory, as
-    /// replicas behind a load balancer do.
-    pub async fn replica(&self) -> anyhow::Result<TestApp> {
-        let app = Application::build(self.settings.clone())?;
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
-        let (pool, counts) = (app.pool(), app.counts());
-        tokio::spawn(app.run_until_stopped());
-        Ok(TestApp {
-            address,
-            admin_address,
-            client: self.client.clone(),
-            pool,
-            key: self.key.clone(),
-            settings: self.settings.clone(),
-            counts,
-            owns_database: false,
-            _dir: self._dir.clone(),
-        })
-    }
-
     /// A pooled connection.
     pub fn conn(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<db::DbManager>> {
         Ok(self.pool.get()?)
@@ -436,3 +415,45 @@ pub fn now() -> i64 {
 /// The connection type, for tests that need it.
 #[allow(dead_code)]
 pub type Conn = DbConnection;
+
+impl TestApp {
+    /// Issues an operator token as `voce-collector token issue` does (signed with the server's
+    /// operator key, recorded in the database); returns the token and its id.
+    pub fn operator_token(
+        &self,
+        role: voce_collector::auth::operator::Role,
+        body: Option<&str>,
+    ) -> anyhow::Result<(String, String)> {
+        use voce_collector::auth::operator::{self, OperatorAuth};
+        let auth = OperatorAuth::load(
+            self.settings.operator_keys_dir(),
+            keys::KeyFileMode::OwnerOnly,
+        )?;
+        let body = body
+            .map(voce_collector::domain::IpaCode::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let (token, claims) = operator::issue(
+            &auth,
+            &mut *self.conn()?,
+            &voce_collector::audit::Actor::command_line(),
+            role,
+            body.as_ref(),
+            3600,
+        )?;
+        Ok((token, claims.jti))
+    }
+
+    /// `GET` of an operator route (path and query) with a bearer token.
+    pub async fn operator_get(
+        &self,
+        token: Option<&str>,
+        path_and_query: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut request = self.client.get(format!("{}{path_and_query}", self.address));
+        if let Some(t) = token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        Ok(request.send().await?)
+    }
+}

@@ -3,6 +3,7 @@
 //! driven over HTTP, with the database checked after each request.
 
 mod abuse;
+mod access;
 mod answers;
 mod assets;
 mod faults;

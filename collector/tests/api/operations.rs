@@ -113,13 +113,16 @@ async fn openapi_lists_every_public_route() -> anyhow::Result<()> {
         ("/v1/openapi.json", "get"),
         ("/widget/v1/{file}", "get"),
         ("/healthz", "get"),
+        ("/v1/responses", "get"),
+        ("/v1/exports/responses.csv", "get"),
+        ("/v1/audit", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
             "{method} {path} missing"
         );
     }
-    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(5));
+    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(7));
     Ok(())
 }
 
@@ -143,7 +146,7 @@ async fn unknown_paths_get_404_and_known_paths_with_another_method_get_405_with_
             .headers()
             .get("allow")
             .and_then(|v| v.to_str().ok()),
-        Some("POST")
+        Some("GET, POST")
     );
     expect_problem(response, 405, "/problems/method-not-allowed").await?;
     let response = app

@@ -1,8 +1,11 @@
-//! The "Faults" cases that need the real binary: SIGTERM under load, and `kill -9` during writes
-//! followed by a restart on the same database. Each test runs `voce-collector` (`migrate`,
-//! `registry import`, `serve`) on a free loopback port with its own database (a SQLite file, or a
-//! fresh PostgreSQL database when `VOCE_TEST_DATABASE_URL` is set), drives it with concurrent
-//! clients, and then reads the database through the library. Requests and time are bounded.
+//! The "Faults" cases that need the real binary: SIGTERM under load, `kill -9` during writes
+//! followed by a restart on the same database, and one of two replicas killed under load — and the
+//! harness that runs `voce-collector` as a process, shared with the replica tests
+//! (`replicas.rs`) and the PostgreSQL outage test (`faults.rs`). A [`Site`] is what replicas
+//! share (one database, one key directory, migrated and loaded with the pilot registry by the
+//! binary itself: `migrate`, `registry import`); a [`Collector`] is one `serve` process of a site
+//! on its own free loopback ports. Tests drive it with concurrent clients and then read the
+//! database through the library. Requests and time are bounded.
 #![cfg(unix)]
 
 use std::collections::HashMap;
@@ -28,48 +31,53 @@ const MAX_ROUNDS: usize = 60;
 /// Rounds a client may still make once the stop is sent.
 const ROUNDS_AFTER_STOP: usize = 3;
 
-/// A collector process and what it needs to be started again on the same database.
-struct Collector {
+/// What the replicas of one deployment share: a temporary directory (the key directory, the
+/// widget directory, the logs, a SQLite file) and one database, dropped with the site when it
+/// is a PostgreSQL test database.
+pub struct Site {
     dir: tempfile::TempDir,
-    database_url: String,
-    port: u16,
-    child: Option<Child>,
+    /// The database every collector of the site uses.
+    pub database_url: String,
 }
 
-impl Drop for Collector {
+impl Drop for Site {
     fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
         drop_test_database(&self.database_url);
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// A free loopback port (free when asked; the collector binds it a moment later).
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
-impl Collector {
-    /// Migrates a fresh database and imports the pilot registry with the binary itself.
-    fn prepare() -> anyhow::Result<Collector> {
+impl Site {
+    /// A fresh database (SQLite file or PostgreSQL test database), migrated and loaded with the
+    /// pilot registry by the binary, and one ticket key.
+    pub fn prepare() -> anyhow::Result<Arc<Site>> {
         let dir = tempfile::tempdir()?;
         let database_url = fresh_database_url(dir.path())?;
-        let collector = Collector {
-            dir,
-            database_url,
-            port: free_port()?,
-            child: None,
-        };
-        voce_collector::auth::keys::generate(&collector.dir.path().join("keys"))?;
-        let pilot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/registry/pilot.toml");
-        collector.run_to_end(&["migrate"])?;
-        collector.run_to_end(&["registry", "import", &pilot.to_string_lossy()])?;
-        Ok(collector)
+        Site::prepare_on(dir, database_url)
     }
 
+    /// Like [`Site::prepare`], on a database that already exists at `database_url`.
+    pub fn prepare_on(dir: tempfile::TempDir, database_url: String) -> anyhow::Result<Arc<Site>> {
+        let site = Site { dir, database_url };
+        voce_collector::auth::keys::generate(&site.keys_dir())?;
+        site.run_to_end(&["migrate"])?;
+        site.import("pilot.toml")?;
+        Ok(Arc::new(site))
+    }
+
+    /// The key directory every replica reads.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.dir.path().join("keys")
+    }
+
+    /// `voce-collector ARGS` with the site's configuration and nothing from the test's own
+    /// `VOCE_*` environment.
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_voce-collector"));
         for (name, _) in std::env::vars_os() {
@@ -79,10 +87,8 @@ impl Collector {
         }
         command
             .args(args)
-            .env("VOCE_BIND", format!("127.0.0.1:{}", self.port))
-            .env("VOCE_ADMIN_BIND", "127.0.0.1:0")
             .env("VOCE_DATABASE_URL", &self.database_url)
-            .env("VOCE_KEYS_DIR", self.dir.path().join("keys"))
+            .env("VOCE_KEYS_DIR", self.keys_dir())
             .env("VOCE_WIDGET_DIR", self.dir.path().join("widget"))
             .env("VOCE_RATE_LIMIT_BURST", "100000")
             .env("VOCE_RATE_LIMIT_PER_MINUTE", "100000")
@@ -91,15 +97,8 @@ impl Collector {
         command
     }
 
-    fn log_path(&self) -> PathBuf {
-        self.dir.path().join("collector.log")
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.log_path()).unwrap_or_default()
-    }
-
-    fn run_to_end(&self, args: &[&str]) -> anyhow::Result<()> {
+    /// Runs a one-shot command of the binary (`migrate`, `registry import`, …) to its end.
+    pub fn run_to_end(&self, args: &[&str]) -> anyhow::Result<()> {
         let output = self.command(args).output()?;
         anyhow::ensure!(
             output.status.success(),
@@ -110,12 +109,109 @@ impl Collector {
         Ok(())
     }
 
-    fn address(&self) -> String {
+    /// `voce-collector registry import examples/registry/<name>`, as an operator runs it next to
+    /// the running replicas.
+    pub fn import(&self, name: &str) -> anyhow::Result<()> {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/registry")
+            .join(name);
+        self.run_to_end(&["registry", "import", &file.to_string_lossy()])
+    }
+
+    /// A library pool on the site's database (the servers may be stopped).
+    pub fn pool(&self) -> anyhow::Result<db::Pool> {
+        db::build_pool(&DatabaseSettings {
+            url: self.database_url.clone(),
+            ..DatabaseSettings::default()
+        })
+    }
+
+    /// The stored responses: ticket id by response id.
+    pub fn stored(&self) -> anyhow::Result<HashMap<String, String>> {
+        let listed = db::responses::list(&mut *self.pool()?.get()?, None)?;
+        Ok(listed
+            .into_iter()
+            .map(|(r, _)| (r.id, r.ticket_id))
+            .collect())
+    }
+
+    /// A collector of this site, not started yet; `name` names its log file.
+    pub fn collector(self: &Arc<Self>, name: &str) -> anyhow::Result<Collector> {
+        Ok(Collector {
+            site: self.clone(),
+            name: name.to_owned(),
+            port: free_port()?,
+            admin_port: free_port()?,
+            env: Vec::new(),
+            child: None,
+        })
+    }
+}
+
+/// One `voce-collector serve` process of a [`Site`]; killed when dropped.
+pub struct Collector {
+    /// The deployment it belongs to.
+    pub site: Arc<Site>,
+    name: String,
+    /// The public listener's port.
+    pub port: u16,
+    /// The admin listener's port.
+    pub admin_port: u16,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Collector {
+    /// A collector on a fresh site of its own.
+    pub fn prepare() -> anyhow::Result<Collector> {
+        Site::prepare()?.collector("collector")
+    }
+
+    /// The same collector with one more setting in its environment.
+    pub fn with_env(mut self, name: &str, value: &str) -> Collector {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.site.command(args);
+        command
+            .env("VOCE_BIND", format!("127.0.0.1:{}", self.port))
+            .env("VOCE_ADMIN_BIND", format!("127.0.0.1:{}", self.admin_port))
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.site.dir.path().join(format!("{}.log", self.name))
+    }
+
+    /// What the process wrote (warnings and errors), for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// `http://127.0.0.1:PORT` of the public listener.
+    pub fn address(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// `http://127.0.0.1:PORT` of the admin listener.
+    pub fn admin_address(&self) -> String {
+        format!("http://127.0.0.1:{}", self.admin_port)
+    }
+
     /// Starts `serve` and waits until it is ready (at most 15 s).
-    async fn serve(&mut self) -> anyhow::Result<()> {
+    pub async fn serve(&mut self) -> anyhow::Result<()> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -151,12 +247,30 @@ impl Collector {
         anyhow::bail!("serve was not ready within 15 s:\n{}", self.log())
     }
 
-    fn pid(&self) -> anyhow::Result<u32> {
+    /// The process id of the running `serve`.
+    pub fn pid(&self) -> anyhow::Result<u32> {
         Ok(self.child.as_ref().context("not running")?.id())
     }
 
+    /// Whether the process is still running (it was neither stopped nor crashed).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Sends a signal (`TERM`, `KILL`, `HUP`, …) with `kill(1)`.
+    pub fn signal(&self, name: &str) -> anyhow::Result<()> {
+        signal(self.pid()?, name)
+    }
+
+    /// Takes the child out, so that another thread may reap it.
+    pub fn take_child(&mut self) -> anyhow::Result<Child> {
+        self.child.take().context("not running")
+    }
+
     /// Waits for the process to exit, at most `limit`.
-    async fn wait(&mut self, limit: Duration) -> anyhow::Result<ExitStatus> {
+    pub async fn wait(&mut self, limit: Duration) -> anyhow::Result<ExitStatus> {
         let started = Instant::now();
         let child = self.child.as_mut().context("not running")?;
         loop {
@@ -174,22 +288,23 @@ impl Collector {
     }
 
     /// The stored responses by id, read through the library (the server may be stopped).
-    fn stored(&self) -> anyhow::Result<HashMap<String, String>> {
-        let pool = db::build_pool(&DatabaseSettings {
-            url: self.database_url.clone(),
-            ..DatabaseSettings::default()
-        })?;
-        let listed = db::responses::list(&mut *pool.get()?, None)?;
-        Ok(listed
-            .into_iter()
-            .map(|(r, _)| (r.id, r.ticket_id))
-            .collect())
+    pub fn stored(&self) -> anyhow::Result<HashMap<String, String>> {
+        self.site.stored()
     }
+}
+
+/// Sends signal `name` to `pid` with `kill(1)`.
+pub fn signal(pid: u32, name: &str) -> anyhow::Result<()> {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()?;
+    anyhow::ensure!(status.success(), "kill -{name} {pid}: {status}");
+    Ok(())
 }
 
 /// What one submission got.
 #[derive(Debug)]
-enum Outcome {
+pub enum Outcome {
     /// 200 or 201 with this receipt's response id.
     Acknowledged(String),
     /// 503 with `Retry-After`.
@@ -200,20 +315,29 @@ enum Outcome {
     Unexpected(String),
 }
 
-/// One submission: its ticket and its outcome.
+/// One submission: its ticket, where it went, when, and its outcome.
 #[derive(Debug)]
-struct Attempt {
-    ticket: String,
-    outcome: Outcome,
+pub struct Attempt {
+    /// The ticket it used (a retry uses it again).
+    pub ticket: String,
+    /// The collector it was sent to.
+    pub address: String,
+    /// Whether it was sent after the stop.
+    pub after_stop: bool,
+    /// What it got.
+    pub outcome: Outcome,
 }
 
 /// What one round of a client ended with: a submission, or a form that could not be had.
-enum Round {
+pub enum Round {
+    /// A form was had and a response sent.
     Submitted(Attempt),
+    /// The form request got this instead of a ticket.
     NoForm(Outcome),
 }
 
-async fn classify(sent: Result<reqwest::Response, reqwest::Error>) -> Outcome {
+/// Sorts an answer to a submission.
+pub async fn classify(sent: Result<reqwest::Response, reqwest::Error>) -> Outcome {
     let response = match sent {
         Ok(r) => r,
         Err(e) => return Outcome::ConnectionError(e.to_string()),
@@ -236,7 +360,8 @@ async fn classify(sent: Result<reqwest::Response, reqwest::Error>) -> Outcome {
     }
 }
 
-async fn round(client: &reqwest::Client, address: &str) -> Round {
+/// One citizen: a form (and its ticket) from `address`, then a response with that ticket.
+pub async fn round(client: &reqwest::Client, address: &str) -> Round {
     let form = client
         .get(format!("{address}/v1/forms/inps-naspi?locale=it"))
         .header("Origin", INPS_ORIGIN)
@@ -257,11 +382,14 @@ async fn round(client: &reqwest::Client, address: &str) -> Round {
     let sent = submit(client, address, &ticket).await;
     Round::Submitted(Attempt {
         ticket,
+        address: address.to_owned(),
+        after_stop: false,
         outcome: classify(sent).await,
     })
 }
 
-async fn submit(
+/// `POST /v1/responses` of [`valid_body`] with `ticket`.
+pub async fn submit(
     client: &reqwest::Client,
     address: &str,
     ticket: &str,
@@ -276,18 +404,22 @@ async fn submit(
         .await
 }
 
-/// Runs [`CLIENTS`] clients until each has a connection error or has made its bounded number of
-/// rounds; `stop` is called once [`ACKNOWLEDGED_BEFORE_STOP`] submissions were acknowledged.
-async fn load_then(
-    address: String,
+/// Runs [`CLIENTS`] clients, each going round the `addresses` (as a load balancer would, one
+/// round on each in turn, client `i` starting at the `i`-th) until it has made its bounded
+/// number of rounds or has no collector left: a collector that cuts a client's connection is
+/// dropped from that client's turn. `stop` is called once [`ACKNOWLEDGED_BEFORE_STOP`]
+/// submissions were acknowledged.
+pub async fn load_then(
+    addresses: &[String],
     stop: impl FnOnce() -> anyhow::Result<()> + Send + 'static,
 ) -> anyhow::Result<(Vec<Attempt>, Vec<Outcome>)> {
     let acknowledged = Arc::new(AtomicUsize::new(0));
     let stopped = Arc::new(AtomicBool::new(false));
     let mut clients = Vec::new();
-    for _ in 0..CLIENTS {
-        let (address, acknowledged, stopped) =
-            (address.clone(), acknowledged.clone(), stopped.clone());
+    for i in 0..CLIENTS {
+        let mut targets = addresses.to_vec();
+        targets.rotate_left(i % addresses.len().max(1));
+        let (acknowledged, stopped) = (acknowledged.clone(), stopped.clone());
         clients.push(tokio::spawn(async move {
             // One client (and connection pool) each, dropped at the end: no idle connection
             // outlives the load and holds up a graceful shutdown.
@@ -296,15 +428,21 @@ async fn load_then(
                 .build()?;
             let (mut attempts, mut refusals) = (Vec::new(), Vec::new());
             let mut after_stop = 0;
-            for _ in 0..MAX_ROUNDS {
-                if stopped.load(Ordering::SeqCst) {
+            for turn in 0..MAX_ROUNDS {
+                if targets.is_empty() {
+                    break;
+                }
+                let is_after_stop = stopped.load(Ordering::SeqCst);
+                if is_after_stop {
                     after_stop += 1;
                     if after_stop > ROUNDS_AFTER_STOP {
                         break;
                     }
                 }
-                let cut = match round(&client, &address).await {
-                    Round::Submitted(attempt) => {
+                let target = targets[turn % targets.len()].clone();
+                let cut = match round(&client, &target).await {
+                    Round::Submitted(mut attempt) => {
+                        attempt.after_stop = is_after_stop;
                         if matches!(attempt.outcome, Outcome::Acknowledged(_)) {
                             acknowledged.fetch_add(1, Ordering::SeqCst);
                         }
@@ -319,7 +457,7 @@ async fn load_then(
                     }
                 };
                 if cut {
-                    break;
+                    targets.retain(|t| *t != target);
                 }
             }
             anyhow::Ok((attempts, refusals))
@@ -353,7 +491,7 @@ async fn load_then(
 
 /// Every acknowledged submission is stored under its receipt's id and ticket; every other outcome
 /// is one a client may retry. Returns the unacknowledged submissions.
-fn check_outcomes<'a>(
+pub fn check_outcomes<'a>(
     attempts: &'a [Attempt],
     refusals: &[Outcome],
     stored: &HashMap<String, String>,
@@ -394,14 +532,8 @@ async fn sigterm_under_load_keeps_every_acknowledged_response_and_exits_cleanly(
     let mut collector = Collector::prepare()?;
     collector.serve().await?;
     let pid = collector.pid()?;
-    let (attempts, refusals) = load_then(collector.address(), move || {
-        let status = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()?;
-        anyhow::ensure!(status.success(), "kill -TERM: {status}");
-        Ok(())
-    })
-    .await?;
+    let (attempts, refusals) =
+        load_then(&[collector.address()], move || signal(pid, "TERM")).await?;
     // Graceful: in-flight requests finish, then the process exits by itself with success (a
     // process killed by the signal has no exit code).
     let status = collector.wait(Duration::from_secs(15)).await?;
@@ -429,18 +561,12 @@ async fn kill_9_during_writes_then_restart(
 ) -> anyhow::Result<()> {
     let mut collector = Collector::prepare()?;
     collector.serve().await?;
-    let mut child = collector.child.take().context("not running")?;
+    let mut child = collector.take_child()?;
     let pid = child.id();
+    // The child itself is reaped by `killer`.
     let killer = std::thread::spawn(move || child.wait());
-    let (attempts, refusals) = load_then(collector.address(), move || {
-        // `Child::kill` is SIGKILL on Unix; the child itself is reaped by `killer`.
-        let status = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()?;
-        anyhow::ensure!(status.success(), "kill -KILL: {status}");
-        Ok(())
-    })
-    .await?;
+    let (attempts, refusals) =
+        load_then(&[collector.address()], move || signal(pid, "KILL")).await?;
     let status = killer
         .join()
         .map_err(|_| anyhow::anyhow!("the reaper panicked"))??;
@@ -508,7 +634,7 @@ mod sqlite_only {
                 #[diesel(sql_type = diesel::sql_types::Text)]
                 integrity_check: String,
             }
-            let mut conn = diesel::SqliteConnection::establish(&collector.database_url)?;
+            let mut conn = diesel::SqliteConnection::establish(&collector.site.database_url)?;
             let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut conn)?;
             let checks: Vec<String> = checks.into_iter().map(|c| c.integrity_check).collect();
             assert_eq!(checks, ["ok"], "integrity check after kill -9");
@@ -530,75 +656,4 @@ mod postgres_only {
         require_backend(Backend::Postgres);
         kill_9_during_writes_then_restart(|_| Ok(())).await
     }
-}
-
-/// Two collectors on one database and one key directory, as behind a load balancer: replica 1 (a
-/// real process) is killed with `kill -9` under load; replica 2 goes on accepting, takes the
-/// retries of the submissions the kill cut, and no acknowledged response is lost or doubled.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn when_one_replica_is_killed_under_load_the_other_keeps_accepting_and_nothing_is_lost()
--> anyhow::Result<()> {
-    let mut first = Collector::prepare()?;
-    first.serve().await?;
-    let mut settings = voce_collector::configuration::Settings {
-        bind: "127.0.0.1:0".into(),
-        admin_bind: "127.0.0.1:0".into(),
-        ..Default::default()
-    };
-    settings.database.url = first.database_url.clone();
-    settings.keys_dir = first.dir.path().join("keys");
-    settings.widget_dir = first.dir.path().join("widget");
-    settings.rate_limit.burst = 100_000;
-    settings.rate_limit.per_minute = 100_000;
-    let second = voce_collector::startup::Application::build(settings)?;
-    let second_address = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
-
-    let mut child = first.child.take().context("not running")?;
-    let pid = child.id();
-    let reaper = std::thread::spawn(move || child.wait());
-    let (attempts, refusals) = load_then(first.address(), move || {
-        let status = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()?;
-        anyhow::ensure!(status.success(), "kill -KILL: {status}");
-        Ok(())
-    })
-    .await?;
-    let status = reaper
-        .join()
-        .map_err(|_| anyhow::anyhow!("the reaper panicked"))??;
-    assert!(!status.success(), "replica 1 was not killed: {status}");
-
-    // Everything replica 1 acknowledged is stored; replica 2 takes the retries of the rest.
-    let unacknowledged = check_outcomes(&attempts, &refusals, &first.stored()?)?;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()?;
-    for attempt in &unacknowledged {
-        let response = submit(&client, &second_address, &attempt.ticket).await?;
-        let status = response.status().as_u16();
-        assert!(
-            status == 201 || status == 200,
-            "retry on replica 2: {status}"
-        );
-    }
-    // And it keeps serving new citizens.
-    for _ in 0..20 {
-        match round(&client, &second_address).await {
-            Round::Submitted(Attempt {
-                outcome: Outcome::Acknowledged(_),
-                ..
-            }) => {}
-            Round::Submitted(a) => anyhow::bail!("replica 2 after the kill: {:?}", a.outcome),
-            Round::NoForm(o) => anyhow::bail!("a form from replica 2 after the kill: {o:?}"),
-        }
-    }
-    let stored = first.stored()?;
-    check_outcomes(&attempts, &refusals, &stored)?;
-    // One response per ticket, whichever replica stored it.
-    let tickets: std::collections::HashSet<&String> = stored.values().collect();
-    assert_eq!(tickets.len(), stored.len(), "a ticket stored twice");
-    assert!(stored.len() >= ACKNOWLEDGED_BEFORE_STOP + 20);
-    Ok(())
 }

@@ -22,6 +22,7 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_at ON audit_log (at);
 
--- Keyset pages of one service's responses in the order they came, and the retention purge.
-CREATE INDEX responses_service_received_id ON responses (service_id, received_at, id);
+-- Keyset pages of one service's responses in the order of their (random) ids, which says nothing
+-- about when each came; and the retention purge, by time received.
+CREATE INDEX responses_service_id ON responses (service_id, id);
 CREATE INDEX responses_received ON responses (received_at);

@@ -1,0 +1,10 @@
+//! The operators' routes: each takes an [`crate::auth::operator::Operator`] (401 without a valid
+//! token) and checks the role's scope before reading anything (403 naming the scope).
+
+pub mod export_responses;
+pub mod list_responses;
+pub mod read_audit;
+
+pub use export_responses::export_responses;
+pub use list_responses::list_responses;
+pub use read_audit::read_audit;
