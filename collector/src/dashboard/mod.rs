@@ -7,6 +7,7 @@ pub mod charts;
 pub mod embed;
 pub mod i18n;
 pub mod pages;
+pub mod screens;
 pub mod session;
 pub mod texts;
 pub mod views;

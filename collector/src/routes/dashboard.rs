@@ -17,8 +17,10 @@ use serde::Deserialize;
 
 use crate::auth::operator::{Operator, OperatorClaims};
 use crate::dashboard::i18n::Lang;
-use crate::dashboard::{session, views};
+use crate::dashboard::{screens, session, views};
 use crate::error::ApiError;
+use crate::routes::operator::list_responses::responses_for;
+use crate::routes::operator::read_audit::{AuditQuery, audit_for};
 use crate::state::AppState;
 
 /// The dashboard's Content Security Policy: its own script and stylesheet only, forms posting
@@ -214,6 +216,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "GET, POST",
                 vec![web::get().to(show_sign_in), web::post().to(sign_in)],
             ))
+            .service(resource("/audit", "GET", vec![web::get().to(show_audit)]))
+            .service(resource(
+                "/exports",
+                "GET",
+                vec![web::get().to(show_exports)],
+            ))
             .service(resource(
                 "/sign-out",
                 "POST",
@@ -230,4 +238,85 @@ pub async fn not_found(req: HttpRequest, query: web::Query<LocaleQuery>) -> Http
         None,
         lang_of(&req, &query),
     )
+}
+
+/// The operator of a request, or the answer that sends the browser to sign in.
+fn signed_in(operator: Result<Operator, ApiError>, lang: Lang) -> Result<Operator, HttpResponse> {
+    operator.map_err(|e| refused(e, None, lang))
+}
+
+/// `GET /dashboard/audit`: the audit log (`national`), read as `GET /v1/audit` reads it.
+pub async fn show_audit(
+    req: HttpRequest,
+    operator: Result<Operator, ApiError>,
+    query: web::Query<screens::AuditFilters>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let filters = query.into_inner().cleaned();
+    let lang = lang_of(
+        &req,
+        &LocaleQuery {
+            locale: filters.locale.clone(),
+        },
+    );
+    let operator = match signed_in(operator, lang) {
+        Ok(o) => o,
+        Err(answer) => return answer,
+    };
+    let asked = AuditQuery {
+        action: filters.action.clone(),
+        actor: filters.actor.clone(),
+        body: filters.body.clone(),
+        from: filters.from.clone(),
+        to: filters.to.clone(),
+        cursor: filters.cursor.clone(),
+        limit: Some(100),
+    };
+    match audit_for(&state, &operator, asked).await {
+        Ok(page) => html(
+            StatusCode::OK,
+            screens::audit(&operator, lang, &filters, &page),
+        ),
+        Err(e) => refused(e, Some(&operator), lang),
+    }
+}
+
+/// `GET /dashboard/exports`: a button per export, carrying the filters.
+pub async fn show_exports(
+    req: HttpRequest,
+    operator: Result<Operator, ApiError>,
+    query: web::Query<screens::ExportFilters>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let filters = query.into_inner().cleaned();
+    let lang = lang_of(
+        &req,
+        &LocaleQuery {
+            locale: filters.locale.clone(),
+        },
+    );
+    let operator = match signed_in(operator, lang) {
+        Ok(o) => o,
+        Err(answer) => return answer,
+    };
+    if let Err(e) = operator.may_read_aggregates() {
+        return refused(e, Some(&operator), lang);
+    }
+    let (service_kinds, body_kinds) = kinds(&state);
+    html(
+        StatusCode::OK,
+        screens::exports(&operator, lang, &filters, &service_kinds, &body_kinds),
+    )
+}
+
+/// The kinds of service and of body in the registry, sorted, for the filters.
+fn kinds(state: &AppState) -> (Vec<String>, Vec<String>) {
+    let snapshot = state.registry.snapshot();
+    let mut services = std::collections::BTreeSet::new();
+    let mut bodies = std::collections::BTreeSet::new();
+    for s in snapshot.services() {
+        services.insert(s.service.service_kind.clone());
+        bodies.insert(s.body.body_kind.clone());
+    }
+    (services.into_iter().collect(), bodies.into_iter().collect())
 }

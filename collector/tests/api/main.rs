@@ -6,6 +6,7 @@ mod abuse;
 mod access;
 mod answers;
 mod assets;
+mod dashboard;
 mod faults;
 mod forms;
 mod helpers;
