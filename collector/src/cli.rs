@@ -1,6 +1,7 @@
 //! The command line: `serve`, `migrate`, `check-config`, `keys generate`, `registry import|check`,
 //! `responses count` (used by the acceptance walk to see what is stored), `token issue|revoke|list`
-//! (operator tokens), `audit` (the audit log) and `purge` (retention, now).
+//! (operator tokens), `audit` (the audit log), `purge` (retention, now), `link` (the hosted
+//! page's URL for a channel) and `attestation keygen`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -94,6 +95,39 @@ pub enum Command {
     /// Deletes now what is past its retention: free texts after VOCE_FREE_TEXT_RETENTION_DAYS,
     /// raw responses after VOCE_RAW_RESPONSE_RETENTION_DAYS (if set). `serve` does it daily.
     Purge,
+    /// Prints the URL of a service's hosted page for a channel (from `VOCE_PUBLIC_URL`), to put
+    /// in an e-mail, an SMS or on a poster.
+    Link {
+        /// The service id.
+        service: String,
+        /// `qr`, `email`, `sms` or `page`.
+        #[arg(long, default_value = "page")]
+        channel: String,
+        /// The language the page opens in.
+        #[arg(long, default_value = "it")]
+        locale: String,
+    },
+    /// Completion attestations.
+    Attestation {
+        /// What to do.
+        #[command(subcommand)]
+        command: AttestationCommand,
+    },
+}
+
+/// `attestation …`
+#[derive(Debug, Subcommand)]
+pub enum AttestationCommand {
+    /// Prints a new Ed25519 key pair: the private key (PKCS#8 PEM) for the body's signing
+    /// server, and the registry snippet with the public key.
+    Keygen {
+        /// The key id (`kid`) attestations will name.
+        #[arg(long)]
+        kid: Option<String>,
+        /// The IPA code of the body, for the comment of the snippet.
+        #[arg(long)]
+        body: Option<String>,
+    },
 }
 
 /// `token …`
@@ -316,6 +350,70 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Registry { command } => run_registry(command, settings),
+        Command::Link {
+            service,
+            channel,
+            locale,
+        } => {
+            let settings = settings()?;
+            let channel = crate::domain::Channel::parse(&channel)
+                .map_err(|e| anyhow::anyhow!("--channel: {}", e.0))?;
+            anyhow::ensure!(
+                channel != crate::domain::Channel::Widget,
+                "--channel: the widget has no link; use page, qr, email or sms"
+            );
+            let service = crate::domain::ServiceId::parse(&service)
+                .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            let locale: voce_shared::Locale = locale
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--locale: expected it, en, de, fr or sl"))?;
+            println!(
+                "{}",
+                crate::hosted::links::hosted_url(
+                    &settings.public_url,
+                    service.as_str(),
+                    locale,
+                    channel
+                )
+            );
+            Ok(())
+        }
+        Command::Attestation {
+            command: AttestationCommand::Keygen { kid, body },
+        } => {
+            use ed25519_dalek::pkcs8::EncodePrivateKey;
+            let key = crate::auth::attestations::generate_key();
+            let kid = kid.unwrap_or_else(|| {
+                format!(
+                    "{}-{}",
+                    body.as_deref().unwrap_or("key"),
+                    crate::domain::day_of(time::OffsetDateTime::now_utc())
+                )
+            });
+            // PKCS#8 v1 (the private key alone), which every OpenSSL reads.
+            let pem = ed25519_dalek::pkcs8::KeypairBytes {
+                secret_key: key.to_bytes(),
+                public_key: None,
+            }
+            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+            .map_err(|e| anyhow::anyhow!("cannot encode the private key: {e}"))?;
+            println!("# The private key: keep it on the body's signing server only.");
+            print!("{}", pem.as_str());
+            println!();
+            println!(
+                "# The registry snippet: add it under the body{} and import the registry.",
+                body.as_deref()
+                    .map(|b| format!(" {b:?}"))
+                    .unwrap_or_default()
+            );
+            println!("[[bodies.attestation_keys]]");
+            println!("kid = {kid:?}");
+            println!(
+                "public_key = {:?}",
+                crate::auth::attestations::encode_public_key(&key.verifying_key())
+            );
+            Ok(())
+        }
         Command::Responses { command } => {
             let settings = settings()?;
             let pool = startup::prepare_database(&settings)?;

@@ -122,6 +122,10 @@ pub struct Settings {
     /// Days a raw response is kept (`VOCE_RAW_RESPONSE_RETENTION_DAYS`); unset keeps them. Must
     /// be longer than the free-text retention. Rollups are never purged.
     pub raw_response_retention_days: Option<u32>,
+    /// The collector's public base URL as citizens reach it (`VOCE_PUBLIC_URL`, scheme and host,
+    /// no path): the hosted page's links and QR codes point there, and its origin is the origin
+    /// of the hosted page's tickets.
+    pub public_url: String,
 }
 
 /// Database settings.
@@ -203,6 +207,7 @@ impl Default for Settings {
             operator_keys_dir: None,
             export_keys_dir: None,
             raw_response_retention_days: None,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -432,6 +437,7 @@ impl Settings {
                 })?),
             };
         }
+        parsed(env, "VOCE_PUBLIC_URL", &mut self.public_url)?;
         Ok(())
     }
 
@@ -449,12 +455,20 @@ impl Settings {
             .unwrap_or_else(|| self.keys_dir.join("export"))
     }
 
+    /// The origin of [`Settings::public_url`] (the URL without a trailing slash must be an
+    /// origin: scheme, host and port only).
+    pub fn public_origin(&self) -> Result<crate::domain::Origin, ConfigError> {
+        crate::domain::Origin::parse(self.public_url.trim().trim_end_matches('/'))
+            .map_err(|e| config_error("VOCE_PUBLIC_URL", e.0))
+    }
+
     /// Checks every setting, naming the variable of the first one that cannot be used.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.bind_address()?;
         self.admin_bind_address()?;
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
+        self.public_origin()?;
         let checks: [(&str, bool, &str); 16] = [
             (
                 "VOCE_DATABASE_POOL_SIZE",

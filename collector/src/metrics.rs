@@ -34,8 +34,15 @@ struct RejectionLabels {
     reason: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AttestationRefusalLabels {
+    reason: &'static str,
+}
+
 /// The collector's counters, and the registry that renders them.
 pub struct Metrics {
+    attestations_verified: Counter,
+    attestation_refusals: Family<AttestationRefusalLabels, Counter>,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     tickets_issued: Counter,
@@ -77,7 +84,21 @@ impl Default for Metrics {
             "Time of database operations",
             db_latency.clone(),
         );
+        let attestations_verified = Counter::default();
+        let attestation_refusals = Family::<AttestationRefusalLabels, Counter>::default();
+        registry.register(
+            "voce_attestations_verified",
+            "Completion attestations accepted: tickets issued as verified",
+            attestations_verified.clone(),
+        );
+        registry.register(
+            "voce_attestation_refusals",
+            "Completion attestations not accepted (an unverified ticket was issued), by reason",
+            attestation_refusals.clone(),
+        );
         Metrics {
+            attestations_verified,
+            attestation_refusals,
             registry,
             requests,
             tickets_issued,
@@ -113,6 +134,18 @@ impl Metrics {
     pub fn record_rejection(&self, reason: &'static str) {
         self.rejections
             .get_or_create(&RejectionLabels { reason })
+            .inc();
+    }
+
+    /// Counts one attestation accepted.
+    pub fn record_attestation_verified(&self) {
+        self.attestations_verified.inc();
+    }
+
+    /// Counts one attestation not accepted, by reason.
+    pub fn record_attestation_refusal(&self, reason: &'static str) {
+        self.attestation_refusals
+            .get_or_create(&AttestationRefusalLabels { reason })
             .inc();
     }
 

@@ -400,6 +400,33 @@ impl Application {
                     "GET",
                     vec![web::get().to(routes::check_health)],
                 ))
+                // The hosted page and its QR codes: same-origin, no CORS; tickets behind the
+                // same rate limit as the API's.
+                .service(routes::resource(
+                    "/s/static/page.css",
+                    "GET",
+                    vec![web::get().to(routes::serve_page_stylesheet)],
+                ))
+                .service(routes::resource(
+                    "/s/{service_id}/{file}",
+                    "GET",
+                    vec![web::get().to(routes::serve_qr)],
+                ))
+                .service(
+                    routes::resource(
+                        "/s/{service_id}",
+                        "GET, POST",
+                        vec![
+                            web::get()
+                                .to(routes::show_hosted_page)
+                                .wrap(from_fn(crate::rate_limit::limit_rate)),
+                            web::post()
+                                .to(routes::submit_hosted_page)
+                                .wrap(from_fn(crate::rate_limit::limit_rate)),
+                        ],
+                    )
+                    .app_data(web::PayloadConfig::new(voce_shared::api::MAX_BODY_BYTES)),
+                )
                 .service(routes::resource(
                     "/widget/v1/{file}",
                     "GET",

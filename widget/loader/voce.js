@@ -73,7 +73,7 @@
   // <script src=".../voce.js" data-service="..."> renders where the tag is.
   if (me.getAttribute('data-service')) {
     var el = d.createElement('voce-feedback');
-    ['service', 'locale', 'mode', 'theme'].forEach(function (a) {
+    ['service', 'locale', 'mode', 'theme', 'attestation'].forEach(function (a) {
       var v = me.getAttribute('data-' + a);
       if (v) el.setAttribute(a, v);
     });

@@ -79,6 +79,20 @@ pub fn collector_base(url: &str) -> &str {
     url.trim().trim_end_matches('/')
 }
 
+/// Appends `text` percent-encoded (everything but the unreserved characters).
+fn push_encoded(url: &mut String, text: &str) {
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            url.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            url.push('%');
+            url.push(char::from(HEX[usize::from(b >> 4)]));
+            url.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
+
 /// Everything a mounted widget needs to know about its placement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -92,6 +106,9 @@ pub struct Config {
     pub mode: Mode,
     /// The colour scheme.
     pub theme: Theme,
+    /// A completion attestation signed by the service's body (`data-attestation`), passed on
+    /// when the form is fetched so the ticket is marked verified.
+    pub attestation: Option<String>,
 }
 
 impl Config {
@@ -100,18 +117,13 @@ impl Config {
         let mut url = String::with_capacity(self.collector.len() + self.service.len() + 24);
         url.push_str(&self.collector);
         url.push_str("/v1/forms/");
-        for b in self.service.bytes() {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                url.push(char::from(b));
-            } else {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                url.push('%');
-                url.push(char::from(HEX[usize::from(b >> 4)]));
-                url.push(char::from(HEX[usize::from(b & 15)]));
-            }
-        }
+        push_encoded(&mut url, &self.service);
         url.push_str("?locale=");
         url.push_str(self.locale.code());
+        if let Some(attestation) = &self.attestation {
+            url.push_str("&attestation=");
+            push_encoded(&mut url, attestation);
+        }
         url
     }
 
@@ -134,7 +146,18 @@ mod tests {
             locale: Locale::De,
             mode: Mode::Isolated,
             theme: Theme::Light,
+            attestation: None,
         }
+    }
+
+    #[test]
+    fn an_attestation_travels_in_the_form_url() {
+        let mut c = config("inps-naspi");
+        c.attestation = Some("aa.bb.c_-".into());
+        assert_eq!(
+            c.form_url(),
+            "https://voce.example/v1/forms/inps-naspi?locale=de&attestation=aa.bb.c_-"
+        );
     }
 
     #[test]

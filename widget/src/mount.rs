@@ -33,6 +33,7 @@ impl Mounted {
 }
 
 /// Reads a placement's configuration from its attributes (`service`, `locale`, `mode`, `theme`,
+/// `attestation`,
 /// each also accepted with a `data-` prefix) and the page's `<html lang>`.
 pub fn config_of(host: &Element, collector: &str) -> Config {
     let attribute = |name: &str| {
@@ -52,6 +53,9 @@ pub fn config_of(host: &Element, collector: &str) -> Config {
         locale: resolve_locale(attribute("locale").as_deref(), html_lang.as_deref()),
         mode: Mode::parse(attribute("mode").as_deref()),
         theme: Theme::parse(attribute("theme").as_deref()),
+        attestation: attribute("attestation")
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty()),
     }
 }
 

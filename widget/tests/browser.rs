@@ -62,6 +62,7 @@ impl Widget {
             locale,
             mode,
             theme: Theme::Light,
+            attestation: None,
         };
         let form = testing::form(questionnaire, locale).expect("a catalog questionnaire");
         let mounted = mount_with(&host, config, Some(form)).expect("mounted");

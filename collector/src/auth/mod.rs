@@ -1,6 +1,8 @@
 //! Who may do what: the ticket keys on disk ([`keys`]) and the signed one-time tickets made and
-//! checked with them ([`tickets`]); the operators' own tokens and roles ([`operator`]).
+//! checked with them ([`tickets`]); the operators' own tokens and roles ([`operator`]); and the
+//! completion attestations bodies sign ([`attestations`]).
 
+pub mod attestations;
 pub mod jwt;
 pub mod keys;
 pub mod operator;

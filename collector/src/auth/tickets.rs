@@ -43,6 +43,25 @@ pub struct TicketClaims {
     pub nbf: i64,
     /// Expires at (Unix seconds).
     pub exp: i64,
+    /// The channel the form was served through (`page`, `qr`, `email`, `sms`); absent for the
+    /// widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Whether the ticket was issued against a valid completion attestation of the service's body.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verified: bool,
+}
+
+/// What a ticket may say besides the service, questionnaire and origin.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TicketExtras {
+    /// The channel, when not the widget.
+    pub channel: Option<crate::domain::Channel>,
+    /// The `jti` of the ticket when it must be derived from an attestation (so that every ticket
+    /// issued against one attestation shares it, and the unique `ticket_id` of `responses` lets
+    /// one attestation store at most one response); a random one when `None`. Set together with
+    /// `verified`.
+    pub attested_jti: Option<String>,
 }
 
 /// Why a ticket was refused. Deliberately coarse: the client is told only "invalid ticket".
@@ -114,9 +133,31 @@ impl Keyring {
         origin: &str,
         now: i64,
     ) -> Result<(String, TicketClaims), TicketError> {
+        self.issue_with(
+            service_id,
+            questionnaire,
+            origin,
+            now,
+            TicketExtras::default(),
+        )
+    }
+
+    /// Issues a ticket like [`Keyring::issue`], with a channel and an attestation's `jti`.
+    pub fn issue_with(
+        &self,
+        service_id: &str,
+        questionnaire: QuestionnaireRef,
+        origin: &str,
+        now: i64,
+        extras: TicketExtras,
+    ) -> Result<(String, TicketClaims), TicketError> {
         let (kid, key) = self.signing.as_ref().ok_or(TicketError::NoKey)?;
-        let mut jti = [0_u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut jti);
+        let verified = extras.attested_jti.is_some();
+        let jti = extras.attested_jti.unwrap_or_else(|| {
+            let mut jti = [0_u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut jti);
+            hex::encode(jti)
+        });
         let ttl = i64::try_from(self.settings.ttl_secs).unwrap_or(7200);
         let claims = TicketClaims {
             iss: self.settings.issuer.clone(),
@@ -124,10 +165,12 @@ impl Keyring {
             sub: service_id.to_owned(),
             questionnaire,
             origin: origin.to_owned(),
-            jti: hex::encode(jti),
+            jti,
             iat: now,
             nbf: now,
             exp: now + ttl,
+            channel: extras.channel.map(|c| c.code().to_owned()),
+            verified,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(kid.clone());

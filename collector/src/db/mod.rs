@@ -5,6 +5,7 @@
 //! Error policy: the query modules return [`DbError`]; [`DbError::is_transient`] tells the HTTP
 //! layer which failures are worth a retry (503) and which are bugs (500).
 
+pub mod attestation_keys;
 pub mod audit;
 pub mod bodies;
 pub mod counters;

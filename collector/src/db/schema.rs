@@ -136,3 +136,11 @@ diesel::table! {
         detail -> Text,
     }
 }
+
+diesel::table! {
+    attestation_keys (ipa_code, kid) {
+        ipa_code -> Text,
+        kid -> Text,
+        public_key -> Text,
+    }
+}

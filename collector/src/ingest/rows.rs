@@ -109,8 +109,14 @@ pub fn build(
         esito: columns.esito,
         soddisfazione: columns.soddisfazione,
         fiducia: columns.fiducia,
-        channel: Channel::Widget.code().to_owned(),
-        verified: false,
+        channel: claims
+            .channel
+            .as_deref()
+            .map_or(Ok(Channel::Widget), Channel::parse)
+            .map_err(|_| ApiError::InvalidTicket)?
+            .code()
+            .to_owned(),
+        verified: claims.verified,
     };
     Ok(NewResponse {
         response,

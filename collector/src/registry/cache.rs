@@ -12,6 +12,7 @@ use voce_shared::api::{FormBody, FormService};
 use voce_shared::questionnaire::QuestionnaireRef;
 use voce_shared::{Catalog, Locale, Questionnaire};
 
+use crate::auth::attestations::{self, BodyKeys};
 use crate::db::bodies::{BodyRow, ServiceRow};
 use crate::db::{self, DbConnection, DbError};
 
@@ -23,6 +24,8 @@ pub struct CachedService {
     pub body: BodyRow,
     /// The body's allowed origins.
     pub origins: HashSet<String>,
+    /// The body's attestation keys, by `kid`.
+    pub attestation_keys: Arc<BodyKeys>,
     /// The latest version of the service's questionnaire.
     pub questionnaire: &'static Questionnaire,
     /// Its reference (id, version, hash).
@@ -89,6 +92,24 @@ impl Snapshot {
         for (ipa_code, origin) in db::bodies::all_body_origins(conn)? {
             origins_by_body.entry(ipa_code).or_default().insert(origin);
         }
+        let mut keys_by_body: HashMap<String, BodyKeys> = HashMap::new();
+        for row in db::attestation_keys::all(conn)? {
+            match attestations::parse_public_key(&row.public_key) {
+                Ok(key) => {
+                    keys_by_body
+                        .entry(row.ipa_code)
+                        .or_default()
+                        .insert(row.kid, key);
+                }
+                Err(e) => {
+                    tracing::warn!(body = %row.ipa_code, kid = %row.kid, error = %e, "unusable attestation key skipped")
+                }
+            }
+        }
+        let keys_by_body: HashMap<String, Arc<BodyKeys>> = keys_by_body
+            .into_iter()
+            .map(|(body, keys)| (body, Arc::new(keys)))
+            .collect();
         let mut services = HashMap::new();
         for (service, body) in db::bodies::all_services_with_bodies(conn)? {
             let questionnaire = catalog
@@ -100,6 +121,10 @@ impl Snapshot {
                 .clone();
             let cached = CachedService {
                 origins: origins_by_body
+                    .get(&body.ipa_code)
+                    .cloned()
+                    .unwrap_or_default(),
+                attestation_keys: keys_by_body
                     .get(&body.ipa_code)
                     .cloned()
                     .unwrap_or_default(),

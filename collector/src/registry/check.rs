@@ -7,6 +7,8 @@ use std::fmt;
 use voce_shared::{BodyKind, Catalog, ServiceKind};
 
 use super::file::RegistryFile;
+use crate::auth::attestations;
+use crate::db::attestation_keys::AttestationKeyRow;
 use crate::db::bodies::{BodyRow, ServiceRow};
 use crate::domain::{IpaCode, Origin, ServiceId};
 
@@ -34,6 +36,8 @@ pub struct Registry {
     pub bodies: Vec<(BodyRow, Vec<String>)>,
     /// Services with their questionnaire resolved.
     pub services: Vec<ServiceRow>,
+    /// The attestation keys of every body (a body listed without keys has none after import).
+    pub attestation_keys: Vec<AttestationKeyRow>,
 }
 
 /// Parses and checks a registry file, returning every problem found.
@@ -56,6 +60,7 @@ pub fn check_file(file: &RegistryFile, catalog: &Catalog) -> Result<Registry, Ve
     let mut errors = Vec::new();
     let now = crate::domain::rfc3339(time::OffsetDateTime::now_utc());
     let mut bodies = Vec::new();
+    let mut attestation_keys = Vec::new();
     let mut ipa_codes = BTreeSet::new();
     for (i, b) in file.bodies.iter().enumerate() {
         let mut err = reporter(&mut errors, format!("bodies[{i}] ({})", b.ipa_code));
@@ -80,6 +85,30 @@ pub fn check_file(file: &RegistryFile, catalog: &Catalog) -> Result<Registry, Ve
                     &format!("allowed_origins[{j}]"),
                     format!("{o} is listed twice"),
                 );
+            }
+        }
+        let mut kids = BTreeSet::new();
+        for (j, k) in b.attestation_keys.iter().enumerate() {
+            let field = |name: &str| format!("attestation_keys[{j}].{name}");
+            let kid_ok = (1..=64).contains(&k.kid.len())
+                && k.kid
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c));
+            if !kid_ok {
+                err(
+                    &field("kid"),
+                    "1 to 64 characters among letters, digits, '-', '_' and '.'".into(),
+                );
+            } else if !kids.insert(k.kid.as_str()) {
+                err(&field("kid"), format!("{} is listed twice", k.kid));
+            }
+            match attestations::parse_public_key(&k.public_key) {
+                Ok(key) => attestation_keys.push(AttestationKeyRow {
+                    ipa_code: b.ipa_code.clone(),
+                    kid: k.kid.clone(),
+                    public_key: attestations::encode_public_key(&key),
+                }),
+                Err(e) => err(&field("public_key"), e),
             }
         }
         bodies.push((
@@ -134,7 +163,11 @@ pub fn check_file(file: &RegistryFile, catalog: &Catalog) -> Result<Registry, Ve
         }
     }
     if errors.is_empty() {
-        Ok(Registry { bodies, services })
+        Ok(Registry {
+            bodies,
+            services,
+            attestation_keys,
+        })
     } else {
         Err(errors)
     }
@@ -247,6 +280,44 @@ mod tests {
                 "{expected} not in {fields:#?}"
             );
         }
+    }
+
+    #[test]
+    fn attestation_keys_are_checked_per_body() {
+        let good = attestations::encode_public_key(&attestations::generate_key().verifying_key());
+        let text = format!(
+            r#"
+            [[bodies]]
+            ipa_code = "inps"
+            name = "INPS"
+            body_kind = "ente-previdenziale"
+            allowed_origins = ["https://www.inps.it"]
+            [[bodies.attestation_keys]]
+            kid = "inps-1"
+            public_key = "{good}"
+            [[bodies.attestation_keys]]
+            kid = "inps-1"
+            public_key = "AAAA"
+            [[bodies.attestation_keys]]
+            kid = "bad kid"
+            public_key = "{good}"
+        "#
+        );
+        let errors = check(&text, catalog()).err().unwrap_or_default();
+        let fields: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        assert_eq!(
+            fields,
+            [
+                "attestation_keys[1].kid",
+                "attestation_keys[1].public_key",
+                "attestation_keys[2].kid"
+            ],
+            "{errors:#?}"
+        );
+        let fine = text.split("[[bodies.attestation_keys]]\n            kid = \"inps-1\"\n            public_key = \"AAAA\"").collect::<Vec<_>>().join("");
+        let fine = fine.replace("bad kid", "inps-2");
+        let registry = check(&fine, catalog()).map_err(|e| format!("{e:?}"));
+        assert_eq!(registry.map(|r| r.attestation_keys.len()), Ok(2), "{fine}");
     }
 
     #[test]

@@ -26,6 +26,21 @@ pub struct BodyEntry {
     pub body_kind: String,
     /// Origins (scheme, host, port) of the pages that embed the widget.
     pub allowed_origins: Vec<String>,
+    /// The Ed25519 public keys the body's servers sign completion attestations with. Importing
+    /// a file replaces the body's keys: a key left out is revoked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestation_keys: Vec<AttestationKeyEntry>,
+}
+
+/// An attestation key entry (`[[bodies.attestation_keys]]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationKeyEntry {
+    /// The key id the attestations name in their `kid` header; unique within the body.
+    pub kid: String,
+    /// The 32-byte Ed25519 public key, base64url (the `x` of its JWK); `voce-collector
+    /// attestation keygen` prints it.
+    pub public_key: String,
 }
 
 /// A service entry.

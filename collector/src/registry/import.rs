@@ -20,6 +20,12 @@ pub fn import(conn: &mut DbConnection, registry: &Registry) -> Result<ImportSumm
     conn.transaction::<_, DbError, _>(|conn| {
         for (body, origins) in &registry.bodies {
             db::bodies::upsert_body(conn, body, origins)?;
+            let keys: Vec<_> = registry
+                .attestation_keys
+                .iter()
+                .filter(|k| k.ipa_code == body.ipa_code)
+                .collect();
+            db::attestation_keys::replace_for_body(conn, &body.ipa_code, &keys)?;
         }
         for service in &registry.services {
             db::bodies::upsert_service(conn, service)?;

@@ -20,6 +20,10 @@ pub struct FormQuery {
     /// Language tag (`it`, `en`, `de`, `fr`, `sl`, or a tag such as `de-AT`); Italian when absent
     /// or unsupported.
     pub locale: Option<String>,
+    /// A completion attestation signed by the service's body (`data-attestation` of the
+    /// widget's placement): a valid one makes the ticket `verified`; any other still gets an
+    /// ordinary ticket.
+    pub attestation: Option<String>,
 }
 
 /// Issues a form and ticket.
@@ -69,18 +73,14 @@ pub async fn issue_form(
         state.counts.rejection("origin_not_allowed", &day_of(now));
         return Err(ApiError::OriginNotAllowed);
     }
-    let (ticket, claims) = state
-        .keys
-        .keyring()
-        .issue(
-            &found.service.id,
-            found.reference.clone(),
-            origin.as_str(),
-            now.unix_timestamp(),
-        )
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state.metrics.record_ticket();
-    state.counts.ticket(&found.service.id, &day_of(now));
+    let (ticket, claims) = crate::routes::issue_ticket(
+        &state,
+        found,
+        origin.as_str(),
+        None,
+        query.attestation.as_deref(),
+        now,
+    )?;
     let expires_at = OffsetDateTime::from_unix_timestamp(claims.exp)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     // The cached form, then the two fields that change with every ticket.

@@ -213,6 +213,28 @@ pub fn import_file(pool: &Pool, name: &str) -> anyhow::Result<()> {
 }
 
 impl TestApp {
+    /// A second collector in this process, on another port, sharing this one's database and key
+    /// directory, as replicas behind a load balancer do (the replica tests proper run two
+    /// processes: see `process.rs`).
+    pub async fn replica(&self) -> anyhow::Result<TestApp> {
+        let app = Application::build(self.settings.clone())?;
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
+        let (pool, counts) = (app.pool(), app.counts());
+        tokio::spawn(app.run_until_stopped());
+        Ok(TestApp {
+            address,
+            admin_address,
+            client: self.client.clone(),
+            pool,
+            key: self.key.clone(),
+            settings: self.settings.clone(),
+            counts,
+            owns_database: false,
+            _dir: self._dir.clone(),
+        })
+    }
+
     /// A pooled connection.
     pub fn conn(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<db::DbManager>> {
         Ok(self.pool.get()?)
