@@ -4,6 +4,7 @@
 //! two commands work on a fresh machine.
 
 mod bench;
+mod bench_stats;
 mod bench_widget;
 mod collector;
 mod demo;
@@ -33,13 +34,14 @@ fn main() -> Result<()> {
         // Run by `bench` from the release build: the load run and its ceiling server.
         "bench-load" => bench::load::run(rest),
         "bench-ceiling" => bench::ceiling::serve(rest),
+        "bench-stats" => bench_stats::run_bench(rest),
         "widget" => widget::run(rest),
         "mutants" => mutants::run(rest),
         "serve-pages" => pages::run(rest),
         "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test|demo|widget|bench|serve-pages|national-registry|mutants>"
+                "usage: cargo xtask <test|demo|widget|bench|bench-stats|serve-pages|national-registry|mutants>"
             );
             Ok(())
         }

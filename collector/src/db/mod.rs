@@ -12,6 +12,7 @@ pub mod counters;
 pub mod operator_tokens;
 pub mod questionnaires;
 pub mod responses;
+pub mod rollups;
 pub mod schema;
 
 use std::sync::Arc;

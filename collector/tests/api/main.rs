@@ -17,4 +17,5 @@ mod operations;
 mod process;
 mod registry;
 mod replicas;
+mod stats;
 mod tickets;
