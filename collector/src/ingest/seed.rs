@@ -306,6 +306,8 @@ pub fn seed(
             iat: at.unix_timestamp() - 120,
             nbf: at.unix_timestamp() - 120,
             exp: at.unix_timestamp() + 3600,
+            channel: None,
+            verified: false,
         };
         let request = SubmitRequest {
             answers: answers(&mut rng, profile.questionnaire, mean, locale),
