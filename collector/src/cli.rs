@@ -506,8 +506,11 @@ fn seed_demo(
 ) -> anyhow::Result<()> {
     use crate::ingest::seed;
     let until = match until {
-        Some(text) => time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-            .with_context(|| format!("--until {text:?}: expected YYYY-MM-DD"))?,
+        Some(text) => time::Date::parse(
+            text,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .with_context(|| format!("--until {text:?}: expected YYYY-MM-DD"))?,
         None => seed::today(),
     };
     let pool = startup::prepare_database(settings)?;

@@ -113,7 +113,11 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             }
             let answer: serde_json::Value = serde_json::from_slice(&body)?;
             cells = answer["cells"].as_array().map_or(0, Vec::len);
-            ensure!(cells > 0, "{label}: no cells: {}", String::from_utf8_lossy(&body));
+            ensure!(
+                cells > 0,
+                "{label}: no cells: {}",
+                String::from_utf8_lossy(&body)
+            );
         }
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -123,7 +127,10 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             ms(times[0]),
             ms(times[times.len() - 1])
         );
-        medians.insert(label.into(), serde_json::json!((median * 10.0).round() / 10.0));
+        medians.insert(
+            label.into(),
+            serde_json::json!((median * 10.0).round() / 10.0),
+        );
     }
     medians.insert("backend".into(), backend.into());
     medians.insert("responses".into(), responses.into());
@@ -148,7 +155,10 @@ fn get(path: &str, token: &str) -> Result<Vec<u8>> {
     let head = String::from_utf8_lossy(&reply[..split]).to_string();
     ensure!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
     let body = &reply[split + 4..];
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         return Ok(dechunk(body));
     }
     Ok(body.to_vec())
@@ -158,11 +168,8 @@ fn get(path: &str, token: &str) -> Result<Vec<u8>> {
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(
-            String::from_utf8_lossy(&body[..line_end]).trim(),
-            16,
-        )
-        .unwrap_or(0);
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16)
+            .unwrap_or(0);
         if size == 0 {
             break;
         }

@@ -9,5 +9,6 @@ pub mod i18n;
 pub mod pages;
 pub mod screens;
 pub mod session;
+pub mod stat_pages;
 pub mod texts;
 pub mod views;

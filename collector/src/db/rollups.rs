@@ -18,7 +18,9 @@ pub const DAY: &str = "D";
 pub const MONTH: &str = "M";
 
 /// One row of `rollups` (also an increment to add to one).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Insertable, Queryable, Selectable, QueryableByName)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Insertable, Queryable, Selectable, QueryableByName,
+)]
 #[diesel(table_name = r)]
 pub struct RollupRow {
     /// [`DAY`] or [`MONTH`].
@@ -117,7 +119,9 @@ impl RollupRow {
 }
 
 /// One row of `rollup_choices` (also an increment).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Insertable, Queryable, Selectable, QueryableByName)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Insertable, Queryable, Selectable, QueryableByName,
+)]
 #[diesel(table_name = rc)]
 pub struct ChoiceRow {
     /// [`DAY`] or [`MONTH`].
@@ -144,7 +148,14 @@ macro_rules! upsert_rollups {
     ($c:expr, $values:expr) => {
         diesel::insert_into(r::table)
             .values($values)
-            .on_conflict((r::grain, r::period, r::service_id, r::questionnaire_id, r::channel, r::verified))
+            .on_conflict((
+                r::grain,
+                r::period,
+                r::service_id,
+                r::questionnaire_id,
+                r::channel,
+                r::verified,
+            ))
             .do_update()
             .set((
                 r::responses.eq(r::responses + excluded(r::responses)),
@@ -158,7 +169,8 @@ macro_rules! upsert_rollups {
                 r::valutazione_5.eq(r::valutazione_5 + excluded(r::valutazione_5)),
                 r::soddisfazione_n.eq(r::soddisfazione_n + excluded(r::soddisfazione_n)),
                 r::soddisfazione_sum.eq(r::soddisfazione_sum + excluded(r::soddisfazione_sum)),
-                r::soddisfazione_sumsq.eq(r::soddisfazione_sumsq + excluded(r::soddisfazione_sumsq)),
+                r::soddisfazione_sumsq
+                    .eq(r::soddisfazione_sumsq + excluded(r::soddisfazione_sumsq)),
                 r::soddisfazione_1.eq(r::soddisfazione_1 + excluded(r::soddisfazione_1)),
                 r::soddisfazione_2.eq(r::soddisfazione_2 + excluded(r::soddisfazione_2)),
                 r::soddisfazione_3.eq(r::soddisfazione_3 + excluded(r::soddisfazione_3)),
@@ -181,7 +193,16 @@ macro_rules! upsert_choices {
     ($c:expr, $values:expr) => {
         diesel::insert_into(rc::table)
             .values($values)
-            .on_conflict((rc::grain, rc::period, rc::service_id, rc::questionnaire_id, rc::channel, rc::verified, rc::question, rc::option))
+            .on_conflict((
+                rc::grain,
+                rc::period,
+                rc::service_id,
+                rc::questionnaire_id,
+                rc::channel,
+                rc::verified,
+                rc::question,
+                rc::option,
+            ))
             .do_update()
             .set(rc::count.eq(rc::count + excluded(rc::count)))
             .execute($c)?
@@ -190,7 +211,11 @@ macro_rules! upsert_choices {
 
 /// Adds increments to the rollups (one upsert per row; the rows must have distinct keys). The
 /// caller holds the transaction.
-pub fn add(conn: &mut DbConnection, rows: &[RollupRow], choices: &[ChoiceRow]) -> Result<(), DbError> {
+pub fn add(
+    conn: &mut DbConnection,
+    rows: &[RollupRow],
+    choices: &[ChoiceRow],
+) -> Result<(), DbError> {
     match conn {
         // One statement per table: a round trip to the server is the cost that counts.
         DbConnection::Postgresql(c) => {
@@ -213,7 +238,6 @@ pub fn add(conn: &mut DbConnection, rows: &[RollupRow], choices: &[ChoiceRow]) -
     }
     Ok(())
 }
-
 
 /// Deletes every rollup row and monthly counter (the start of a rebuild).
 pub fn clear(conn: &mut DbConnection) -> Result<(), DbError> {
@@ -240,10 +264,19 @@ pub fn rebuild_monthly_counters(conn: &mut DbConnection) -> Result<usize, DbErro
 }
 
 /// Adds `tickets` issued on `day` to the service's month.
-pub fn add_monthly_tickets(conn: &mut DbConnection, service_id: &str, day: &str, tickets: i64) -> Result<(), DbError> {
+pub fn add_monthly_tickets(
+    conn: &mut DbConnection,
+    service_id: &str,
+    day: &str,
+    tickets: i64,
+) -> Result<(), DbError> {
     let month = day.get(..7).unwrap_or(day);
     with_backend!(conn, |c| diesel::insert_into(mc::table)
-        .values((mc::service_id.eq(service_id), mc::month.eq(month), mc::tickets_issued.eq(tickets)))
+        .values((
+            mc::service_id.eq(service_id),
+            mc::month.eq(month),
+            mc::tickets_issued.eq(tickets)
+        ))
         .on_conflict((mc::month, mc::service_id))
         .do_update()
         .set(mc::tickets_issued.eq(mc::tickets_issued + tickets))
@@ -319,9 +352,22 @@ impl Selection {
 
 /// The `FROM … WHERE …` of a read of `table` (`rollups`, `rollup_choices`, or a counters table
 /// with `period_column` and no channel), binding `$1` … `$9` in [`bind_selection`]'s order.
-fn from_where(conn: &DbConnection, table: &str, period_column: &str, by_channel: bool, s: &Selection, group: GroupBy) -> String {
+fn from_where(
+    conn: &DbConnection,
+    table: &str,
+    period_column: &str,
+    by_channel: bool,
+    s: &Selection,
+    group: GroupBy,
+) -> String {
     let pg = matches!(conn, DbConnection::Postgresql(_));
-    let t = |n: u8, ty: &str| if pg { format!("${n}::{ty}") } else { format!("${n}") };
+    let t = |n: u8, ty: &str| {
+        if pg {
+            format!("${n}::{ty}")
+        } else {
+            format!("${n}")
+        }
+    };
     let joins = if s.needs_registry(group) {
         " JOIN services s ON s.id = r.service_id JOIN bodies b ON b.ipa_code = s.body"
     } else {
@@ -329,7 +375,11 @@ fn from_where(conn: &DbConnection, table: &str, period_column: &str, by_channel:
     };
     let mut sql = format!(
         " FROM {table} r{joins} WHERE {grain} r.{period_column} >= $2 AND r.{period_column} <= $3",
-        grain = if by_channel { "r.grain = $1 AND" } else { "$1 = $1 AND" },
+        grain = if by_channel {
+            "r.grain = $1 AND"
+        } else {
+            "$1 = $1 AND"
+        },
     );
     if by_channel {
         sql += &format!(
@@ -338,7 +388,11 @@ fn from_where(conn: &DbConnection, table: &str, period_column: &str, by_channel:
             v = t(5, "boolean"),
         );
     } else {
-        sql += &format!(" AND {c} IS NULL AND {v} IS NULL", c = t(4, "text"), v = t(5, "boolean"));
+        sql += &format!(
+            " AND {c} IS NULL AND {v} IS NULL",
+            c = t(4, "text"),
+            v = t(5, "boolean")
+        );
     }
     if s.needs_registry(group) {
         sql += &format!(
@@ -406,7 +460,11 @@ const SUMS: &str = "
 /// The rollups of the selection summed per period × questionnaire × group: in each row
 /// `service_id` holds the group's code (empty for [`GroupBy::All`]), `channel` is empty and
 /// `verified` false.
-pub fn read(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Vec<RollupRow>, DbError> {
+pub fn read(
+    conn: &mut DbConnection,
+    s: &Selection,
+    group: GroupBy,
+) -> Result<Vec<RollupRow>, DbError> {
     let sql = format!(
         "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
          {f} AS verified,{SUMS}{from} GROUP BY r.grain, r.period, r.questionnaire_id, {g}",
@@ -419,7 +477,11 @@ pub fn read(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Ve
 
 /// The choice counts of the selection summed per period × questionnaire × group × question ×
 /// option (`service_id` holds the group's code, as in [`read`]).
-pub fn read_choices(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Vec<ChoiceRow>, DbError> {
+pub fn read_choices(
+    conn: &mut DbConnection,
+    s: &Selection,
+    group: GroupBy,
+) -> Result<Vec<ChoiceRow>, DbError> {
     let sql = format!(
         "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
          {f} AS verified, r.question, r.option, CAST(SUM(r.count) AS BIGINT) AS count\
@@ -447,7 +509,11 @@ pub struct TicketRow {
 
 /// Tickets issued in the selection per period (day or month, by the selection's grain) × group.
 /// Tickets are not split by channel: the selection's channel and `verified` must be unset.
-pub fn read_tickets(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Vec<TicketRow>, DbError> {
+pub fn read_tickets(
+    conn: &mut DbConnection,
+    s: &Selection,
+    group: GroupBy,
+) -> Result<Vec<TicketRow>, DbError> {
     let (table, column) = if s.grain == MONTH {
         ("monthly_counters", "month")
     } else {
@@ -466,11 +532,27 @@ pub fn read_tickets(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> R
 pub fn all(conn: &mut DbConnection) -> Result<(Vec<RollupRow>, Vec<ChoiceRow>), DbError> {
     let rows = r::table
         .select(RollupRow::as_select())
-        .order((r::grain, r::period, r::service_id, r::questionnaire_id, r::channel, r::verified))
+        .order((
+            r::grain,
+            r::period,
+            r::service_id,
+            r::questionnaire_id,
+            r::channel,
+            r::verified,
+        ))
         .load(conn)?;
     let choices = rc::table
         .select(ChoiceRow::as_select())
-        .order((rc::grain, rc::period, rc::service_id, rc::questionnaire_id, rc::channel, rc::verified, rc::question, rc::option))
+        .order((
+            rc::grain,
+            rc::period,
+            rc::service_id,
+            rc::questionnaire_id,
+            rc::channel,
+            rc::verified,
+            rc::question,
+            rc::option,
+        ))
         .load(conn)?;
     Ok((rows, choices))
 }

@@ -90,15 +90,33 @@ pub const STATISTICS: [(&str, &str); 16] = [
     ("RESPONSE_RATE", "Responses divided by tickets issued"),
     ("MEAN", "Mean on the 1-5 scale"),
     ("SD", "Sample standard deviation"),
-    ("CI95_LOW", "Lower bound of the 95% Student t-interval of the mean, clamped to 1-5"),
-    ("CI95_HIGH", "Upper bound of the 95% Student t-interval of the mean, clamped to 1-5"),
+    (
+        "CI95_LOW",
+        "Lower bound of the 95% Student t-interval of the mean, clamped to 1-5",
+    ),
+    (
+        "CI95_HIGH",
+        "Upper bound of the 95% Student t-interval of the mean, clamped to 1-5",
+    ),
     ("TOP_BOX", "Share of answers 4 or 5"),
-    ("TOP_BOX_CI95_LOW", "Lower bound of the 95% Wilson interval of the top-box share"),
-    ("TOP_BOX_CI95_HIGH", "Upper bound of the 95% Wilson interval of the top-box share"),
+    (
+        "TOP_BOX_CI95_LOW",
+        "Lower bound of the 95% Wilson interval of the top-box share",
+    ),
+    (
+        "TOP_BOX_CI95_HIGH",
+        "Upper bound of the 95% Wilson interval of the top-box share",
+    ),
     ("COUNT", "Answers with the value or option in OPTION"),
     ("SHARE", "Share of the option in OPTION"),
-    ("SHARE_CI95_LOW", "Lower bound of the 95% Wilson interval of the share"),
-    ("SHARE_CI95_HIGH", "Upper bound of the 95% Wilson interval of the share"),
+    (
+        "SHARE_CI95_LOW",
+        "Lower bound of the 95% Wilson interval of the share",
+    ),
+    (
+        "SHARE_CI95_HIGH",
+        "Upper bound of the 95% Wilson interval of the share",
+    ),
     ("DISTRIBUTION", "Answers with the value in OPTION (1-5)"),
 ];
 
@@ -146,8 +164,18 @@ pub fn observations(cell: &Cell) -> Vec<Observation<'_>> {
             push("CI95_LOW", None, cell.ci95.map(|i| i.low), "SCORE_1_5");
             push("CI95_HIGH", None, cell.ci95.map(|i| i.high), "SCORE_1_5");
             push("TOP_BOX", None, cell.top_box, "RATIO");
-            push("TOP_BOX_CI95_LOW", None, cell.top_box_ci95.map(|i| i.low), "RATIO");
-            push("TOP_BOX_CI95_HIGH", None, cell.top_box_ci95.map(|i| i.high), "RATIO");
+            push(
+                "TOP_BOX_CI95_LOW",
+                None,
+                cell.top_box_ci95.map(|i| i.low),
+                "RATIO",
+            );
+            push(
+                "TOP_BOX_CI95_HIGH",
+                None,
+                cell.top_box_ci95.map(|i| i.high),
+                "RATIO",
+            );
             for value in 1..=5u8 {
                 let count = cell
                     .distribution
@@ -277,7 +305,12 @@ pub struct CodeList {
     pub codes: Vec<Code>,
 }
 
-fn list(id: &str, source: &str, column: &str, codes: impl IntoIterator<Item = (String, String)>) -> CodeList {
+fn list(
+    id: &str,
+    source: &str,
+    column: &str,
+    codes: impl IntoIterator<Item = (String, String)>,
+) -> CodeList {
     CodeList {
         id: id.into(),
         source: source.into(),
@@ -294,14 +327,24 @@ pub fn code_lists() -> Vec<CodeList> {
     let s = |a: &str, b: &str| (a.to_owned(), b.to_owned());
     let voce = "IT1 (Voce), 1.0";
     vec![
-        list("CL_FREQ", "SDMX cross-domain, 2.1", "FREQ", [
-            s("D", "Daily (TIME_PERIOD 2026-10-03)"),
-            s("W", "Weekly, ISO 8601 week (2026-W40)"),
-            s("M", "Monthly (2026-10)"),
-            s("Q", "Quarterly (2026-Q4)"),
-            s("A", "Annual (2026)"),
-        ]),
-        list("CL_AREA", "SDMX cross-domain", "REF_AREA", [s("IT", "Italy")]),
+        list(
+            "CL_FREQ",
+            "SDMX cross-domain, 2.1",
+            "FREQ",
+            [
+                s("D", "Daily (TIME_PERIOD 2026-10-03)"),
+                s("W", "Weekly, ISO 8601 week (2026-W40)"),
+                s("M", "Monthly (2026-10)"),
+                s("Q", "Quarterly (2026-Q4)"),
+                s("A", "Annual (2026)"),
+            ],
+        ),
+        list(
+            "CL_AREA",
+            "SDMX cross-domain",
+            "REF_AREA",
+            [s("IT", "Italy")],
+        ),
         list(
             "CL_VOCE_BODY_KIND",
             voce,
@@ -325,11 +368,20 @@ pub fn code_lists() -> Vec<CodeList> {
             voce,
             "INDICATOR",
             [
-                s("chiarezza", "How clear the information page was (1-5 stars)"),
+                s(
+                    "chiarezza",
+                    "How clear the information page was (1-5 stars)",
+                ),
                 s("facilita", "How easy the service was to use (1-5 stars)"),
                 s("soddisfazione", "Overall satisfaction (1-5 scale)"),
-                s("fiducia", "Trust in the body after the experience (1-5 scale)"),
-                s("esito", "Whether the citizen did what they needed (si / in-parte / no)"),
+                s(
+                    "fiducia",
+                    "Trust in the body after the experience (1-5 scale)",
+                ),
+                s(
+                    "esito",
+                    "Whether the citizen did what they needed (si / in-parte / no)",
+                ),
                 s("motivi", "Reasons given in the follow-ups, by direction"),
             ],
         ),
@@ -376,16 +428,39 @@ pub fn code_lists() -> Vec<CodeList> {
                 .map(|o| s(&format!("aspetti-positivi.{o}"), &format!("positive: {o}"))),
             ),
         ),
-        list("CL_VOCE_UNIT", voce, "UNIT_MEASURE", UNITS.iter().map(|(a, b)| s(a, b))),
-        list("CL_OBS_STATUS", "SDMX cross-domain, 2.2", "OBS_STATUS", [
-            s("A", "Normal value"),
-            s("O", "Missing value (suppressed for confidentiality)"),
-        ]),
-        list("CL_CONF_STATUS", "SDMX cross-domain, 1.3", "CONF_STATUS", [
-            s("F", "Free (published)"),
-            s("A", "Primary confidentiality due to small counts"),
-            s("D", "Secondary confidentiality set by the sender, not for publication"),
-        ]),
-        list("CL_UNIT_MULT", "SDMX cross-domain", "UNIT_MULT", [s("0", "Units")]),
+        list(
+            "CL_VOCE_UNIT",
+            voce,
+            "UNIT_MEASURE",
+            UNITS.iter().map(|(a, b)| s(a, b)),
+        ),
+        list(
+            "CL_OBS_STATUS",
+            "SDMX cross-domain, 2.2",
+            "OBS_STATUS",
+            [
+                s("A", "Normal value"),
+                s("O", "Missing value (suppressed for confidentiality)"),
+            ],
+        ),
+        list(
+            "CL_CONF_STATUS",
+            "SDMX cross-domain, 1.3",
+            "CONF_STATUS",
+            [
+                s("F", "Free (published)"),
+                s("A", "Primary confidentiality due to small counts"),
+                s(
+                    "D",
+                    "Secondary confidentiality set by the sender, not for publication",
+                ),
+            ],
+        ),
+        list(
+            "CL_UNIT_MULT",
+            "SDMX cross-domain",
+            "UNIT_MULT",
+            [s("0", "Units")],
+        ),
     ]
 }

@@ -64,24 +64,45 @@ pub struct Seeded {
 const TEXTS: [(Locale, &str); 20] = [
     (Locale::It, "Tutto chiaro, ho finito in pochi minuti."),
     (Locale::It, "Non ho capito quali documenti allegare."),
-    (Locale::It, "Il sito si è bloccato al momento del pagamento, ho dovuto ricominciare."),
-    (Locale::It, "Servizio migliorato rispetto all'anno scorso, grazie."),
-    (Locale::It, "Scrivetemi a mario.rossi@example.com, non ho ricevuto la ricevuta."),
+    (
+        Locale::It,
+        "Il sito si è bloccato al momento del pagamento, ho dovuto ricominciare.",
+    ),
+    (
+        Locale::It,
+        "Servizio migliorato rispetto all'anno scorso, grazie.",
+    ),
+    (
+        Locale::It,
+        "Scrivetemi a mario.rossi@example.com, non ho ricevuto la ricevuta.",
+    ),
     (Locale::It, "Troppi passaggi per una richiesta semplice."),
     (Locale::It, "Chiamatemi al 333 123 4567 per favore."),
-    (Locale::En, "Clear instructions, everything worked the first time."),
+    (
+        Locale::En,
+        "Clear instructions, everything worked the first time.",
+    ),
     (Locale::En, "I could not find where to upload the form."),
     (Locale::En, "The page was slow on my phone."),
     (Locale::De, "Alles war verständlich, danke."),
-    (Locale::De, "Die Seite war auf Deutsch nur teilweise übersetzt."),
-    (Locale::De, "Ich wusste nicht, ob mein Antrag angekommen ist."),
+    (
+        Locale::De,
+        "Die Seite war auf Deutsch nur teilweise übersetzt.",
+    ),
+    (
+        Locale::De,
+        "Ich wusste nicht, ob mein Antrag angekommen ist.",
+    ),
     (Locale::Fr, "Tout était clair, merci."),
     (Locale::Fr, "Je n'ai pas compris quels documents joindre."),
     (Locale::Fr, "Le paiement a échoué deux fois."),
     (Locale::Sl, "Vse je bilo jasno, hvala."),
     (Locale::Sl, "Nisem vedel, ali je bila vloga oddana."),
     (Locale::Sl, "Stran se je na telefonu počasi nalagala."),
-    (Locale::En, "Please email me at jane.doe@example.org about my case."),
+    (
+        Locale::En,
+        "Please email me at jane.doe@example.org about my case.",
+    ),
 ];
 
 /// One service as the generator sees it.
@@ -196,7 +217,8 @@ fn answers(
                 };
                 ids.get(index).map(|id| Value::from(*id))
             }
-            QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options, .. } => {
+            QuestionKind::SingleChoice { options }
+            | QuestionKind::MultipleChoice { options, .. } => {
                 (rng.random_bool(0.6) && !options.is_empty()).then(|| {
                     // Skewed towards the first options, as real answers are.
                     let i = ((rng.random::<f64>().powi(2)) * options.len() as f64) as usize;
@@ -243,8 +265,8 @@ fn channel(rng: &mut StdRng) -> (Channel, bool) {
         u if u < 0.96 => Channel::Email,
         _ => Channel::Sms,
     };
-    let verified = matches!(channel, Channel::Email | Channel::Sms | Channel::Page)
-        && rng.random_bool(0.6);
+    let verified =
+        matches!(channel, Channel::Email | Channel::Sms | Channel::Page) && rng.random_bool(0.6);
     (channel, verified)
 }
 
@@ -254,7 +276,11 @@ fn day_weight(day: Date) -> f64 {
         time::Weekday::Saturday | time::Weekday::Sunday => 0.45,
         _ => 1.0,
     };
-    let month = if day.month() == time::Month::August { 0.5 } else { 1.0 };
+    let month = if day.month() == time::Month::August {
+        0.5
+    } else {
+        1.0
+    };
     weekday * month
 }
 

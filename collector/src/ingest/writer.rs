@@ -144,14 +144,10 @@ enum Decision {
 /// costs the others their place.
 fn commit(batch: Vec<Job>, sink: &Sink) {
     let started = Instant::now();
-    let outcome = sink
-        .pool
-        .get()
-        .map_err(DbError::from)
-        .and_then(|mut conn| {
-            let news: Vec<&NewResponse> = batch.iter().map(|j| &j.new).collect();
-            conn.transaction(|conn| decide(conn, sink.catalog, &news))
-        });
+    let outcome = sink.pool.get().map_err(DbError::from).and_then(|mut conn| {
+        let news: Vec<&NewResponse> = batch.iter().map(|j| &j.new).collect();
+        conn.transaction(|conn| decide(conn, sink.catalog, &news))
+    });
     sink.metrics.record_db_latency(started.elapsed());
     match outcome {
         Ok(decisions) => {

@@ -16,12 +16,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::operator::{Operator, OperatorClaims};
+use crate::dashboard::charts::VersionChange;
 use crate::dashboard::i18n::Lang;
-use crate::dashboard::{screens, session, views};
+use crate::dashboard::pages::Comment;
+use crate::dashboard::{embed, screens, session, stat_pages, views};
 use crate::error::ApiError;
+use crate::export::responses::RawQuery;
 use crate::routes::operator::list_responses::responses_for;
 use crate::routes::operator::read_audit::{AuditQuery, audit_for};
 use crate::state::AppState;
+use crate::stats::query::{Grouping, StatsAnswer, StatsQuery, answer_for};
 
 /// The dashboard's Content Security Policy: its own script and stylesheet only, forms posting
 /// only to itself, never framed.
@@ -319,4 +323,285 @@ fn kinds(state: &AppState) -> (Vec<String>, Vec<String>) {
         bodies.insert(s.body.body_kind.clone());
     }
     (services.into_iter().collect(), bodies.into_iter().collect())
+}
+
+/// The `/v1/stats` query of the dashboard's filters, for one period when `period` is given
+/// (else the API's default span, a year of months by default).
+fn stats_query(filters: &stat_pages::StatFilters, period: Option<&str>) -> StatsQuery {
+    let day = period.and_then(stat_pages::period_start);
+    StatsQuery {
+        service_kind: filters.service_kind.clone(),
+        body_kind: filters.body_kind.clone(),
+        granularity: Some(filters.granularity()),
+        from: day.clone(),
+        to: day,
+        ..StatsQuery::default()
+    }
+}
+
+/// The period a page shows: the one asked for, else the latest with published figures for the
+/// indicator, else the latest.
+fn chosen_period(filters: &stat_pages::StatFilters, trend: &StatsAnswer) -> Option<String> {
+    filters.period.clone().or_else(|| {
+        let published = trend
+            .cells
+            .iter()
+            .filter(|c| c.indicator == filters.indicator() && !c.suppressed)
+            .map(|c| c.period.clone())
+            .max();
+        published.or_else(|| stat_pages::periods(trend).into_iter().next())
+    })
+}
+
+/// `GET /dashboard`: the national overview (`national`, `analyst`; a `body` operator is sent
+/// to its body's page).
+pub async fn show_overview(
+    req: HttpRequest,
+    operator: Result<Operator, ApiError>,
+    query: web::Query<stat_pages::StatFilters>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let filters = query.into_inner().cleaned();
+    let lang = lang_of(
+        &req,
+        &LocaleQuery {
+            locale: filters.locale.clone(),
+        },
+    );
+    let operator = match signed_in(operator, lang) {
+        Ok(o) => o,
+        Err(answer) => return answer,
+    };
+    if let Some(body) = operator.body() {
+        return see_other(&format!("/dashboard/bodies/{body}?locale={}", lang.code()));
+    }
+    let page = async {
+        let mut trend_query = stats_query(&filters, None);
+        trend_query.indicator = Some(filters.indicator().to_owned());
+        let trend = answer_for(&state, &operator, trend_query).await?;
+        let period = chosen_period(&filters, &trend);
+        let mut ranked_query = stats_query(&filters, period.as_deref());
+        ranked_query.group_by = Some(Grouping::Service);
+        ranked_query.indicator = Some(filters.indicator().to_owned());
+        let ranked = answer_for(&state, &operator, ranked_query).await?;
+        let (service_kinds, body_kinds) = kinds(&state);
+        Ok::<_, ApiError>(stat_pages::overview(
+            &operator,
+            lang,
+            &filters,
+            &trend,
+            &ranked,
+            period.as_deref(),
+            &service_kinds,
+            &body_kinds,
+        ))
+    };
+    match page.await {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => refused(e, Some(&operator), lang),
+    }
+}
+
+/// The collector's own address as the request reached it, for the embed snippet.
+fn collector_address(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// `GET /dashboard/bodies/{body}`: a body's services against the national figures, and their
+/// embed snippets. Readable as `GET /v1/stats?body=…` is: `national`, `analyst`, the body itself.
+pub async fn show_body(
+    req: HttpRequest,
+    operator: Result<Operator, ApiError>,
+    path: web::Path<String>,
+    query: web::Query<stat_pages::StatFilters>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let filters = query.into_inner().cleaned();
+    let lang = lang_of(
+        &req,
+        &LocaleQuery {
+            locale: filters.locale.clone(),
+        },
+    );
+    let operator = match signed_in(operator, lang) {
+        Ok(o) => o,
+        Err(answer) => return answer,
+    };
+    let code = path.into_inner();
+    let page = async {
+        operator.may_read_aggregates_of(&code)?;
+        let snapshot = state.registry.snapshot();
+        let mut services: Vec<_> = snapshot
+            .services()
+            .filter(|s| s.body.ipa_code == code)
+            .cloned()
+            .collect();
+        if services.is_empty() {
+            return Err(ApiError::NotFound(format!(
+                "No body {code} in the registry."
+            )));
+        }
+        services.sort_by(|a, b| a.service.id.cmp(&b.service.id));
+        let mut trend_query = stats_query(&filters, None);
+        trend_query.body = Some(code.clone());
+        trend_query.indicator = Some(filters.indicator().to_owned());
+        let trend = answer_for(&state, &operator, trend_query).await?;
+        let period = chosen_period(&filters, &trend);
+        let mut asked = stats_query(&filters, period.as_deref());
+        asked.body = Some(code.clone());
+        asked.group_by = Some(Grouping::Service);
+        asked.indicator = Some(filters.indicator().to_owned());
+        let answer = answer_for(&state, &operator, asked).await?;
+        let loader = embed::read_pinned_loader(&state.settings.widget_dir);
+        let address = collector_address(&req);
+        let snippets: Vec<(String, String, Option<String>)> = services
+            .iter()
+            .map(|s| {
+                (
+                    s.service.id.clone(),
+                    s.service.name.clone(),
+                    loader
+                        .as_ref()
+                        .map(|l| embed::snippet(&address, l, &s.service.id, lang.code())),
+                )
+            })
+            .collect();
+        Ok(stat_pages::body(
+            &operator,
+            lang,
+            &filters,
+            (&code, &services[0].body.name),
+            &answer,
+            &stat_pages::periods(&trend),
+            period.as_deref(),
+            &snippets,
+        ))
+    };
+    match page.await {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => refused(e, Some(&operator), lang),
+    }
+}
+
+/// How many raw responses the service page reads to find its latest comments, and how many it
+/// shows.
+const COMMENT_SCAN: usize = 500;
+const COMMENTS_SHOWN: usize = 10;
+
+/// `GET /dashboard/services/{service}`: one service's trend, distribution, outcome, reasons,
+/// response rate, questionnaire versions and, for the roles that may read them, its latest
+/// redacted comments (read as `GET /v1/responses` reads them, and audited the same way).
+pub async fn show_service(
+    req: HttpRequest,
+    operator: Result<Operator, ApiError>,
+    path: web::Path<String>,
+    query: web::Query<stat_pages::StatFilters>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let filters = query.into_inner().cleaned();
+    let lang = lang_of(
+        &req,
+        &LocaleQuery {
+            locale: filters.locale.clone(),
+        },
+    );
+    let operator = match signed_in(operator, lang) {
+        Ok(o) => o,
+        Err(answer) => return answer,
+    };
+    let id = path.into_inner();
+    let page = async {
+        let snapshot = state.registry.snapshot();
+        let service = snapshot
+            .service(&id)
+            .cloned()
+            .ok_or_else(|| ApiError::NotFound(format!("No service {id} in the registry.")))?;
+        operator.may_read_aggregates_of(&service.body.ipa_code)?;
+        let mut trend_query = stats_query(&filters, None);
+        trend_query.service = Some(id.clone());
+        trend_query.service_kind = None;
+        trend_query.body_kind = None;
+        let trend = answer_for(&state, &operator, trend_query).await?;
+        let period = chosen_period(&filters, &trend);
+        let mut asked = stats_query(&filters, period.as_deref());
+        asked.service = Some(id.clone());
+        asked.service_kind = None;
+        asked.body_kind = None;
+        let answer = answer_for(&state, &operator, asked).await?;
+        let service_id = id.clone();
+        let firsts = state
+            .db
+            .run(move |conn| crate::db::versions::first_days(conn, &service_id))
+            .await?;
+        let granularity = filters.granularity();
+        let versions: Vec<VersionChange> = firsts
+            .iter()
+            .skip(1)
+            .filter_map(|(questionnaire, version, day)| {
+                let date = time::Date::parse(
+                    day,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .ok()?;
+                Some(VersionChange {
+                    period: granularity.period_of(date),
+                    label: format!("{questionnaire} v{version}"),
+                })
+            })
+            .collect();
+        let comments = if operator.may_read_free_text(&service.body.ipa_code).is_ok() {
+            let since =
+                (time::OffsetDateTime::now_utc().date() - time::Duration::days(90)).to_string();
+            let raw = responses_for(
+                &state,
+                &operator,
+                RawQuery {
+                    service: Some(id.clone()),
+                    from: Some(since),
+                    limit: Some(COMMENT_SCAN),
+                    ..RawQuery::default()
+                },
+            )
+            .await?;
+            let mut list: Vec<Comment> = raw
+                .responses
+                .iter()
+                .flat_map(|r| {
+                    r.free_texts.iter().flatten().map(|f| Comment {
+                        locale: r.locale.clone(),
+                        text: f.text.clone(),
+                        day: r.day.clone(),
+                    })
+                })
+                .collect();
+            list.sort_by(|a, b| b.day.cmp(&a.day));
+            list.truncate(COMMENTS_SHOWN);
+            for c in &mut list {
+                c.day = lang.period(&c.day);
+            }
+            Some(list)
+        } else {
+            None
+        };
+        Ok(stat_pages::service(
+            &operator,
+            lang,
+            &filters,
+            &stat_pages::ServiceFacts {
+                id: &id,
+                name: &service.service.name,
+                body: &service.body.ipa_code,
+                versions: &versions,
+                comments: comments.as_deref(),
+            },
+            &trend,
+            &answer,
+            period.as_deref(),
+        ))
+    };
+    match page.await {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => refused(e, Some(&operator), lang),
+    }
 }

@@ -19,11 +19,10 @@ use voce_shared::{Catalog, Indicator, IndicatorColumn};
 
 use super::disclosure::{CellStatus, Table, Threshold};
 use super::estimators::{
-    Comparison, Interval, Moments, mean_ci95, share_ci95, two_proportion_z_test,
-    welch_t_test,
+    Comparison, Interval, Moments, mean_ci95, share_ci95, two_proportion_z_test, welch_t_test,
 };
-use crate::db::rollups::{self as store, ChoiceRow, DAY, GroupBy, MONTH, RollupRow, Selection};
 use crate::auth::operator::{Operator, Role};
+use crate::db::rollups::{self as store, ChoiceRow, DAY, GroupBy, MONTH, RollupRow, Selection};
 use crate::db::{DbConnection, DbError};
 use crate::error::ApiError;
 use crate::registry::cache::Snapshot;
@@ -73,10 +72,13 @@ impl Granularity {
     fn start_of(self, d: Date) -> Date {
         match self {
             Granularity::Day => d,
-            Granularity::Week => d - time::Duration::days(i64::from(d.weekday().number_days_from_monday())),
+            Granularity::Week => {
+                d - time::Duration::days(i64::from(d.weekday().number_days_from_monday()))
+            }
             Granularity::Month => d.replace_day(1).unwrap_or(d),
             Granularity::Quarter => {
-                let month = Month::try_from(((u8::from(d.month()) - 1) / 3) * 3 + 1).unwrap_or(Month::January);
+                let month = Month::try_from(((u8::from(d.month()) - 1) / 3) * 3 + 1)
+                    .unwrap_or(Month::January);
                 Date::from_calendar_date(d.year(), month, 1).unwrap_or(d)
             }
             Granularity::Year => Date::from_calendar_date(d.year(), Month::January, 1).unwrap_or(d),
@@ -98,13 +100,17 @@ impl Granularity {
     /// The SDMX `TIME_PERIOD` of the period that contains `d`.
     pub fn period_of(self, d: Date) -> String {
         match self {
-            Granularity::Day => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+            Granularity::Day => {
+                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            }
             Granularity::Week => {
                 let (year, week, _) = d.to_iso_week_date();
                 format!("{year:04}-W{week:02}")
             }
             Granularity::Month => format!("{:04}-{:02}", d.year(), u8::from(d.month())),
-            Granularity::Quarter => format!("{:04}-Q{}", d.year(), (u8::from(d.month()) - 1) / 3 + 1),
+            Granularity::Quarter => {
+                format!("{:04}-Q{}", d.year(), (u8::from(d.month()) - 1) / 3 + 1)
+            }
             Granularity::Year => format!("{:04}", d.year()),
         }
     }
@@ -204,8 +210,11 @@ pub struct Plan {
 }
 
 fn parse_day(name: &str, text: &str) -> Result<Date, BadQuery> {
-    Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| BadQuery(format!("{name}={text:?}: expected a day, YYYY-MM-DD")))
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| BadQuery(format!("{name}={text:?}: expected a day, YYYY-MM-DD")))
 }
 
 fn day_text(d: Date) -> String {
@@ -254,21 +263,30 @@ pub fn plan(
     if let Some(service) = &query.service
         && registry.service(service).is_none()
     {
-        return Err(BadQuery(format!("service={service:?}: not in the registry")));
+        return Err(BadQuery(format!(
+            "service={service:?}: not in the registry"
+        )));
     }
     if let Some(kind) = &query.service_kind
         && kind.parse::<voce_shared::ServiceKind>().is_err()
     {
-        return Err(BadQuery(format!("service_kind={kind:?}: not a catalog service kind")));
+        return Err(BadQuery(format!(
+            "service_kind={kind:?}: not a catalog service kind"
+        )));
     }
     if let Some(kind) = &query.body_kind
         && kind.parse::<voce_shared::BodyKind>().is_err()
     {
-        return Err(BadQuery(format!("body_kind={kind:?}: not a catalog body kind")));
+        return Err(BadQuery(format!(
+            "body_kind={kind:?}: not a catalog body kind"
+        )));
     }
     if let Some(channel) = &query.channel {
-        crate::domain::Channel::parse(channel)
-            .map_err(|_| BadQuery(format!("channel={channel:?}: widget, page, qr, email or sms")))?;
+        crate::domain::Channel::parse(channel).map_err(|_| {
+            BadQuery(format!(
+                "channel={channel:?}: widget, page, qr, email or sms"
+            ))
+        })?;
     }
     let _ = catalog;
     // Month rows are summed over channels; a split by channel reads day rows.
@@ -450,7 +468,12 @@ fn rating_indicator(catalog: &Catalog, questionnaire_id: &str) -> Indicator {
 }
 
 fn scale_of(n: i64, sum: i64, sumsq: i64, hist: [i64; 5]) -> Scale {
-    Scale { n, sum, sumsq, hist }
+    Scale {
+        n,
+        sum,
+        sumsq,
+        hist,
+    }
 }
 
 /// Folds rows into counts per (output period, group code).
@@ -476,35 +499,57 @@ fn fold(
         let rating = *indicators
             .entry(r.questionnaire_id.as_str())
             .or_insert_with(|| rating_indicator(catalog, &r.questionnaire_id));
-        let c = out.entry((period(&r.period), r.service_id.clone())).or_default();
+        let c = out
+            .entry((period(&r.period), r.service_id.clone()))
+            .or_default();
         c.responses += r.responses;
         c.scales.entry(rating).or_default().add(&scale_of(
             r.valutazione_n,
             r.valutazione_sum,
             r.valutazione_sumsq,
-            [r.valutazione_1, r.valutazione_2, r.valutazione_3, r.valutazione_4, r.valutazione_5],
-        ));
-        c.scales.entry(Indicator::Soddisfazione).or_default().add(&scale_of(
-            r.soddisfazione_n,
-            r.soddisfazione_sum,
-            r.soddisfazione_sumsq,
             [
-                r.soddisfazione_1,
-                r.soddisfazione_2,
-                r.soddisfazione_3,
-                r.soddisfazione_4,
-                r.soddisfazione_5,
+                r.valutazione_1,
+                r.valutazione_2,
+                r.valutazione_3,
+                r.valutazione_4,
+                r.valutazione_5,
             ],
         ));
-        c.scales.entry(Indicator::Fiducia).or_default().add(&scale_of(
-            r.fiducia_n,
-            r.fiducia_sum,
-            r.fiducia_sumsq,
-            [r.fiducia_1, r.fiducia_2, r.fiducia_3, r.fiducia_4, r.fiducia_5],
-        ));
+        c.scales
+            .entry(Indicator::Soddisfazione)
+            .or_default()
+            .add(&scale_of(
+                r.soddisfazione_n,
+                r.soddisfazione_sum,
+                r.soddisfazione_sumsq,
+                [
+                    r.soddisfazione_1,
+                    r.soddisfazione_2,
+                    r.soddisfazione_3,
+                    r.soddisfazione_4,
+                    r.soddisfazione_5,
+                ],
+            ));
+        c.scales
+            .entry(Indicator::Fiducia)
+            .or_default()
+            .add(&scale_of(
+                r.fiducia_n,
+                r.fiducia_sum,
+                r.fiducia_sumsq,
+                [
+                    r.fiducia_1,
+                    r.fiducia_2,
+                    r.fiducia_3,
+                    r.fiducia_4,
+                    r.fiducia_5,
+                ],
+            ));
     }
     for ch in choices {
-        let c = out.entry((period(&ch.period), ch.service_id.clone())).or_default();
+        let c = out
+            .entry((period(&ch.period), ch.service_id.clone()))
+            .or_default();
         *c.choices
             .entry((ch.question.clone(), ch.option.clone()))
             .or_default() += ch.count;
@@ -530,9 +575,12 @@ fn output_period(granularity: Granularity, period: &str) -> String {
     } else {
         period.to_owned()
     };
-    Date::parse(&day, time::macros::format_description!("[year]-[month]-[day]"))
-        .map(|d| granularity.period_of(d))
-        .unwrap_or_else(|_| period.to_owned())
+    Date::parse(
+        &day,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map(|d| granularity.period_of(d))
+    .unwrap_or_else(|_| period.to_owned())
 }
 
 /// Which group a cell belongs to.
@@ -821,7 +869,11 @@ fn compare(
         _ => {
             let (a, b) = (
                 subject.scales.get(&indicator).copied().unwrap_or_default(),
-                reference.scales.get(&indicator).copied().unwrap_or_default(),
+                reference
+                    .scales
+                    .get(&indicator)
+                    .copied()
+                    .unwrap_or_default(),
             );
             out.mean = b.moments().mean();
             out.share = Some(b.top_box() as f64 / b.n as f64);
@@ -938,8 +990,10 @@ pub fn answer(
             .collect();
         let total = totals.get(&(period.clone(), String::new()));
         for indicator in INDICATORS.iter().filter(|i| wanted(i)) {
-            let present: Vec<&(&String, &Counts)> =
-                members.iter().filter(|(_, c)| c.n(*indicator) > 0).collect();
+            let present: Vec<&(&String, &Counts)> = members
+                .iter()
+                .filter(|(_, c)| c.n(*indicator) > 0)
+                .collect();
             if present.is_empty() {
                 continue;
             }
@@ -1038,7 +1092,13 @@ pub fn answer(
     }
 }
 
-fn blank(period: &str, group: GroupRef, indicator: Indicator, status: CellStatus, k: Threshold) -> Cell {
+fn blank(
+    period: &str,
+    group: GroupRef,
+    indicator: Indicator,
+    status: CellStatus,
+    k: Threshold,
+) -> Cell {
     Cell {
         period: period.to_owned(),
         group,

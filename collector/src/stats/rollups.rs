@@ -82,7 +82,10 @@ fn add_scale(value: Option<i32>, n: &mut i64, sum: &mut i64, sumsq: &mut i64, hi
     *n += 1;
     *sum += v;
     *sumsq += v * v;
-    if let Some(slot) = usize::try_from(v - 1).ok().and_then(|i| hist.into_iter().nth(i)) {
+    if let Some(slot) = usize::try_from(v - 1)
+        .ok()
+        .and_then(|i| hist.into_iter().nth(i))
+    {
         *slot += 1;
     }
 }
@@ -116,8 +119,13 @@ impl Increments {
         let day = r.received_at.get(..10).unwrap_or(&r.received_at);
         let month = day.get(..7).unwrap_or(day);
         let reason = r.motivo.as_ref().and_then(|m| {
-            reason_question(catalog, &r.questionnaire_id, r.questionnaire_version, r.valutazione)
-                .map(|q| (q, m.clone()))
+            reason_question(
+                catalog,
+                &r.questionnaire_id,
+                r.questionnaire_version,
+                r.valutazione,
+            )
+            .map(|q| (q, m.clone()))
         });
         // Day rows keep the channel and `verified`; month rows sum over them (a monthly figure
         // for one channel is read from the day rows).
@@ -207,19 +215,17 @@ impl Increments {
         let choices = self
             .choices
             .into_iter()
-            .map(
-                |((key, question, option), count)| ChoiceRow {
-                    grain: key.0.to_owned(),
-                    period: key.1,
-                    service_id: key.2,
-                    questionnaire_id: key.3,
-                    channel: key.4,
-                    verified: key.5,
-                    question: question.to_owned(),
-                    option,
-                    count,
-                },
-            )
+            .map(|((key, question, option), count)| ChoiceRow {
+                grain: key.0.to_owned(),
+                period: key.1,
+                service_id: key.2,
+                questionnaire_id: key.3,
+                channel: key.4,
+                verified: key.5,
+                question: question.to_owned(),
+                option,
+                count,
+            })
             .collect();
         (self.rows.into_values().collect(), choices)
     }
@@ -289,7 +295,9 @@ pub fn rebuild(conn: &mut DbConnection, catalog: &'static Catalog) -> Result<Reb
                     query = query.filter(
                         responses::received_at
                             .gt(at.clone())
-                            .or(responses::received_at.eq(at.clone()).and(responses::id.gt(id.clone()))),
+                            .or(responses::received_at
+                                .eq(at.clone())
+                                .and(responses::id.gt(id.clone()))),
                     );
                 }
                 let page: Vec<(String, String, Counted)> = query.load(conn)?;

@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 use voce_collector::audit::Actor;
 use voce_collector::auth::keys::KeyFileMode;
 use voce_collector::auth::operator::{self, OperatorAuth, Role};
-use voce_collector::domain::IpaCode;
 use voce_collector::counts::DailyCounts;
 use voce_collector::db::rollups;
+use voce_collector::domain::IpaCode;
 use voce_collector::ingest::seed::{self, SeedOptions};
 use voce_collector::registry::cache::Snapshot;
 use voce_collector::startup;
@@ -52,7 +52,9 @@ async fn rollups_kept_by_the_writer_equal_rollups_rebuilt_from_the_responses() -
         assert_eq!(app.submit(&ticket, body).await?.status(), 201);
         assert_eq!(app.submit(&ticket, body).await?.status(), 200);
     }
-    let ticket = app.ticket_from("inail-denuncia-infortunio", INAIL_ORIGIN).await?;
+    let ticket = app
+        .ticket_from("inail-denuncia-infortunio", INAIL_ORIGIN)
+        .await?;
     let response = app
         .post_raw(
             Some(&ticket),
@@ -83,13 +85,17 @@ async fn rollups_kept_by_the_writer_equal_rollups_rebuilt_from_the_responses() -
     let positive_altro: i64 = incremental
         .1
         .iter()
-        .filter(|c| c.grain == rollups::DAY && c.question == "aspetti-positivi" && c.option == "altro")
+        .filter(|c| {
+            c.grain == rollups::DAY && c.question == "aspetti-positivi" && c.option == "altro"
+        })
         .map(|c| c.count)
         .sum();
-    assert!(positive_altro >= 1, "the positive `altro` is counted under its own question");
+    assert!(
+        positive_altro >= 1,
+        "the positive `altro` is counted under its own question"
+    );
 
-    let rebuilt =
-        voce_collector::stats::rollups::rebuild(&mut *app.conn()?, startup::catalog()?)?;
+    let rebuilt = voce_collector::stats::rollups::rebuild(&mut *app.conn()?, startup::catalog()?)?;
     assert_eq!(rebuilt.responses, 4_504);
     assert_eq!(rollups::all(&mut *app.conn()?)?, incremental);
     Ok(())
@@ -113,11 +119,8 @@ async fn seeding_is_reproducible_and_seeding_twice_with_one_seed_stores_nothing_
     assert_eq!(again.stored, 0);
     assert_eq!(rollups::all(&mut *app.conn()?)?, rows);
     // Free texts in the five languages.
-    let locales: std::collections::BTreeSet<String> = app
-        .responses()?
-        .into_iter()
-        .map(|r| r.locale)
-        .collect();
+    let locales: std::collections::BTreeSet<String> =
+        app.responses()?.into_iter().map(|r| r.locale).collect();
     assert_eq!(locales.len(), 5, "{locales:?}");
     assert!(!app.free_texts()?.is_empty());
     Ok(())
@@ -162,7 +165,12 @@ async fn the_statistics_need_an_operator_token_and_a_body_reads_only_its_own_cel
     import_file(&app.pool, "national.toml")?;
     seed_app(&app, 6_000)?;
     let path = format!("/v1/stats?granularity=year&group_by=service&{YEAR}");
-    expect_problem(get(&app, &path, None).await?, 401, "/problems/unauthenticated").await?;
+    expect_problem(
+        get(&app, &path, None).await?,
+        401,
+        "/problems/unauthenticated",
+    )
+    .await?;
 
     let national = operator_token(&app, Role::National, None)?;
     let response = get(&app, &format!("/v1/stats?{YEAR}"), Some(&national)).await?;
@@ -201,8 +209,19 @@ async fn the_statistics_need_an_operator_token_and_a_body_reads_only_its_own_cel
     for cell in cells {
         assert_eq!(cell["group"]["body"], "inps", "{cell}");
         if cell["suppressed"] == true {
-            for figure in ["n", "mean", "ci95", "top_box", "top_box_ci95", "distribution", "comparison"] {
-                assert!(cell[figure].is_null(), "a suppressed cell shows {figure}: {cell}");
+            for figure in [
+                "n",
+                "mean",
+                "ci95",
+                "top_box",
+                "top_box_ci95",
+                "distribution",
+                "comparison",
+            ] {
+                assert!(
+                    cell[figure].is_null(),
+                    "a suppressed cell shows {figure}: {cell}"
+                );
             }
         }
     }
@@ -213,12 +232,24 @@ async fn the_statistics_need_an_operator_token_and_a_body_reads_only_its_own_cel
     assert_eq!(compared["comparison"]["reference"], "service-kind");
     assert_eq!(compared["comparison"]["excluding_body"], "inps");
     assert_eq!(compared["comparison"]["mean_test"]["test"], "welch-t");
-    assert_eq!(compared["comparison"]["share_test"]["test"], "two-proportion-z");
+    assert_eq!(
+        compared["comparison"]["share_test"]["test"],
+        "two-proportion-z"
+    );
     let other = format!("/v1/stats?body=inail&{YEAR}");
-    expect_problem(get(&app, &other, Some(&inps)).await?, 403, "/problems/forbidden").await?;
+    expect_problem(
+        get(&app, &other, Some(&inps)).await?,
+        403,
+        "/problems/forbidden",
+    )
+    .await?;
     let other_service = format!("/v1/stats?service=inail-denuncia-infortunio&{YEAR}");
-    expect_problem(get(&app, &other_service, Some(&inps)).await?, 403, "/problems/forbidden")
-        .await?;
+    expect_problem(
+        get(&app, &other_service, Some(&inps)).await?,
+        403,
+        "/problems/forbidden",
+    )
+    .await?;
     let bad = "/v1/stats?granularity=fortnight";
     assert_eq!(get(&app, bad, Some(&national)).await?.status(), 400);
     Ok(())
@@ -249,7 +280,10 @@ fn parse_csv(text: &str) -> anyhow::Result<Vec<Vec<String>>> {
             (false, c) => field.push(c),
         }
     }
-    anyhow::ensure!(field.is_empty() && record.is_empty(), "the last record has no CRLF");
+    anyhow::ensure!(
+        field.is_empty() && record.is_empty(),
+        "the last record has no CRLF"
+    );
     Ok(records)
 }
 
@@ -274,11 +308,27 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
     let records = parse_csv(&response.text().await?)?;
     let header = &records[0];
     for column in [
-        "STRUCTURE", "STRUCTURE_ID", "ACTION", "FREQ", "REF_AREA", "BODY_KIND", "SERVICE_KIND",
-        "SERVICE", "INDICATOR", "STATISTIC", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE",
-        "OBS_STATUS", "CONF_STATUS", "UNIT_MULT",
+        "STRUCTURE",
+        "STRUCTURE_ID",
+        "ACTION",
+        "FREQ",
+        "REF_AREA",
+        "BODY_KIND",
+        "SERVICE_KIND",
+        "SERVICE",
+        "INDICATOR",
+        "STATISTIC",
+        "TIME_PERIOD",
+        "OBS_VALUE",
+        "UNIT_MEASURE",
+        "OBS_STATUS",
+        "CONF_STATUS",
+        "UNIT_MULT",
     ] {
-        assert!(header.iter().any(|h| h == column), "no {column} in {header:?}");
+        assert!(
+            header.iter().any(|h| h == column),
+            "no {column} in {header:?}"
+        );
     }
     assert_eq!(&header[..3], ["STRUCTURE", "STRUCTURE_ID", "ACTION"]);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(usize::MAX);
@@ -293,7 +343,12 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
     for record in &records[1..] {
         assert_eq!(record.len(), header.len(), "{record:?}");
         assert_eq!(
-            (&record[0][..], &record[1][..], &record[2][..], &record[freq][..]),
+            (
+                &record[0][..],
+                &record[1][..],
+                &record[2][..],
+                &record[freq][..]
+            ),
             ("dataflow", "IT1:VOCE_CX(1.0)", "I", "M")
         );
         match (&record[obs][..], &record[conf][..]) {
@@ -309,12 +364,25 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
     assert!(counts.get("A").is_some_and(|n| *n > 0), "{counts:?}");
 
     // The same cells as CSV and JSON, and the code lists label every code used.
-    let csv = get(&app, &format!("/v1/exports/aggregates.csv?group_by=service&{YEAR}"), Some(&analyst)).await?;
+    let csv = get(
+        &app,
+        &format!("/v1/exports/aggregates.csv?group_by=service&{YEAR}"),
+        Some(&analyst),
+    )
+    .await?;
     assert_eq!(csv.status(), 200);
     assert!(parse_csv(&csv.text().await?)?.len() > 1);
-    let json = get(&app, &format!("/v1/exports/aggregates.json?group_by=service&{YEAR}"), Some(&analyst)).await?;
+    let json = get(
+        &app,
+        &format!("/v1/exports/aggregates.json?group_by=service&{YEAR}"),
+        Some(&analyst),
+    )
+    .await?;
     assert_eq!(json.status(), 200);
-    let lists: Value = get(&app, "/v1/exports/codelists.json", Some(&analyst)).await?.json().await?;
+    let lists: Value = get(&app, "/v1/exports/codelists.json", Some(&analyst))
+        .await?
+        .json()
+        .await?;
     let codes = |id: &str| -> Vec<String> {
         lists
             .as_array()
@@ -326,11 +394,26 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
             .collect()
     };
     for record in &records[1..] {
-        assert!(codes("CL_VOCE_STATISTIC").contains(&record[col("STATISTIC")]), "{record:?}");
-        assert!(codes("CL_VOCE_OPTION").contains(&record[col("OPTION")]), "{record:?}");
-        assert!(codes("CL_VOCE_INDICATOR").contains(&record[col("INDICATOR")]), "{record:?}");
-        assert!(codes("CL_VOCE_SERVICE_KIND").contains(&record[col("SERVICE_KIND")]), "{record:?}");
-        assert!(codes("CL_VOCE_BODY_KIND").contains(&record[col("BODY_KIND")]), "{record:?}");
+        assert!(
+            codes("CL_VOCE_STATISTIC").contains(&record[col("STATISTIC")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_OPTION").contains(&record[col("OPTION")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_INDICATOR").contains(&record[col("INDICATOR")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_SERVICE_KIND").contains(&record[col("SERVICE_KIND")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_BODY_KIND").contains(&record[col("BODY_KIND")]),
+            "{record:?}"
+        );
     }
     // Exports are audited.
     let audited = voce_collector::db::audit::list(
