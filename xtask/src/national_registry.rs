@@ -140,7 +140,6 @@ pub fn national() -> RegistryFile {
             name: name.clone(),
             body_kind: kind.code().to_owned(),
             allowed_origins: vec![format!("https://{host}")],
-            attestation_keys: Vec::new(),
         });
         for _ in 0..3 {
             let service_kind = ServiceKind::ALL[n % ServiceKind::ALL.len()];
