@@ -60,7 +60,10 @@ mod tests {
 
     #[test]
     fn the_token_is_the_last_line_printed() {
-        assert_eq!(last_line("issued abc role national\neyJ.a.b\n\n"), Some("eyJ.a.b"));
+        assert_eq!(
+            last_line("issued abc role national\neyJ.a.b\n\n"),
+            Some("eyJ.a.b")
+        );
         assert_eq!(last_line("\n \n"), None);
     }
 }

@@ -486,7 +486,12 @@ fn ranked_summary(
         Lang::It => format!("{total} righe ordinate per {indicator}, dal valore più alto."),
         Lang::En => format!("{total} rows ranked by {indicator}, highest first."),
     };
-    if let (Some(first), Some(last)) = (published.first(), published.last()) {
+    if let [only] = published {
+        let _ = match lang {
+            Lang::It => write!(s, " Unico valore pubblicato: {}.", describe(only)),
+            Lang::En => write!(s, " The only published figure: {}.", describe(only)),
+        };
+    } else if let (Some(first), Some(last)) = (published.first(), published.last()) {
         let _ = match lang {
             Lang::It => write!(
                 s,
@@ -861,8 +866,10 @@ pub fn distribution(
     let bottom = DIST_TOP + plot_h;
     match shares {
         Some(s) => {
+            // Bars scaled to the largest share (each is labelled with its value).
+            let top = s.iter().copied().fold(0.0_f64, f64::max).max(f64::EPSILON);
             for (i, share) in s.iter().enumerate() {
-                let h = plot_h * share;
+                let h = plot_h * share / top;
                 let bx = DIST_LEFT + slot * i as f64 + slot * 0.15;
                 let fill = if i >= 3 {
                     palette::PRIMARY.to_owned()
@@ -1069,6 +1076,11 @@ mod tests {
             chart.svg
         );
         assert!(chart.svg.contains(r#"cx="395.0""#));
+        assert!(
+            chart
+                .summary
+                .ends_with("The only published figure: A (3.00; 95% CI 2.00 – 4.00).")
+        );
     }
 
     #[test]

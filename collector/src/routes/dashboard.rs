@@ -33,6 +33,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 
 const STYLESHEET: &str = include_str!("../../static/dashboard.css");
 const SCRIPT: &str = include_str!("../../static/dashboard.js");
+const ICON: &str = include_str!("../../static/dashboard-icon.svg");
 
 /// Adds the dashboard's security headers to every answer under `/dashboard`.
 pub async fn add_security_headers(
@@ -122,11 +123,12 @@ pub fn refused(error: ApiError, operator: Option<&Operator>, lang: Lang) -> Http
     }
 }
 
-/// `GET /dashboard/static/{file}`: the stylesheet and the script.
+/// `GET /dashboard/static/{file}`: the stylesheet, the script and the icon.
 pub async fn serve_dashboard_asset(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (content_type, body) = match file.as_str() {
         "dashboard.css" => ("text/css; charset=utf-8", STYLESHEET),
         "dashboard.js" => ("text/javascript; charset=utf-8", SCRIPT),
+        "dashboard-icon.svg" => ("image/svg+xml", ICON),
         _ => return Err(ApiError::NotFound("No such dashboard file.".into())),
     };
     Ok(HttpResponse::Ok()
@@ -219,6 +221,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/sign-in",
                 "GET, POST",
                 vec![web::get().to(show_sign_in), web::post().to(sign_in)],
+            ))
+            .service(resource("", "GET", vec![web::get().to(show_overview)]))
+            .service(resource(
+                "/bodies/{body}",
+                "GET",
+                vec![web::get().to(show_body)],
+            ))
+            .service(resource(
+                "/services/{service}",
+                "GET",
+                vec![web::get().to(show_service)],
             ))
             .service(resource("/audit", "GET", vec![web::get().to(show_audit)]))
             .service(resource(
