@@ -457,6 +457,7 @@ impl Application {
                     "GET",
                     vec![web::get().to(routes::serve_widget_asset)],
                 ))
+                .configure(routes::dashboard::configure)
                 .default_service(web::to(routes::route_not_found))
         })
         .client_request_timeout(request_timeout)

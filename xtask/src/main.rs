@@ -9,6 +9,7 @@ mod bench_stats;
 mod bench_widget;
 mod collector;
 mod demo;
+mod demo_dashboard;
 mod deploy;
 mod mutants;
 mod national_registry;

@@ -14,6 +14,7 @@ pub mod questionnaires;
 pub mod responses;
 pub mod rollups;
 pub mod schema;
+pub mod versions;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -7,6 +7,7 @@ mod access;
 mod answers;
 mod assets;
 mod attestations;
+mod dashboard;
 mod faults;
 mod forms;
 mod helpers;

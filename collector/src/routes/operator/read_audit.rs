@@ -65,8 +65,20 @@ pub async fn read_audit(
     operator: Operator,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = audit_for(&state, &operator, query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(page))
+}
+
+/// A page of the audit log for `operator` (national only), the read itself audited: what
+/// `GET /v1/audit` answers and the dashboard's audit page shows.
+pub async fn audit_for(
+    state: &AppState,
+    operator: &Operator,
+    query: AuditQuery,
+) -> Result<AuditPage, ApiError> {
     operator.require_national()?;
-    let query = query.into_inner();
     if let Some(action) = &query.action
         && AuditAction::parse(action).is_none()
     {
@@ -103,7 +115,7 @@ pub async fn read_audit(
         before_id,
     };
     let actor = operator.actor();
-    let page = state
+    state
         .db
         .run(move |conn| {
             let page = audit::page(conn, &filter, limit)?;
@@ -116,8 +128,6 @@ pub async fn read_audit(
             )?;
             Ok(page)
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(page))
+        .await
+        .map_err(ApiError::from)
 }
