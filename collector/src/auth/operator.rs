@@ -28,9 +28,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
-use actix_web::{FromRequest, HttpRequest, web};
 use diesel::Connection;
-use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +39,6 @@ use crate::db::operator_tokens::{self, OperatorTokenRow};
 use crate::db::{DbConnection, DbError};
 use crate::domain::IpaCode;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The `typ` header of every operator token.
 pub const OPERATOR_TYP: &str = "voce-operator+jwt";
@@ -561,56 +558,6 @@ pub fn revoke(conn: &mut DbConnection, actor: &Actor, id: &str) -> Result<bool, 
         }
         Ok(revoked)
     })
-}
-
-/// The token a request carries: `Authorization: Bearer …`, else the `voce_session` cookie. An
-/// `Authorization` header of another scheme carries none.
-fn token_of(req: &HttpRequest) -> Option<String> {
-    if let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
-        return value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned());
-    }
-    req.headers()
-        .get_all(actix_web::http::header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.trim_matches('"').to_owned())
-}
-
-impl FromRequest for Operator {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Operator, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = token_of(req);
-        Box::pin(async move {
-            let (Some(state), Some(token)) = (state, token) else {
-                return Err(ApiError::Unauthenticated);
-            };
-            let refused = |e: TokenError| {
-                tracing::debug!(reason = %e, "operator token refused");
-                ApiError::Unauthenticated
-            };
-            match state.operators.verify(&token) {
-                Ok(operator) => Ok(operator),
-                Err(TokenError::Unknown) => {
-                    let auth = state.operators.clone();
-                    state
-                        .db
-                        .run(move |conn| Ok(auth.verify_with(&token, conn)))
-                        .await?
-                        .map_err(refused)
-                }
-                Err(e) => Err(refused(e)),
-            }
-        })
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! token) and checks the role's scope before reading anything (403 naming the scope).
 
 pub mod export_aggregates;
+pub mod extract;
 pub mod export_responses;
 pub mod list_responses;
 pub mod read_audit;
