@@ -94,6 +94,9 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Days a redacted free text is kept (`VOCE_FREE_TEXT_RETENTION_DAYS`).
     pub free_text_retention_days: u32,
+    /// The disclosure threshold k (`VOCE_DISCLOSURE_K`): statistics cells with fewer answers are
+    /// suppressed. Default 10, never below 5.
+    pub disclosure_k: u64,
     /// Seconds between checks for a registry import by any collector
     /// (`VOCE_REGISTRY_REFRESH_SECS`); the in-memory registry is reloaded when one happened.
     pub registry_refresh_secs: u64,
@@ -197,6 +200,7 @@ impl Default for Settings {
             tickets: TicketSettings::default(),
             rate_limit: RateLimitSettings::default(),
             free_text_retention_days: 365,
+            disclosure_k: 10,
             registry_refresh_secs: 2,
             write_batch_max_rows: 512,
             write_batch_max_wait_ms: 0,
@@ -395,6 +399,7 @@ impl Settings {
             "VOCE_FREE_TEXT_RETENTION_DAYS",
             &mut self.free_text_retention_days,
         )?;
+        parsed(env, "VOCE_DISCLOSURE_K", &mut self.disclosure_k)?;
         parsed(
             env,
             "VOCE_REGISTRY_REFRESH_SECS",
@@ -469,7 +474,7 @@ impl Settings {
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
         self.public_origin()?;
-        let checks: [(&str, bool, &str); 16] = [
+        let checks: [(&str, bool, &str); 17] = [
             (
                 "VOCE_DATABASE_POOL_SIZE",
                 (1..=256).contains(&self.database.pool_size),
@@ -509,6 +514,11 @@ impl Settings {
                 "VOCE_FREE_TEXT_RETENTION_DAYS",
                 (1..=3650).contains(&self.free_text_retention_days),
                 "must be from 1 to 3650",
+            ),
+            (
+                "VOCE_DISCLOSURE_K",
+                self.disclosure_k >= 5,
+                "must be at least 5 (smaller cells identify respondents)",
             ),
             (
                 "VOCE_REGISTRY_REFRESH_SECS",

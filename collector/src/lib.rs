@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod configuration;
 pub mod counts;
+pub mod dashboard;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -390,6 +390,31 @@ impl Application {
                             vec![api(web::get().to(routes::operator::read_audit))],
                         ))
                         .service(routes::resource(
+                            "/stats",
+                            "GET",
+                            vec![api(web::get().to(routes::operator::read_stats))],
+                        ))
+                        .service(routes::resource(
+                            "/exports/aggregates.csv",
+                            "GET",
+                            vec![api(web::get().to(routes::operator::export_aggregates_csv))],
+                        ))
+                        .service(routes::resource(
+                            "/exports/aggregates.json",
+                            "GET",
+                            vec![api(web::get().to(routes::operator::export_aggregates_json))],
+                        ))
+                        .service(routes::resource(
+                            "/exports/aggregates.sdmx.csv",
+                            "GET",
+                            vec![api(web::get().to(routes::operator::export_aggregates_sdmx))],
+                        ))
+                        .service(routes::resource(
+                            "/exports/codelists.json",
+                            "GET",
+                            vec![api(web::get().to(routes::operator::export_code_lists))],
+                        ))
+                        .service(routes::resource(
                             "/openapi.json",
                             "GET",
                             vec![api(web::get().to(routes::serve_openapi))],
@@ -432,6 +457,7 @@ impl Application {
                     "GET",
                     vec![web::get().to(routes::serve_widget_asset)],
                 ))
+                .configure(routes::dashboard::configure)
                 .default_service(web::to(routes::route_not_found))
         })
         .client_request_timeout(request_timeout)

@@ -8,7 +8,9 @@ rule: 409 for a different body, 200 for the same one. One valid submission, with
 ticket, is added to the explicit examples, so that a stored response (201) is among the answers
 whatever the body schema lets the generator reach. `GET /v1/forms/{service_id}` is asked from the
 same registered origin, for a pilot service in about half of the cases; `GET /widget/v1/{file}`
-asks for the loader in about half of the cases. Every answer's status is
+asks for the loader in about half of the cases. The operator routes (`GET /v1/responses`,
+`/v1/exports/responses.csv`, `/v1/audit`) get the national operator token that xtask issued
+(VOCE_SCHEMATHESIS_OPERATOR_TOKEN). Every answer's status is
 appended to the file named by VOCE_SCHEMATHESIS_STATUSES as `METHOD PATH STATUS`; xtask counts
 them and checks that 201, 422 and 409 are among those of `POST /v1/responses`.
 """
@@ -72,6 +74,28 @@ class Ticket:
         headers = dict(case.headers or {})
         headers["Authorization"] = f"Bearer {data}"
         headers["Origin"] = ORIGIN
+        case.headers = headers
+
+
+# A national operator token from `voce-collector token issue`, for the operator routes.
+OPERATOR_TOKEN = os.environ["VOCE_SCHEMATHESIS_OPERATOR_TOKEN"]
+
+
+@(
+    schemathesis.auth(refresh_interval=None)
+    .apply_to(method="GET", path="/v1/responses")
+    .apply_to(method="GET", path="/v1/exports/responses.csv")
+    .apply_to(method="GET", path="/v1/audit")
+)
+class OperatorToken:
+    """The national operator token, on every case of the operator routes."""
+
+    def get(self, case, context):
+        return OPERATOR_TOKEN
+
+    def set(self, case, data, context):
+        headers = dict(case.headers or {})
+        headers["Authorization"] = f"Bearer {data}"
         case.headers = headers
 
 

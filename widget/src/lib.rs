@@ -41,3 +41,10 @@ pub mod style;
 
 #[cfg(target_arch = "wasm32")]
 pub use mount::{Mounted, config_of, mount, mount_with};
+
+/// The allocator: a first-fit free list (`lol_alloc`), far smaller in WebAssembly than the
+/// standard library's dlmalloc; the widget makes few, small allocations.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

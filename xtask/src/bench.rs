@@ -11,7 +11,8 @@
 //!    ceiling server are optimised like the collector, and its last line, the last of the whole
 //!    run, is one JSON object with the headline figures. `--backend sqlite|postgres` (default
 //!    `sqlite`), `--duration S` (seconds a phase, default 10), `--connections C` (default 64),
-//!    `--client-threads T` (default 1) and `--callgrind N` (instruction counts of `N` accepted
+//!    `--client-threads T` (default 1), `--overload-connections O` (default 1024; the phase at
+//!    twice the maximum, with the collector's memory over time) and `--callgrind N` (instruction counts of `N` accepted
 //!    responses instead of the load run) are passed on to it.
 //!
 //! Loopback only, on ports 8480 and 8481; run it under `flock /tmp/voce-ports.lock` on a machine
@@ -20,6 +21,7 @@
 pub mod ceiling;
 pub mod client;
 pub mod load;
+pub mod overload;
 
 use std::process::Command;
 

@@ -2,7 +2,11 @@
 //!
 //! Builds the widget and the collector, starts the collector on SQLite with the pilot registry
 //! (INPS, INAIL, Roma Capitale), serves the example host pages each on its own origin, and prints
-//! their URLs. Ctrl-C stops everything. The demo's data lives in `data/demo/`.
+//! their URLs. Ctrl-C stops everything. The demo's data lives in `data/demo/`. The national
+//! example registry is imported too, and 20,000 demo responses are seeded
+//! (`voce-collector seed-demo`, seed 1: seeding again stores nothing twice) so that the
+//! statistics have something to show; it prints the dashboard's address with a `national` token
+//! and a `body` token for INPS to sign in with.
 
 use std::process::Command;
 
@@ -34,9 +38,17 @@ pub fn run_demo(_args: &[String]) -> Result<()> {
     )
     .env("VOCE_ADMIN_BIND", ADMIN_BIND);
     collector.prepare()?;
+    run(collector
+        .command()
+        .args(["registry", "import", "examples/registry/national.toml"]))?;
+    run(collector
+        .command()
+        .args(["seed-demo", "--responses", "20000", "--seed", "1"]))?;
+    let tokens = crate::demo_dashboard::issue_tokens(&collector)?;
     let _server = collector.serve()?;
     println!("\nVoce demo: collector at http://{COLLECTOR_BIND} (SQLite: data/demo/voce.db)");
     println!("Admin listener (metrics, readiness): http://{ADMIN_BIND}/metrics");
+    crate::demo_dashboard::print(COLLECTOR_BIND, &tokens);
     println!("Rate a service on these pages (Ctrl-C stops everything):");
     pages::serve(&format!("http://{COLLECTOR_BIND}"), PAGES_BASE_PORT)
 }

@@ -4,9 +4,12 @@
 //! two commands work on a fresh machine.
 
 mod bench;
+mod bench_export;
+mod bench_stats;
 mod bench_widget;
 mod collector;
 mod demo;
+mod demo_dashboard;
 mod deploy;
 mod mutants;
 mod national_registry;
@@ -18,6 +21,7 @@ mod tidy;
 mod tools;
 mod walk;
 mod widget;
+mod widget_snip;
 
 use anyhow::{Result, bail};
 
@@ -33,13 +37,15 @@ fn main() -> Result<()> {
         // Run by `bench` from the release build: the load run and its ceiling server.
         "bench-load" => bench::load::run(rest),
         "bench-ceiling" => bench::ceiling::serve(rest),
+        "bench-export" => bench_export::run_bench(rest),
+        "bench-stats" => bench_stats::run_bench(rest),
         "widget" => widget::run(rest),
         "mutants" => mutants::run(rest),
         "serve-pages" => pages::run(rest),
         "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test|demo|widget|bench|serve-pages|national-registry|mutants>"
+                "usage: cargo xtask <test|demo|widget|bench|bench-export|bench-stats|serve-pages|national-registry|mutants>"
             );
             Ok(())
         }

@@ -5,7 +5,8 @@
 //! pilot registry, is tested from its own `/v1/openapi.json` with every check on, bounded in
 //! examples per operation and in time, with the settings of `tests/schemathesis/schemathesis.toml`.
 //! The hooks in `tests/schemathesis/hooks.py` supply a fresh ticket (and its Origin) for
-//! `POST /v1/responses` and record the status of every answer; this step prints the counts and
+//! `POST /v1/responses`, a national operator token (from `voce-collector token issue`) for the
+//! operator routes, and record the status of every answer; this step prints the counts and
 //! fails when Schemathesis reports a failure, and unless `POST /v1/responses` answered `201`
 //! (stored), `422` (answers refused) and `409` (a stored ticket replayed with another body).
 
@@ -48,6 +49,17 @@ pub fn run() -> Result<()> {
     .env("VOCE_RATE_LIMIT_BURST", "1000000")
     .env("VOCE_RATE_LIMIT_PER_MINUTE", "1000000");
     collector.prepare()?;
+    // A national operator token for the operator routes (the hooks send it).
+    let issued = collector
+        .command()
+        .args(["token", "issue", "--role", "national", "--ttl", "1h"])
+        .output()
+        .context("cannot issue an operator token")?;
+    let operator_token = String::from_utf8_lossy(&issued.stdout)
+        .lines()
+        .last()
+        .map(str::to_owned)
+        .context("`token issue` printed no token")?;
     let _server = collector.serve()?;
     let statuses = dir.join("statuses.txt");
     let mut command = Command::new(program);
@@ -65,6 +77,7 @@ pub fn run() -> Result<()> {
         )
         .env("VOCE_SCHEMATHESIS_COLLECTOR", format!("http://{bind}"))
         .env("VOCE_SCHEMATHESIS_STATUSES", &statuses)
+        .env("VOCE_SCHEMATHESIS_OPERATOR_TOKEN", &operator_token)
         .current_dir(&dir);
     eprintln!("$ {command:?}");
     let mut child = command.spawn().context("cannot start schemathesis")?;

@@ -95,6 +95,9 @@ pub fn run_all(args: &[String]) -> Result<()> {
             ])
             .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
     })?;
+    step("widget stable build and size budget", &mut || {
+        widget::run(&["--stable-budget".to_owned()])
+    })?;
     step("widget build and size budget", &mut || {
         widget::run(&[])?;
         widget::run(&["--check-budget".to_owned()])

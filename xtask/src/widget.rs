@@ -6,7 +6,7 @@
 //! enabled on the stable toolchain with `RUSTC_BOOTSTRAP=1`; needs the `rust-src` component,
 //! installed when missing); `wasm-bindgen --target no-modules` (the glue is a classic script, so
 //! the loader can load it with a Subresource Integrity check); Binaryen's `wasm-opt -Oz
-//! --converge` with stripping and Terser on the glue, both pinned in `widget/package.json` and
+//! --converge` with stripping and Terser on the glue and the filled-in loader, both pinned in `widget/package.json` and
 //! installed with `npm ci` when missing; then content-hashed names (`voce-<hash8>.js`,
 //! `voce-<hash8>.wasm`), the loader `voce.js` with those names and their integrity strings
 //! filled in (and the same loader as `voce-loader-<hash8>.js`, for pages that pin it with an
@@ -16,8 +16,16 @@
 //! encoding and the pipeline that built it. Sizes and what each step saved are in `BENCHMARKS.md`.
 //!
 //! The toolchain is pinned by `rust-toolchain.toml`. `cargo xtask widget --stable` builds without
-//! the unstable options (plain stable Rust, a little larger), and a size-optimised build that
-//! fails (a toolchain where the unstable options stop working) falls back to it with a warning.
+//! the unstable options (plain stable Rust, a little larger; its panic paths are cut after
+//! linking by [`crate::widget_snip`], so a panic traps at once as in the size-optimised build),
+//! and a size-optimised build that fails (a toolchain where the unstable options stop working)
+//! falls back to it with a warning.
+//!
+//! `cargo xtask widget --stable-budget` (a step of `cargo xtask test`) builds the stable pipeline
+//! into `target/widget-stable/` and fails when it is over the budget.
+//!
+//! With `VOCE_KEEP_BUILD=1` the intermediate files stay in `target/widget/.build/` (the module
+//! as `wasm-bindgen` wrote it, with its function names, for `twiggy`).
 //!
 //! `cargo xtask widget --check-budget` only reads `target/widget/manifest.json` and fails when
 //! the loader exceeds 2 KiB brotli or loader + glue + wasm exceed 80 KiB brotli.
@@ -31,6 +39,7 @@ use base64::Engine;
 use sha2::{Digest, Sha384};
 
 use crate::tools::{self, root};
+use crate::widget_snip;
 
 /// The global name of the wasm-bindgen glue, which the loader calls.
 const GLOBAL: &str = "__voce";
@@ -61,8 +70,19 @@ pub fn run(args: &[String]) -> Result<()> {
             }
             Ok(())
         }
+        Some("--stable-budget") => {
+            // What `cargo xtask test` runs: the stable pipeline into its own folder (the assets
+            // in `target/widget/` stay the size-optimised ones), failing over the budget.
+            let out = root().join("target").join("widget-stable");
+            let manifest = build(&out, true)?;
+            print_sizes(&manifest);
+            println!("stable pipeline: {}", check_budget(&manifest)?);
+            Ok(())
+        }
         Some(other) => {
-            bail!("unknown option {other:?}; usage: cargo xtask widget [--stable | --check-budget]")
+            bail!(
+                "unknown option {other:?}; usage: cargo xtask widget [--stable | --stable-budget | --check-budget]"
+            )
         }
     }
 }
@@ -125,9 +145,28 @@ fn cargo_build(pipeline: Pipeline) -> Command {
             .env("RUSTC_BOOTSTRAP", "1")
             .env("RUSTFLAGS", BUILD_STD_RUSTFLAGS);
     } else {
-        cargo.env("CARGO_ENCODED_RUSTFLAGS", stable_rustflags());
+        // Its own target folder: the two pipelines' compiler flags differ, and sharing one
+        // folder would rebuild every crate each time the other pipeline ran.
+        cargo
+            .env("CARGO_ENCODED_RUSTFLAGS", stable_rustflags())
+            .env("CARGO_TARGET_DIR", stable_target_dir());
     }
     cargo
+}
+
+/// The cargo target folder of the stable pipeline.
+fn stable_target_dir() -> std::path::PathBuf {
+    absolute_target_dir().join("wasm-stable")
+}
+
+/// [`tools::target_dir`], made absolute.
+fn absolute_target_dir() -> std::path::PathBuf {
+    let target_dir = tools::target_dir();
+    if target_dir.is_absolute() {
+        target_dir
+    } else {
+        root().join(target_dir)
+    }
 }
 
 /// Compiles the widget: size-optimised unless `stable`, falling back to stable with a warning
@@ -154,11 +193,9 @@ fn compile(stable: bool) -> Result<Pipeline> {
 fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
     let pipeline = compile(stable)?;
     let root = root();
-    let target_dir = tools::target_dir();
-    let target_dir = if target_dir.is_absolute() {
-        target_dir
-    } else {
-        root.join(target_dir)
+    let target_dir = match pipeline {
+        Pipeline::SizeOptimised => absolute_target_dir(),
+        Pipeline::Stable => stable_target_dir(),
     };
     let raw = target_dir.join("wasm32-unknown-unknown/release-wasm/voce_widget.wasm");
 
@@ -169,6 +206,27 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
     }
     std::fs::create_dir_all(&work)?;
 
+    // The stable pipeline: panics trap at once, as `-Cpanic=immediate-abort` makes them in the
+    // size-optimised one (`widget_snip.rs`); `wasm-bindgen` then drops what nothing reaches.
+    let raw = if pipeline == Pipeline::Stable {
+        let linked =
+            std::fs::read(&raw).with_context(|| format!("cannot read {}", raw.display()))?;
+        let patterns: Vec<&str> = widget_snip::DIVERGING
+            .iter()
+            .chain(widget_snip::PANIC_ONLY)
+            .copied()
+            .collect();
+        let snipped = widget_snip::snip(&linked, &patterns)?;
+        eprintln!(
+            "panic paths: {} function bodies replaced by `unreachable`",
+            snipped.names.len()
+        );
+        let path = work.join("voce_widget.wasm");
+        std::fs::write(&path, snipped.wasm)?;
+        path
+    } else {
+        raw
+    };
     tools::run(
         Command::new("wasm-bindgen")
             .args([
@@ -182,12 +240,33 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
             .arg(&work)
             .arg(&raw),
     )?;
+    let mut bound = work.join("voce_widget_bg.wasm");
+    if pipeline == Pipeline::Stable {
+        // The stable pipeline's second cut: once `wasm-opt` has removed the code only panics
+        // reached, the formatting impls left in the function table with nothing to call them.
+        let cleaned = work.join("voce_widget_cleaned.wasm");
+        tools::run(
+            Command::new(node_bin("wasm-opt"))
+                .args(["-Oz", "--debuginfo"])
+                .args(WASM_FEATURES)
+                .arg(&bound)
+                .arg("-o")
+                .arg(&cleaned),
+        )?;
+        let snipped = widget_snip::snip_unreachable_formatting(&std::fs::read(&cleaned)?)?;
+        eprintln!(
+            "formatting left in the function table: {} function bodies replaced by `unreachable`",
+            snipped.names.len()
+        );
+        bound = work.join("voce_widget_snipped.wasm");
+        std::fs::write(&bound, snipped.wasm)?;
+    }
     let optimised = work.join("voce.wasm");
     tools::run(
         Command::new(node_bin("wasm-opt"))
             .args(WASM_OPT_PASSES)
             .args(WASM_FEATURES)
-            .arg(work.join("voce_widget_bg.wasm"))
+            .arg(&bound)
             .arg("-o")
             .arg(&optimised),
     )?;
@@ -228,9 +307,26 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
         ],
     )?;
 
+    // The loader minified like the glue (its licence banner kept, every character outside ASCII
+    // escaped: a host page in another encoding reads it the same).
+    let filled = work.join("voce-loader.js");
+    std::fs::write(&filled, loader)?;
+    let minified_loader = work.join("voce-loader.min.js");
+    tools::run(
+        Command::new(node_bin("terser"))
+            .arg(&filled)
+            .args(TERSER_OPTIONS)
+            .args(["--format", "ascii_only=true"])
+            .arg("-o")
+            .arg(&minified_loader),
+    )?;
+    let loader = std::fs::read(&minified_loader)?;
+    if !loader.starts_with(b"/*! Voce") || !loader.is_ascii() {
+        bail!("the minified loader lost its licence banner or is not ASCII");
+    }
+
     // The loader under a content-hashed name too, for host pages that pin it with `integrity`
     // (it changes with every release, so they update the tag when they update Voce).
-    let loader = loader.into_bytes();
     let pinned_name = format!("voce-loader-{}.js", short_hash(&loader));
     let mut assets = Vec::new();
     for (name, role, bytes) in [
@@ -255,7 +351,9 @@ fn build(out: &Path, stable: bool) -> Result<Vec<Asset>> {
         });
     }
     std::fs::write(out.join("manifest.json"), manifest_json(&assets, pipeline))?;
-    std::fs::remove_dir_all(&work)?;
+    if std::env::var_os("VOCE_KEEP_BUILD").is_none() {
+        std::fs::remove_dir_all(&work)?;
+    }
     Ok(assets)
 }
 
@@ -286,6 +384,17 @@ fn stable_rustflags() -> String {
         format!("{}/", root().display()),
         format!("{cargo_home}/registry/src/"),
     ];
+    // Each registry's own folder too (`index.crates.io-<hash>/`), so a crate's file names start
+    // at the crate (`yew-0.23.0/src/…`); rustc applies the last prefix that matches.
+    if let Ok(registries) = std::fs::read_dir(format!("{cargo_home}/registry/src")) {
+        let mut names: Vec<String> = registries
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.path().is_dir())
+            .map(|entry| format!("{}/", entry.path().display()))
+            .collect();
+        names.sort();
+        prefixes.extend(names);
+    }
     if !sysroot.is_empty() {
         prefixes.push(format!("{sysroot}/lib/rustlib/src/rust/"));
     }

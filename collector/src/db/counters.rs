@@ -29,6 +29,9 @@ pub fn add_service_counts(
             dc::responses_stored.eq(dc::responses_stored + responses),
         ))
         .execute(c)?);
+    if tickets != 0 {
+        super::rollups::add_monthly_tickets(conn, service_id, day, tickets)?;
+    }
     Ok(())
 }
 

@@ -12,7 +12,9 @@ pub mod counters;
 pub mod operator_tokens;
 pub mod questionnaires;
 pub mod responses;
+pub mod rollups;
 pub mod schema;
+pub mod versions;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -115,6 +115,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    rollups (grain, period, service_id, questionnaire_id, channel, verified) {
+        grain -> Text,
+        period -> Text,
+        service_id -> Text,
+        questionnaire_id -> Text,
+        channel -> Text,
+        verified -> Bool,
+        responses -> BigInt,
+        valutazione_n -> BigInt,
+        valutazione_sum -> BigInt,
+        valutazione_sumsq -> BigInt,
+        valutazione_1 -> BigInt,
+        valutazione_2 -> BigInt,
+        valutazione_3 -> BigInt,
+        valutazione_4 -> BigInt,
+        valutazione_5 -> BigInt,
+        soddisfazione_n -> BigInt,
+        soddisfazione_sum -> BigInt,
+        soddisfazione_sumsq -> BigInt,
+        soddisfazione_1 -> BigInt,
+        soddisfazione_2 -> BigInt,
+        soddisfazione_3 -> BigInt,
+        soddisfazione_4 -> BigInt,
+        soddisfazione_5 -> BigInt,
+        fiducia_n -> BigInt,
+        fiducia_sum -> BigInt,
+        fiducia_sumsq -> BigInt,
+        fiducia_1 -> BigInt,
+        fiducia_2 -> BigInt,
+        fiducia_3 -> BigInt,
+        fiducia_4 -> BigInt,
+        fiducia_5 -> BigInt,
+    }
+}
+
+diesel::table! {
     operator_tokens (id) {
         id -> Text,
         role -> Text,
@@ -122,6 +158,28 @@ diesel::table! {
         issued_at -> Text,
         expires_at -> Text,
         revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rollup_choices (grain, period, service_id, questionnaire_id, channel, verified, question, option) {
+        grain -> Text,
+        period -> Text,
+        service_id -> Text,
+        questionnaire_id -> Text,
+        channel -> Text,
+        verified -> Bool,
+        question -> Text,
+        option -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    monthly_counters (month, service_id) {
+        service_id -> Text,
+        month -> Text,
+        tickets_issued -> BigInt,
     }
 }
 

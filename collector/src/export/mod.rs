@@ -3,6 +3,7 @@
 //! keyed ids that stand for stored response ids outside the server ([`ids`]), and the raw
 //! responses as they leave the server ([`responses`]).
 
+pub mod aggregates;
 pub mod csv;
 pub mod ids;
 pub mod responses;

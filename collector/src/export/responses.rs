@@ -32,24 +32,64 @@ pub const MAX_PAGE: usize = 1000;
 /// Responses per chunk of the CSV export.
 pub const EXPORT_CHUNK: usize = 2000;
 
-/// The query of both routes.
+/// The query of `GET /v1/exports/responses.csv`: which responses.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RawFilter {
+    /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
+    /// without it reads every body.
+    #[param(pattern = r"^[a-z][a-z0-9_]{0,31}$")]
+    pub body: Option<String>,
+    /// Only this service (of the body, if one is given).
+    pub service: Option<String>,
+    /// From this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+}
+
+/// The query of `GET /v1/responses`: which responses, and which page.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RawQuery {
     /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
     /// without it reads every body.
+    #[param(pattern = r"^[a-z][a-z0-9_]{0,31}$")]
     pub body: Option<String>,
     /// Only this service (of the body, if one is given).
     pub service: Option<String>,
     /// From this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
-    /// To this day, inclusive (`YYYY-MM-DD`).
+    /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// The `next_cursor` of the previous page (`GET /v1/responses` only).
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
-    /// Responses per page, 1 to 1000, default 100 (`GET /v1/responses` only).
+    /// Responses per page, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+}
+
+impl RawQuery {
+    /// Which responses it asks for.
+    pub fn filter(&self) -> RawFilter {
+        RawFilter {
+            body: self.body.clone(),
+            service: self.service.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+
+    /// The cursor, if one was given (an empty `cursor=` is none: the first page).
+    pub fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref().filter(|c| !c.is_empty())
+    }
 }
 
 /// What a request may read, once checked against the operator's role.
@@ -91,7 +131,7 @@ fn day(field: &str, text: &str) -> Result<time::Date, ApiError> {
 pub fn select(
     operator: &Operator,
     registry: &Snapshot,
-    query: &RawQuery,
+    query: &RawFilter,
 ) -> Result<Selection, ApiError> {
     if let Some(body) = &query.body {
         crate::domain::IpaCode::parse(body)
@@ -101,7 +141,9 @@ pub fn select(
         .body
         .clone()
         .or_else(|| operator.body().map(str::to_owned));
-    if let Some(service) = &query.service {
+    // An empty `service=` names no service: every service of the body.
+    let service = query.service.as_ref().filter(|s| !s.is_empty());
+    if let Some(service) = service {
         let cached = registry
             .service(service)
             .ok_or_else(|| ApiError::NotFound(format!("No service {service:?}.")))?;
@@ -133,7 +175,7 @@ pub fn select(
         .transpose()?;
     Ok(Selection {
         body,
-        service: query.service.clone(),
+        service: service.cloned(),
         from: from.map(|d| d.to_string()),
         before: before.map(|d| d.to_string()),
         free_texts,

@@ -16,6 +16,7 @@
 
 pub mod honeypot;
 pub mod rows;
+pub mod seed;
 pub mod strict_json;
 pub mod writer;
 

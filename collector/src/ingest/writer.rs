@@ -8,6 +8,10 @@
 //! transaction, so a retry (same body) gets the first receipt and another body `409`, whether
 //! the first use is in an earlier batch, earlier in the same batch, or committed at the same
 //! moment by another collector on the same database.
+//!
+//! The rollups (`crate::stats::rollups`) are updated in the same transaction: the batch's new
+//! responses are counted in memory and added with one upsert per touched rollup row, so a figure
+//! never disagrees with the rows it counts.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -16,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use tokio::sync::oneshot;
+use voce_shared::Catalog;
 use voce_shared::api::Receipt;
 
 use super::check_replay;
@@ -25,6 +30,7 @@ use crate::db::responses::StoredTicket;
 use crate::db::{self, DbConnection, DbError, Pool};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::stats::rollups::{Counted, Increments};
 
 /// What happened to a response.
 #[derive(Debug)]
@@ -62,6 +68,7 @@ struct Sink {
     pool: Pool,
     counts: Arc<DailyCounts>,
     metrics: actix_web::web::Data<Metrics>,
+    catalog: &'static Catalog,
 }
 
 impl Writer {
@@ -73,11 +80,13 @@ impl Writer {
         metrics: actix_web::web::Data<Metrics>,
         settings: BatchSettings,
     ) -> std::io::Result<Writer> {
+        let catalog = Catalog::national().map_err(|e| std::io::Error::other(e.to_string()))?;
         let (queue, jobs) = mpsc::sync_channel(settings.queue.max(1));
         let sink = Sink {
             pool,
             counts,
             metrics,
+            catalog,
         };
         std::thread::Builder::new()
             .name("voce-writer".into())
@@ -135,11 +144,10 @@ enum Decision {
 /// costs the others their place.
 fn commit(batch: Vec<Job>, sink: &Sink) {
     let started = Instant::now();
-    let outcome = sink
-        .pool
-        .get()
-        .map_err(DbError::from)
-        .and_then(|mut conn| conn.transaction(|conn| decide(conn, &batch)));
+    let outcome = sink.pool.get().map_err(DbError::from).and_then(|mut conn| {
+        let news: Vec<&NewResponse> = batch.iter().map(|j| &j.new).collect();
+        conn.transaction(|conn| decide(conn, sink.catalog, &news))
+    });
     sink.metrics.record_db_latency(started.elapsed());
     match outcome {
         Ok(decisions) => {
@@ -198,18 +206,35 @@ fn clone_error(e: &ApiError) -> ApiError {
     }
 }
 
+/// Stores responses now, on the caller's connection, exactly as a batch of the writer is stored
+/// (one transaction, rollups included), without the queue: what `voce-collector seed-demo` uses.
+/// Returns how many were new.
+pub fn store_now(
+    conn: &mut DbConnection,
+    catalog: &'static Catalog,
+    news: &[NewResponse],
+) -> Result<usize, DbError> {
+    let news: Vec<&NewResponse> = news.iter().collect();
+    let decisions = conn.transaction(|conn| decide(conn, catalog, &news))?;
+    Ok(decisions
+        .iter()
+        .filter(|d| matches!(d, Decision::Created))
+        .count())
+}
+
 /// Inside the batch's transaction: which responses are new, and which tickets already stored
 /// one (before this batch, earlier in it, or just now on another collector). The whole batch is
 /// offered to the unique `ticket_id` in one `INSERT … ON CONFLICT DO NOTHING RETURNING id` (so
 /// the transaction's first statement is a write: a SQLite writer then waits its busy timeout
 /// for another process's writer instead of failing on a stale read snapshot), and only the
 /// refused ones are looked up.
-fn decide(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<Decision>, DbError> {
-    let rows: Vec<_> = batch.iter().map(|j| j.new.response.clone()).collect();
-    let texts: Vec<_> = batch
-        .iter()
-        .flat_map(|j| j.new.texts.iter().cloned())
-        .collect();
+fn decide(
+    conn: &mut DbConnection,
+    catalog: &'static Catalog,
+    batch: &[&NewResponse],
+) -> Result<Vec<Decision>, DbError> {
+    let rows: Vec<_> = batch.iter().map(|n| n.response.clone()).collect();
+    let texts: Vec<_> = batch.iter().flat_map(|n| n.texts.iter().cloned()).collect();
     let inserted: HashSet<String> = db::responses::insert_unless_stored(conn, &rows, &texts)?
         .into_iter()
         .collect();
@@ -225,6 +250,11 @@ fn decide(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<Decision>, DbErr
             .into_iter()
             .collect()
     };
+    let mut increments = Increments::default();
+    for r in rows.iter().filter(|r| inserted.contains(&r.id)) {
+        increments.add(catalog, &Counted::from(r));
+    }
+    increments.store(conn)?;
     rows.iter()
         .map(|r| {
             if inserted.contains(&r.id) {

@@ -148,6 +148,11 @@ impl Snapshot {
         self.services.get(id)
     }
 
+    /// Every service, in no particular order.
+    pub fn services(&self) -> impl Iterator<Item = &Arc<CachedService>> {
+        self.services.values()
+    }
+
     /// Whether any body allows `origin` (the CORS check).
     pub fn is_known_origin(&self, origin: &str) -> bool {
         self.origins.contains(origin)

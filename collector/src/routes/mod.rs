@@ -3,6 +3,7 @@
 pub mod answers_schema;
 pub mod check_health;
 pub mod check_readiness;
+pub mod dashboard;
 pub mod hosted_page;
 pub mod issue_form;
 pub mod openapi;

@@ -614,3 +614,67 @@ async fn serve_purges_at_start_and_daily_what_its_settings_say_is_past_retention
     }
     Ok(())
 }
+
+/// Runs `voce-collector` with `args` on the app's database and keys; returns its standard output.
+fn command_line(app: &TestApp, args: &[&str]) -> anyhow::Result<String> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_voce-collector"))
+        .args(args)
+        .env("VOCE_DATABASE_URL", &app.settings.database.url)
+        .env("VOCE_KEYS_DIR", &app.settings.keys_dir)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+#[tokio::test]
+async fn token_issue_prints_the_token_last_and_token_revoke_and_audit_work_from_the_command_line()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let printed = command_line(
+        &app,
+        &[
+            "token", "issue", "--role", "body", "--body", "inps", "--ttl", "2h",
+        ],
+    )?;
+    let token = printed.lines().last().unwrap_or_default().to_owned();
+    assert_eq!(token.split('.').count(), 3, "{printed}");
+    let header = header_of(&token)?;
+    assert_eq!(header["typ"], "voce-operator+jwt");
+    let claims = claims_of(&token)?;
+    assert_eq!(claims["role"], "body");
+    assert_eq!(claims["body"], "inps");
+    assert_eq!(
+        claims["exp"].as_i64().unwrap_or_default() - claims["iat"].as_i64().unwrap_or_default(),
+        7200
+    );
+    let id = claims["jti"].as_str().unwrap_or_default().to_owned();
+    let response = app.operator_get(Some(&token), "/v1/responses").await?;
+    assert_eq!(response.status(), 200);
+    let listed = command_line(&app, &["token", "list"])?;
+    assert!(listed.contains(&id) && !listed.contains(&token), "{listed}");
+    command_line(&app, &["token", "revoke", &id])?;
+    answers_within(&app, &token, "/v1/responses", 401, Duration::from_secs(5)).await?;
+    let audit = command_line(&app, &["audit", "--actor", &id])?;
+    assert!(audit.lines().any(|l| l.contains("\"raw-read\"")), "{audit}");
+    let issued = command_line(&app, &["audit", "--action", "token-revoked"])?;
+    assert!(issued.contains(&id), "{issued}");
+    for refused in [
+        vec!["token", "issue", "--role", "body"],
+        vec!["token", "issue", "--role", "analyst", "--body", "inps"],
+        vec!["token", "issue", "--role", "body", "--body", "nobody"],
+        vec!["token", "issue", "--role", "national", "--ttl", "401d"],
+        vec!["token", "revoke", "not-a-token"],
+    ] {
+        assert!(
+            command_line(&app, &refused).is_err(),
+            "{refused:?} succeeded"
+        );
+    }
+    assert!(command_line(&app, &["purge"])?.starts_with("purged "));
+    Ok(())
+}

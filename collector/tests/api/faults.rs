@@ -253,7 +253,7 @@ mod backup_postgres_only {
 /// server; run in the PostgreSQL pass of `cargo xtask test`.
 #[cfg(unix)]
 mod postgres_outage_postgres_only {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::process::Command;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -265,8 +265,8 @@ mod postgres_outage_postgres_only {
     use crate::helpers::*;
     use crate::process::{Attempt, Outcome, Round, Site, free_port, round, submit};
 
-    /// The PostgreSQL 15 programs of Debian's package.
-    const BIN: &str = "/usr/lib/postgresql/15/bin";
+    /// Where Debian's packages put each PostgreSQL version's programs.
+    const VERSIONS: &str = "/usr/lib/postgresql";
     /// Concurrent clients of the load.
     const CLIENTS: usize = 8;
     /// Longest a submission may wait for its answer, outage or not.
@@ -284,15 +284,18 @@ mod postgres_outage_postgres_only {
         }
     }
 
+    fn is_root() -> bool {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    }
+
     /// `program ARGS` run as `postgres` when this process is root (the server refuses to run as
     /// root), else as the current user.
     fn as_server_user(program: &str, args: &[&str]) -> Command {
-        let is_root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        let program = format!("{BIN}/{program}");
-        if is_root {
+        let program = server_bin().join(program).to_string_lossy().into_owned();
+        if is_root() {
             let mut command = Command::new("runuser");
             command.args(["-u", "postgres", "--", &program]).args(args);
             command
@@ -301,6 +304,18 @@ mod postgres_outage_postgres_only {
             command.args(args);
             command
         }
+    }
+
+    /// The programs of the newest PostgreSQL installed (15 on the project's machines), or the
+    /// directory of version 15 for the error message when there is none.
+    fn server_bin() -> PathBuf {
+        let newest = std::fs::read_dir(VERSIONS).ok().and_then(|versions| {
+            versions
+                .filter_map(|v| v.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|v| Path::new(VERSIONS).join(format!("{v}/bin/initdb")).exists())
+                .max()
+        });
+        Path::new(VERSIONS).join(format!("{}/bin", newest.unwrap_or(15)))
     }
 
     fn run(mut command: Command) -> anyhow::Result<()> {
@@ -319,8 +334,7 @@ mod postgres_outage_postgres_only {
         /// `initdb` (trust authentication on loopback, no fsync: a throwaway cluster) and start.
         fn start_new() -> anyhow::Result<PrivatePostgres> {
             let dir = tempfile::tempdir()?;
-            let owner = Command::new("id").arg("-u").output()?;
-            if String::from_utf8_lossy(&owner.stdout).trim() == "0" {
+            if is_root() {
                 run({
                     let mut c = Command::new("chown");
                     c.args(["postgres:postgres"]).arg(dir.path());

@@ -1,7 +1,7 @@
 //! The collector under load, against the ceiling of its HTTP stack, in one run with one client.
 //!
 //! `xtask bench-load [--backend sqlite|postgres] [--duration S] [--connections C]
-//! [--client-threads T]` (a hidden task: `cargo xtask bench` builds the release binaries and runs
+//! [--client-threads T] [--overload-connections O]` (a hidden task: `cargo xtask bench` builds the release binaries and runs
 //! it, so that the client and the ceiling are optimised like the collector). It starts a release
 //! `voce-collector` on loopback with a fresh database and the pilot registry, its rate limit
 //! raised out of the way, and measures, each phase for `S` seconds over `C` kept-alive
@@ -15,8 +15,13 @@
 //!    `201` counts as accepted;
 //! 3. **submit, half the maximum**: the same at a fixed arrival rate of half the accepted rate of
 //!    phase 2 (open loop, latency from the scheduled time): p50, p99, p99.9;
-//! 4. the collector's peak resident memory (`VmHWM`), then it is stopped;
-//! 5. **ceiling**: the same submissions, same client, same connections, to
+//! 4. the collector's peak resident memory (`VmHWM`);
+//! 5. **overload**: submissions offered at twice the accepted rate of phase 2 (open loop) over
+//!    `--overload-connections` connections (default 1024), the collector's resident memory
+//!    (`VmRSS`) printed every second, then **recovery**: a closed loop as in phase 2 for half a
+//!    phase, to see the accepted rate come back ([`super::overload`]); then it is stopped. These
+//!    are printed in their own table, before the last line, which they leave unchanged;
+//! 6. **ceiling**: the same submissions, same client, same connections, to
 //!    [`super::ceiling`] in its own process: it parses the same JSON into the same type and
 //!    answers `201`. The ratio is accepted / ceiling. The ceiling is also the check that the
 //!    client is not the bottleneck: it drives the ceiling far faster than the collector.
@@ -40,6 +45,7 @@ use hyper::{Method, Request, StatusCode, Uri};
 use tokio::runtime::Runtime;
 
 use super::client::{self, Mode, Outcome, Phase, Workload};
+use super::overload::{self, Overload};
 use crate::collector::Collector;
 use crate::postgres;
 use crate::tools::{apt_install, have, root, run as run_command};
@@ -96,6 +102,7 @@ struct Options {
     duration: Duration,
     connections: usize,
     client_threads: usize,
+    overload_connections: usize,
     callgrind: Option<usize>,
 }
 
@@ -105,6 +112,7 @@ fn parse(args: &[String]) -> Result<Options> {
         duration: Duration::from_secs(10),
         connections: 64,
         client_threads: 1,
+        overload_connections: 1024,
         callgrind: None,
     };
     let mut it = args.iter();
@@ -130,10 +138,18 @@ fn parse(args: &[String]) -> Result<Options> {
             "--client-threads" => {
                 options.client_threads = value()?.parse().context("--client-threads")?;
             }
+            "--overload-connections" => {
+                options.overload_connections =
+                    value()?.parse().context("--overload-connections")?;
+                ensure!(
+                    options.overload_connections >= 1,
+                    "--overload-connections must be at least 1"
+                );
+            }
             "--callgrind" => options.callgrind = Some(value()?.parse().context("--callgrind")?),
             other => bail!(
                 "unknown option {other:?}; expected --backend, --duration, --connections, \
-                 --client-threads or --callgrind"
+                 --client-threads, --overload-connections or --callgrind"
             ),
         }
     }
@@ -332,20 +348,6 @@ fn tickets_of(outcome: &Outcome, forms: &Forms) -> Result<Vec<Ticket>> {
         .collect()
 }
 
-/// The peak resident memory of process `pid`, in MiB (`VmHWM` of `/proc/PID/status`).
-fn peak_rss_mib(pid: u32) -> Result<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .context("no VmHWM in /proc/PID/status")?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()?;
-    Ok(kib / 1024.0)
-}
-
 struct Row {
     name: &'static str,
     pacing: String,
@@ -432,7 +434,62 @@ fn measure(options: &Options) -> Result<()> {
         ),
         Arc::new(half_work),
     )?;
-    let rss = peak_rss_mib(server.id())?;
+    let rss = overload::memory_mib(server.id(), "VmHWM")?;
+
+    // Overload at twice the maximum, then recovery, on tickets issued beforehand (not timed).
+    let offered = 2.0 * max_out.rate();
+    let recovery_time = d / 2;
+    let first = used + half_out.sent;
+    let for_overload = (offered * d.as_secs_f64()).ceil() as usize;
+    let for_recovery =
+        (2.0 * max_out.rate() * recovery_time.as_secs_f64()).ceil() as usize + options.connections;
+    let missing = (for_overload + for_recovery).saturating_sub(tickets.len() - first);
+    if missing > 0 {
+        eprintln!("issuing {missing} more tickets (not timed)…");
+        let more = client::run(
+            &rt,
+            &Phase {
+                duration: Duration::from_secs(600),
+                ..phase(Mode::Closed, missing, StatusCode::OK, true)
+            },
+            forms.clone(),
+        )?;
+        tickets.extend(tickets_of(&more, &forms)?);
+    }
+    eprintln!(
+        "overload: open loop at {offered:.0}/s over {} connections, memory every {:?}…",
+        options.overload_connections,
+        overload::SAMPLE_EVERY
+    );
+    let shared = Arc::new(tickets.clone());
+    let overloaded = overload::run(
+        &rt,
+        server.id(),
+        (
+            &Phase {
+                connections: options.overload_connections,
+                ..phase(
+                    Mode::Open(offered),
+                    for_overload,
+                    StatusCode::CREATED,
+                    false,
+                )
+            },
+            Arc::new(Submit::new(COLLECTOR_BIND, shared.clone(), first, false)?),
+        ),
+        (
+            &Phase {
+                duration: recovery_time,
+                ..phase(Mode::Closed, for_recovery, StatusCode::CREATED, false)
+            },
+            Arc::new(Submit::new(
+                COLLECTOR_BIND,
+                shared,
+                first + for_overload,
+                false,
+            )?),
+        ),
+    )?;
     drop(server);
 
     eprintln!("ceiling: closed loop…");
@@ -486,10 +543,69 @@ fn measure(options: &Options) -> Result<()> {
             outcome: ceiling_out,
         },
     ];
-    report(options, &rows, rss, ran_out)
+    report(options, &rows, rss, ran_out, &overloaded)
 }
 
-fn report(options: &Options, rows: &[Row; 4], rss: f64, ran_out: bool) -> Result<()> {
+/// The overload and recovery phases, and the memory over time.
+fn report_overload(options: &Options, o: &Overload, max_rate: f64) {
+    println!(
+        "\n| phase | pacing | requests | expected | per s | p50 ms | p99 ms | max ms | other outcomes |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---|");
+    for (name, pacing, outcome) in [
+        (
+            "overload",
+            format!(
+                "open loop, {:.0}/s over {} connections",
+                o.offered_per_s, options.overload_connections
+            ),
+            &o.overload,
+        ),
+        (
+            "recovery, right after",
+            format!("closed loop, {} connections", options.connections),
+            &o.recovery,
+        ),
+    ] {
+        println!(
+            "| {name} | {pacing} | {} | {} 201 | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            outcome.sent,
+            outcome.succeeded,
+            outcome.rate(),
+            outcome.latency_ms(0.5),
+            outcome.latency_ms(0.99),
+            outcome.latency_ms(1.0),
+            describe(&outcome.errors(StatusCode::CREATED)),
+        );
+    }
+    println!(
+        "\nOverload: {:.0}/s offered (twice the maximum) for {:.0} s, {:.0}/s accepted over the \
+         {:.1} s it took to answer them all; the excess waited in the client (at most one request \
+         in flight per connection: send lag p50 {:.0} ms, p99 {:.0} ms), latencies count from each \
+         request's scheduled time. Recovery: {:.0}/s accepted, {:.2} of the maximum phase's \
+         {max_rate:.0}/s. Collector resident memory (VmRSS, MiB) during the overload: {}; growth \
+         over the second half {:+.1} MiB; peak (VmHWM) after both phases {:.1} MiB.",
+        o.offered_per_s,
+        options.duration.as_secs_f64(),
+        o.overload.rate(),
+        o.overload.elapsed.as_secs_f64(),
+        o.overload.lag_ms(0.5),
+        o.overload.lag_ms(0.99),
+        o.recovery.rate(),
+        o.recovery.rate() / max_rate,
+        overload::describe_rss(&o.rss),
+        o.late_growth_mib(),
+        o.peak_mib,
+    );
+}
+
+fn report(
+    options: &Options,
+    rows: &[Row; 4],
+    rss: f64,
+    ran_out: bool,
+    overloaded: &Overload,
+) -> Result<()> {
     let [forms, max, half, ceiling] = rows;
     println!(
         "\n| phase | pacing | requests | expected | per s | p50 ms | p99 ms | p99.9 ms | max ms | other outcomes |"
@@ -532,6 +648,7 @@ fn report(options: &Options, rows: &[Row; 4], rss: f64, ran_out: bool) -> Result
              up; its rate is over the time it ran."
         );
     }
+    report_overload(options, overloaded, max.outcome.rate());
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
     for row in [forms, max, half] {
         for (k, v) in row.outcome.errors(row.expect) {

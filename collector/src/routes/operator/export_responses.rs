@@ -8,7 +8,7 @@ use crate::audit::{self, AuditAction};
 use crate::auth::operator::Operator;
 use crate::error::ApiError;
 use crate::export::csv::{self, CsvWriter};
-use crate::export::responses::{self, CSV_COLUMNS, EXPORT_CHUNK, Position, RawQuery};
+use crate::export::responses::{self, CSV_COLUMNS, EXPORT_CHUNK, Position, RawFilter};
 use crate::state::AppState;
 
 /// Raw responses as CSV (RFC 4180, UTF-8, spreadsheet-safe), streamed from the database in
@@ -17,7 +17,7 @@ use crate::state::AppState;
     get,
     path = "/v1/exports/responses.csv",
     tag = "operator",
-    params(RawQuery),
+    params(RawFilter),
     security(("operator" = [])),
     responses(
         (status = 200, description = "CSV with the columns response_id, service, body, day, questionnaire_id, questionnaire_version, locale, channel, verified, valutazione, motivo, esito, soddisfazione, fiducia, answers (JSON), free_text (the redacted free text, where the role may read it). Text cells beginning with = + - @ TAB CR or ' carry a leading apostrophe.", content_type = "text/csv", body = String),
@@ -30,14 +30,9 @@ use crate::state::AppState;
 pub async fn export_responses(
     state: web::Data<AppState>,
     operator: Operator,
-    query: web::Query<RawQuery>,
+    query: web::Query<RawFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    if query.cursor.is_some() || query.limit.is_some() {
-        return Err(ApiError::Malformed(
-            "the export is one whole file: cursor and limit are for GET /v1/responses".into(),
-        ));
-    }
     let selection = responses::select(&operator, &state.registry.snapshot(), &query)?;
     let filename = format!(
         "attachment; filename=\"voce-responses-{}.csv\"",

@@ -28,8 +28,20 @@ pub async fn list_responses(
     operator: Operator,
     query: web::Query<RawQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let selection = responses::select(&operator, &state.registry.snapshot(), &query)?;
+    let body = responses_for(&state, &operator, query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+/// A page of raw responses for `operator`, role-scoped, the read audited: what
+/// `GET /v1/responses` answers and the dashboard's service page reads its comments from.
+pub async fn responses_for(
+    state: &AppState,
+    operator: &Operator,
+    query: RawQuery,
+) -> Result<ResponsesPage, ApiError> {
+    let selection = responses::select(operator, &state.registry.snapshot(), &query.filter())?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::Malformed(format!(
@@ -38,8 +50,7 @@ pub async fn list_responses(
     }
     let key = state.export_keys.current()?;
     let start = query
-        .cursor
-        .as_deref()
+        .cursor()
         .map(|c| Position::open(&key, c))
         .transpose()?;
     let actor = operator.actor();
@@ -61,11 +72,8 @@ pub async fn list_responses(
             Ok((page, next, selection.free_texts))
         })
         .await?;
-    let body = ResponsesPage {
+    Ok(ResponsesPage {
         responses: page.iter().map(|r| r.public(&key, free_texts)).collect(),
         next_cursor: next.map(|p| p.seal(&key)),
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(body))
+    })
 }

@@ -16,18 +16,25 @@ use crate::state::AppState;
 pub struct AuditQuery {
     /// Only this action: `token-issued`, `token-revoked`, `registry-imported`, `exported`,
     /// `raw-read`, `audit-read` or `purged`.
+    #[param(
+        pattern = "^(token-issued|token-revoked|registry-imported|exported|raw-read|audit-read|purged)$"
+    )]
     pub action: Option<String>,
     /// Only this actor (a token id, or `cli:<user>`).
     pub actor: Option<String>,
     /// Only entries concerning this body (IPA code).
     pub body: Option<String>,
     /// From this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// To this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
-    /// Entries per page, 1 to 1000, default 100.
+    /// Entries per page, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -58,8 +65,20 @@ pub async fn read_audit(
     operator: Operator,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = audit_for(&state, &operator, query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(page))
+}
+
+/// A page of the audit log for `operator` (national only), the read itself audited: what
+/// `GET /v1/audit` answers and the dashboard's audit page shows.
+pub async fn audit_for(
+    state: &AppState,
+    operator: &Operator,
+    query: AuditQuery,
+) -> Result<AuditPage, ApiError> {
     operator.require_national()?;
-    let query = query.into_inner();
     if let Some(action) = &query.action
         && AuditAction::parse(action).is_none()
     {
@@ -96,7 +115,7 @@ pub async fn read_audit(
         before_id,
     };
     let actor = operator.actor();
-    let page = state
+    state
         .db
         .run(move |conn| {
             let page = audit::page(conn, &filter, limit)?;
@@ -109,8 +128,6 @@ pub async fn read_audit(
             )?;
             Ok(page)
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(page))
+        .await
+        .map_err(ApiError::from)
 }

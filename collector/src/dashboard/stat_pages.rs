@@ -1,0 +1,851 @@
+//! The statistics pages: the national overview, a body's page and a service's page, built from
+//! the answers of `GET /v1/stats` ([`crate::stats::query::StatsAnswer`]) — the same cells, with
+//! the same suppression, the API publishes. Pure functions; the handlers fetch.
+
+use serde::Deserialize;
+use time::{Date, Month, Weekday};
+
+use crate::auth::operator::{Operator, Role};
+use crate::stats::estimators::{Comparison, Direction};
+use crate::stats::query::{Cell, Granularity, StatsAnswer};
+
+use super::charts::{
+    self, Estimate, Figure, RankedRow, Scale, Significance, Table, TrendPoint, VersionChange,
+};
+use super::i18n::Lang;
+use super::pages::{Card, Comment, DateInput, Page, Parts, Section, Select};
+use super::views;
+
+/// The rating and scale indicators a chart can rank or follow.
+pub const RATED: [&str; 4] = ["facilita", "chiarezza", "soddisfazione", "fiducia"];
+
+/// The granularities the dashboard offers (a day is too fine for a chart of a year).
+pub const GRANULARITIES: [&str; 4] = ["week", "month", "quarter", "year"];
+
+/// The filters of the statistics pages, as the query string gives them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct StatFilters {
+    /// The page language.
+    pub locale: Option<String>,
+    /// The indicator (default `facilita`).
+    pub indicator: Option<String>,
+    /// The period length (default `month`).
+    pub granularity: Option<String>,
+    /// The period ranked (default the latest).
+    pub period: Option<String>,
+    /// Only this kind of service.
+    pub service_kind: Option<String>,
+    /// Only this kind of body.
+    pub body_kind: Option<String>,
+}
+
+impl StatFilters {
+    /// The filters without empty or unknown values.
+    pub fn cleaned(self) -> StatFilters {
+        let keep = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        StatFilters {
+            locale: self.locale,
+            indicator: keep(self.indicator).filter(|i| RATED.contains(&i.as_str())),
+            granularity: keep(self.granularity).filter(|g| GRANULARITIES.contains(&g.as_str())),
+            period: keep(self.period).filter(|p| period_start(p).is_some()),
+            service_kind: keep(self.service_kind),
+            body_kind: keep(self.body_kind),
+        }
+    }
+
+    /// The indicator shown.
+    pub fn indicator(&self) -> &str {
+        self.indicator.as_deref().unwrap_or("facilita")
+    }
+
+    /// The period length.
+    pub fn granularity(&self) -> Granularity {
+        match self.granularity.as_deref() {
+            Some("week") => Granularity::Week,
+            Some("quarter") => Granularity::Quarter,
+            Some("year") => Granularity::Year,
+            _ => Granularity::Month,
+        }
+    }
+
+    /// The filters as a query string (without `locale`).
+    pub fn query(&self) -> String {
+        [
+            ("indicator", &self.indicator),
+            ("granularity", &self.granularity),
+            ("period", &self.period),
+            ("service_kind", &self.service_kind),
+            ("body_kind", &self.body_kind),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .map(|v| format!("{k}={}", super::screens::encode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// The first day of a period written as the API writes it (`2026`, `2026-Q4`, `2026-W40`,
+/// `2026-10`, `2026-10-03`), as `YYYY-MM-DD`: the `from` and `to` that select that one period
+/// (the API widens both to whole periods).
+pub fn period_start(period: &str) -> Option<String> {
+    let parts: Vec<&str> = period.split('-').collect();
+    let year: i32 = parts.first()?.parse().ok()?;
+    let date = match parts.as_slice() {
+        [_] => Date::from_calendar_date(year, Month::January, 1).ok()?,
+        [_, q] if q.starts_with('Q') => {
+            let q: u8 = q[1..].parse().ok()?;
+            if !(1..=4).contains(&q) {
+                return None;
+            }
+            Date::from_calendar_date(year, Month::try_from(q * 3 - 2).ok()?, 1).ok()?
+        }
+        [_, w] if w.starts_with('W') => {
+            Date::from_iso_week_date(year, w[1..].parse().ok()?, Weekday::Monday).ok()?
+        }
+        [_, m] => {
+            Date::from_calendar_date(year, Month::try_from(m.parse::<u8>().ok()?).ok()?, 1).ok()?
+        }
+        [_, m, d] => Date::from_calendar_date(
+            year,
+            Month::try_from(m.parse::<u8>().ok()?).ok()?,
+            d.parse().ok()?,
+        )
+        .ok()?,
+        _ => return None,
+    };
+    Some(format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    ))
+}
+
+/// A cell's mean as a figure: with its interval when published, "insufficient data" when not.
+pub fn mean_figure(cell: &Cell) -> Figure {
+    match (cell.suppressed, cell.n, cell.mean, &cell.ci95) {
+        (false, Some(n), Some(mean), Some(ci)) if n > 0 => Figure::Shown {
+            n,
+            estimate: Estimate {
+                value: mean,
+                low: ci.low,
+                high: ci.high,
+            },
+        },
+        _ => Figure::Suppressed {
+            below: cell.n_below,
+        },
+    }
+}
+
+/// The significance of a comparison, as the page says it.
+pub fn significance(comparison: &Comparison) -> Significance {
+    if comparison.not_testable.is_some() || comparison.p_value.is_none() {
+        return Significance::NotTestable;
+    }
+    match (comparison.significant, comparison.direction) {
+        (true, Direction::Higher) => Significance::Higher,
+        (true, Direction::Lower) => Significance::Lower,
+        _ => Significance::NotSignificant,
+    }
+}
+
+fn label(cell: &Cell) -> String {
+    let name = cell
+        .group
+        .name
+        .clone()
+        .unwrap_or_else(|| cell.group.code.clone());
+    match &cell.group.body {
+        Some(body) if cell.group.grouping == "service" => format!("{name} ({body})"),
+        _ => name,
+    }
+}
+
+fn service_href(code: &str, lang: Lang, filters: &StatFilters) -> String {
+    let rest = filters.query();
+    let mut href = format!("/dashboard/services/{code}?locale={}", lang.code());
+    if !rest.is_empty() {
+        href.push('&');
+        href.push_str(&rest);
+    }
+    href
+}
+
+/// The periods of an answer, newest first.
+pub fn periods(answer: &StatsAnswer) -> Vec<String> {
+    let mut periods: Vec<String> = answer.cells.iter().map(|c| c.period.clone()).collect();
+    periods.sort();
+    periods.dedup();
+    periods.reverse();
+    periods
+}
+
+fn trend_points(answer: &StatsAnswer, indicator: &str) -> Vec<TrendPoint> {
+    let mut cells: Vec<&Cell> = answer
+        .cells
+        .iter()
+        .filter(|c| c.indicator == indicator)
+        .collect();
+    cells.sort_by(|a, b| a.period.cmp(&b.period));
+    cells
+        .into_iter()
+        .map(|c| TrendPoint {
+            period: c.period.clone(),
+            figure: mean_figure(c),
+        })
+        .collect()
+}
+
+fn indicator_words(lang: Lang, indicator: &str) -> String {
+    let (it, en) = match indicator {
+        "facilita" => ("facilità d'uso", "ease of use"),
+        "chiarezza" => ("chiarezza", "clarity"),
+        "soddisfazione" => ("soddisfazione", "satisfaction"),
+        "fiducia" => ("fiducia", "trust"),
+        "esito" => ("esito", "outcome"),
+        "motivi" => ("motivi", "reasons"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::It => format!("{it} (media 1–5)"),
+        Lang::En => format!("{en} (mean 1–5)"),
+    }
+}
+
+fn filter_form(
+    parts: &Parts,
+    lang: Lang,
+    action: &str,
+    filters: &StatFilters,
+    period_choices: &[String],
+    kinds: Option<(&[String], &[String])>,
+) -> String {
+    let t = lang.texts();
+    let mut selects = vec![
+        Select::new(
+            "indicator",
+            t.indicator,
+            None,
+            RATED.map(|i| (i.to_owned(), indicator_words(lang, i))),
+            Some(filters.indicator()),
+        ),
+        Select::new(
+            "granularity",
+            t.granularity,
+            None,
+            GRANULARITIES.map(|g| (g.to_owned(), granularity_words(lang, g).to_owned())),
+            Some(filters.granularity().code()),
+        ),
+        Select::new(
+            "period",
+            t.period,
+            Some(match lang {
+                Lang::It => "L'ultimo",
+                Lang::En => "The latest",
+            }),
+            period_choices.iter().map(|p| (p.clone(), lang.period(p))),
+            filters.period.as_deref(),
+        ),
+    ];
+    if let Some((service_kinds, body_kinds)) = kinds {
+        selects.push(Select::new(
+            "service_kind",
+            t.service_kind,
+            Some(t.any),
+            service_kinds.iter().map(|k| (k.clone(), k.clone())),
+            filters.service_kind.as_deref(),
+        ));
+        selects.push(Select::new(
+            "body_kind",
+            t.body_kind,
+            Some(t.any),
+            body_kinds.iter().map(|k| (k.clone(), k.clone())),
+            filters.body_kind.as_deref(),
+        ));
+    }
+    parts.filters(action, &[], &selects, &[] as &[DateInput])
+}
+
+fn granularity_words(lang: Lang, g: &str) -> &'static str {
+    match (g, lang) {
+        ("week", Lang::It) => "settimana",
+        ("week", Lang::En) => "week",
+        ("quarter", Lang::It) => "trimestre",
+        ("quarter", Lang::En) => "quarter",
+        ("year", Lang::It) => "anno",
+        ("year", Lang::En) => "year",
+        (_, Lang::It) => "mese",
+        (_, Lang::En) => "month",
+    }
+}
+
+/// The national overview: services ranked in one period, and the national trend.
+#[allow(clippy::too_many_arguments)]
+pub fn overview(
+    operator: &Operator,
+    lang: Lang,
+    filters: &StatFilters,
+    trend: &StatsAnswer,
+    ranked: &StatsAnswer,
+    period: Option<&str>,
+    service_kinds: &[String],
+    body_kinds: &[String],
+) -> String {
+    let t = lang.texts();
+    let parts = Parts::new(lang);
+    let indicator = filters.indicator();
+    let words = indicator_words(lang, indicator);
+    let rows: Vec<RankedRow> = ranked
+        .cells
+        .iter()
+        .filter(|c| c.indicator == indicator)
+        .map(|c| RankedRow {
+            label: label(c),
+            figure: mean_figure(c),
+            significance: None,
+            href: service_href(&c.group.code, lang, filters),
+        })
+        .collect();
+    let period_words = period.map(|p| lang.period(p)).unwrap_or_default();
+    let ranked_title = match lang {
+        Lang::It => format!("Servizi per {words}, {period_words}"),
+        Lang::En => format!("Services by {words}, {period_words}"),
+    };
+    let ranked_chart = charts::ranked("ranked", &ranked_title, &words, Scale::Rating, &rows, lang);
+    let trend_title = match lang {
+        Lang::It => format!("Andamento nazionale: {words}"),
+        Lang::En => format!("National trend: {words}"),
+    };
+    let trend_chart = charts::trend(
+        "trend",
+        &trend_title,
+        &words,
+        Scale::Rating,
+        &trend_points(trend, indicator),
+        &[],
+        lang,
+    );
+    let form = filter_form(
+        &parts,
+        lang,
+        "/dashboard",
+        filters,
+        &periods(trend),
+        Some((service_kinds, body_kinds)),
+    );
+    let (ranked_heading, trend_heading) = match lang {
+        Lang::It => ("Servizi a confronto", "Andamento nazionale"),
+        Lang::En => ("Services compared", "National trend"),
+    };
+    let _ = operator.role() == Role::Body;
+    Page {
+        frame: views::frame(operator, lang, t.overview, "/dashboard", &filters.query()),
+        lead: Some(format!("k = {}. {}", ranked.k, t.footer)),
+        sections: vec![
+            Section {
+                id: "filters".into(),
+                heading: t.filters.into(),
+                note: None,
+                parts: vec![form],
+            },
+            Section {
+                id: "ranked".into(),
+                heading: ranked_heading.into(),
+                note: None,
+                parts: vec![parts.chart(&ranked_chart)],
+            },
+            Section {
+                id: "trend".into(),
+                heading: trend_heading.into(),
+                note: None,
+                parts: vec![parts.chart(&trend_chart)],
+            },
+        ],
+    }
+    .html()
+}
+
+fn test_words(comparison: &Comparison, lang: Lang) -> String {
+    let name = match (format!("{:?}", comparison.test).as_str(), lang) {
+        ("WelchT", Lang::It) => "t di Welch",
+        ("WelchT", Lang::En) => "Welch's t-test",
+        (_, Lang::It) => "z per due proporzioni",
+        (_, Lang::En) => "two-proportion z-test",
+    };
+    match comparison.p_value {
+        Some(p) => format!("{name}, p = {}", lang.number(p, 3)),
+        None => name.to_owned(),
+    }
+}
+
+/// A body's page: its services next to the national figure of the same kind (without the
+/// body), the significance of each difference in words and by a mark, and the embed snippets.
+pub fn body(
+    operator: &Operator,
+    lang: Lang,
+    filters: &StatFilters,
+    body: (&str, &str),
+    answer: &StatsAnswer,
+    period_choices: &[String],
+    period: Option<&str>,
+    snippets: &[(String, String, Option<String>)],
+) -> String {
+    let t = lang.texts();
+    let parts = Parts::new(lang);
+    let (code, name) = body;
+    let indicator = filters.indicator();
+    let words = indicator_words(lang, indicator);
+    let cells: Vec<&Cell> = answer
+        .cells
+        .iter()
+        .filter(|c| c.indicator == indicator)
+        .collect();
+    let rows: Vec<RankedRow> = cells
+        .iter()
+        .map(|c| RankedRow {
+            label: label(c),
+            figure: mean_figure(c),
+            significance: c
+                .comparison
+                .as_ref()
+                .and_then(|cmp| cmp.mean_test.as_ref())
+                .map(significance),
+            href: service_href(&c.group.code, lang, filters),
+        })
+        .collect();
+    let period_words = period.map(|p| lang.period(p)).unwrap_or_default();
+    let title = match lang {
+        Lang::It => format!("{name}: {words}, {period_words}, rispetto al dato nazionale"),
+        Lang::En => format!("{name}: {words}, {period_words}, against the national figure"),
+    };
+    let chart = charts::ranked("compare", &title, &words, Scale::Rating, &rows, lang);
+    let (h_service, h_body, h_national, h_diff, h_test, h_result) = match lang {
+        Lang::It => (
+            "Servizio",
+            "Ente",
+            "Nazionale, stesso tipo di servizio (senza l'ente)",
+            "Differenza",
+            "Test",
+            "Esito del confronto",
+        ),
+        Lang::En => (
+            "Service",
+            "Body",
+            "National, same kind of service (without the body)",
+            "Difference",
+            "Test",
+            "Result",
+        ),
+    };
+    let insufficient = charts::insufficient(lang).to_owned();
+    let comparison_table = Table {
+        caption: title.clone(),
+        head: [h_service, h_body, h_national, h_diff, h_test, h_result]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: cells
+            .iter()
+            .map(|c| {
+                let own = mean_figure(c);
+                let reference = c.comparison.as_ref();
+                let test = reference.and_then(|r| r.mean_test.as_ref());
+                match (own.estimate(), test) {
+                    (Some(e), Some(test)) => {
+                        let s = significance(test);
+                        vec![
+                            label(c),
+                            lang.number(e.value, 2),
+                            reference
+                                .and_then(|r| r.mean)
+                                .map_or_else(|| insufficient.clone(), |m| lang.number(m, 2)),
+                            lang.number(test.difference, 2),
+                            test_words(test, lang),
+                            format!("{} {}", s.symbol(), s.words(lang)),
+                        ]
+                    }
+                    (Some(e), None) => vec![
+                        label(c),
+                        lang.number(e.value, 2),
+                        insufficient.clone(),
+                        "–".into(),
+                        "–".into(),
+                        Significance::NotTestable.words(lang).into(),
+                    ],
+                    (None, _) => vec![
+                        label(c),
+                        insufficient.clone(),
+                        insufficient.clone(),
+                        insufficient.clone(),
+                        "–".into(),
+                        insufficient.clone(),
+                    ],
+                }
+            })
+            .collect(),
+        row_links: cells
+            .iter()
+            .map(|c| service_href(&c.group.code, lang, filters))
+            .collect(),
+    };
+    let form = filter_form(
+        &parts,
+        lang,
+        &format!("/dashboard/bodies/{code}"),
+        filters,
+        period_choices,
+        None,
+    );
+    let embeds: Vec<String> = snippets
+        .iter()
+        .map(|(service, service_name, snippet)| {
+            parts.embed(
+                &format!("embed-{service}"),
+                &format!("{service_name} ({service})"),
+                snippet.as_deref(),
+            )
+        })
+        .collect();
+    let (compare_heading, embed_note) = match lang {
+        Lang::It => (
+            "I servizi dell'ente e il dato nazionale",
+            "▲ significativamente più alto, ▼ più basso, = differenza non significativa, ? non verificabile (test al 95%).",
+        ),
+        Lang::En => (
+            "The body's services and the national figure",
+            "▲ significantly higher, ▼ lower, = no significant difference, ? not testable (95% tests).",
+        ),
+    };
+    Page {
+        frame: views::frame(
+            operator,
+            lang,
+            format!("{} {name}", t.body),
+            &format!("/dashboard/bodies/{code}"),
+            &filters.query(),
+        ),
+        lead: Some(t.multiple_comparisons.to_owned()),
+        sections: vec![
+            Section {
+                id: "filters".into(),
+                heading: t.filters.into(),
+                note: None,
+                parts: vec![form],
+            },
+            Section {
+                id: "compare".into(),
+                heading: compare_heading.into(),
+                note: Some(embed_note.into()),
+                parts: vec![
+                    parts.chart(&chart),
+                    parts.table("comparison", &comparison_table),
+                ],
+            },
+            Section {
+                id: "embed".into(),
+                heading: t.embed.into(),
+                note: Some(t.embed_hint.into()),
+                parts: embeds,
+            },
+        ],
+    }
+    .html()
+}
+
+/// The facts of one service's page besides its statistics.
+pub struct ServiceFacts<'a> {
+    /// Service id.
+    pub id: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// Its body's IPA code.
+    pub body: &'a str,
+    /// Questionnaire versions with their first day answered.
+    pub versions: &'a [VersionChange],
+    /// The latest comments, `None` when the role may not read them.
+    pub comments: Option<&'a [Comment]>,
+}
+
+fn shares_table(cell: Option<&Cell>, question_filter: &[&str], caption: &str, lang: Lang) -> Table {
+    let (h_option, h_count, h_share) = match lang {
+        Lang::It => ("Opzione", "Risposte", "Quota (IC 95%)"),
+        Lang::En => ("Option", "Responses", "Share (95% CI)"),
+    };
+    let insufficient = charts::insufficient(lang).to_owned();
+    let rows = match cell {
+        Some(c) if !c.suppressed => c
+            .shares
+            .iter()
+            .filter(|s| question_filter.contains(&s.question.as_str()))
+            .map(|s| {
+                vec![
+                    format!("{}: {}", s.question, s.option),
+                    format!("{} / {}", lang.count(s.count), lang.count(s.of)),
+                    format!(
+                        "{} ({} – {})",
+                        lang.percent(s.share),
+                        lang.percent(s.ci95.low),
+                        lang.percent(s.ci95.high)
+                    ),
+                ]
+            })
+            .collect(),
+        _ => vec![vec![
+            insufficient.clone(),
+            insufficient.clone(),
+            insufficient,
+        ]],
+    };
+    Table {
+        caption: caption.to_owned(),
+        head: vec![h_option.into(), h_count.into(), h_share.into()],
+        rows,
+        row_links: Vec::new(),
+    }
+}
+
+/// A service's page: trend with its band and the questionnaire versions, the 1..5
+/// distribution, `esito`, the reasons, the response rate, and the latest redacted comments for
+/// the roles that may read them.
+pub fn service(
+    operator: &Operator,
+    lang: Lang,
+    filters: &StatFilters,
+    facts: &ServiceFacts<'_>,
+    trend: &StatsAnswer,
+    period_answer: &StatsAnswer,
+    period: Option<&str>,
+) -> String {
+    let t = lang.texts();
+    let parts = Parts::new(lang);
+    let indicator = filters.indicator();
+    let words = indicator_words(lang, indicator);
+    let points = trend_points(trend, indicator);
+    let trend_title = match lang {
+        Lang::It => format!("Andamento: {words}"),
+        Lang::En => format!("Trend: {words}"),
+    };
+    let trend_chart = charts::trend(
+        "trend",
+        &trend_title,
+        &words,
+        Scale::Rating,
+        &points,
+        facts.versions,
+        lang,
+    );
+    let cell_of = |ind: &str| period_answer.cells.iter().find(|c| c.indicator == ind);
+    let rated = cell_of(indicator);
+    let counts: Option<[u64; 5]> = rated
+        .filter(|c| !c.suppressed)
+        .and_then(|c| c.distribution.as_ref())
+        .and_then(|d| <[u64; 5]>::try_from(d.as_slice()).ok());
+    let period_words = period.map(|p| lang.period(p)).unwrap_or_default();
+    let dist_title = match lang {
+        Lang::It => format!("Distribuzione delle risposte 1–5, {period_words}"),
+        Lang::En => format!("Distribution of the 1–5 answers, {period_words}"),
+    };
+    let dist_chart = charts::distribution(
+        "distribution",
+        &dist_title,
+        counts,
+        rated.and_then(|c| c.n_below),
+        lang,
+    );
+    let esito_cell = cell_of("esito");
+    let esito_rows: Vec<RankedRow> = match esito_cell {
+        Some(c) if !c.suppressed => c
+            .shares
+            .iter()
+            .filter(|s| s.question == "esito")
+            .map(|s| RankedRow {
+                label: s.option.clone(),
+                figure: Figure::Shown {
+                    n: s.of,
+                    estimate: Estimate {
+                        value: s.share,
+                        low: s.ci95.low,
+                        high: s.ci95.high,
+                    },
+                },
+                significance: None,
+                href: String::new(),
+            })
+            .collect(),
+        _ => vec![RankedRow {
+            label: "esito".into(),
+            figure: Figure::Suppressed {
+                below: esito_cell.and_then(|c| c.n_below),
+            },
+            significance: None,
+            href: String::new(),
+        }],
+    };
+    let esito_title = match lang {
+        Lang::It => format!("Esito: hai fatto quello che ti serviva? {period_words}"),
+        Lang::En => format!("Outcome: did you do what you needed? {period_words}"),
+    };
+    let esito_chart = charts::ranked(
+        "esito",
+        &esito_title,
+        "esito",
+        Scale::Share,
+        &esito_rows,
+        lang,
+    );
+    let reasons = shares_table(
+        cell_of("motivi"),
+        &["difficolta", "aspetti-positivi"],
+        t.reasons,
+        lang,
+    );
+    let insufficient = charts::insufficient(lang);
+    let withheld = |v: Option<String>, suppressed: bool| match v {
+        Some(v) if !suppressed => (v, false),
+        _ => (insufficient.to_owned(), true),
+    };
+    let headline = rated.or_else(|| period_answer.cells.first());
+    let suppressed = headline.is_none_or(|c| c.suppressed);
+    let card = |value: Option<String>, label: &str| {
+        let (value, suppressed) = withheld(value, suppressed);
+        Card {
+            value,
+            label: label.to_owned(),
+            suppressed,
+        }
+    };
+    let cards = vec![
+        card(
+            headline.and_then(|c| c.responses).map(|n| lang.count(n)),
+            t.responses,
+        ),
+        card(
+            headline.and_then(|c| c.tickets).map(|n| lang.count(n)),
+            t.tickets,
+        ),
+        card(
+            headline
+                .and_then(|c| c.response_rate)
+                .map(|r| lang.percent(r)),
+            t.response_rate,
+        ),
+        card(
+            rated.and_then(|c| c.mean).map(|m| lang.number(m, 2)),
+            &words,
+        ),
+    ];
+    // Comments only for a published cell, and only for the roles that may read them.
+    let comments = if suppressed {
+        parts.comments(Some(&[]))
+    } else {
+        parts.comments(facts.comments)
+    };
+    let form = filter_form(
+        &parts,
+        lang,
+        &format!("/dashboard/services/{}", facts.id),
+        filters,
+        &periods(trend),
+        None,
+    );
+    let (figures_heading, versions_note) = match lang {
+        Lang::It => (
+            format!("In sintesi, {period_words}"),
+            "◆ sull'asse del tempo: nuova versione del questionario.",
+        ),
+        Lang::En => (
+            format!("At a glance, {period_words}"),
+            "◆ on the time axis: a new questionnaire version.",
+        ),
+    };
+    let _ = operator.role();
+    Page {
+        frame: views::frame(
+            operator,
+            lang,
+            format!("{} ({})", facts.name, facts.body),
+            &format!("/dashboard/services/{}", facts.id),
+            &filters.query(),
+        ),
+        lead: Some(format!("{}: {}", t.service, facts.id)),
+        sections: vec![
+            Section {
+                id: "filters".into(),
+                heading: t.filters.into(),
+                note: None,
+                parts: vec![form],
+            },
+            Section {
+                id: "figures".into(),
+                heading: figures_heading,
+                note: None,
+                parts: vec![parts.cards(&cards)],
+            },
+            Section {
+                id: "trend".into(),
+                heading: trend_title.clone(),
+                note: Some(versions_note.into()),
+                parts: vec![parts.chart(&trend_chart)],
+            },
+            Section {
+                id: "distribution".into(),
+                heading: dist_title.clone(),
+                note: None,
+                parts: vec![parts.chart(&dist_chart)],
+            },
+            Section {
+                id: "esito".into(),
+                heading: esito_title.clone(),
+                note: None,
+                parts: vec![parts.chart(&esito_chart)],
+            },
+            Section {
+                id: "reasons".into(),
+                heading: t.reasons.into(),
+                note: None,
+                parts: vec![parts.table("reasons-table", &reasons)],
+            },
+            Section {
+                id: "comments".into(),
+                heading: t.comments.into(),
+                note: None,
+                parts: vec![comments],
+            },
+        ],
+    }
+    .html()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_selects_from_its_first_day() {
+        assert_eq!(period_start("2026").as_deref(), Some("2026-01-01"));
+        assert_eq!(period_start("2026-Q4").as_deref(), Some("2026-10-01"));
+        assert_eq!(period_start("2026-W01").as_deref(), Some("2025-12-29"));
+        assert_eq!(period_start("2026-02").as_deref(), Some("2026-02-01"));
+        assert_eq!(period_start("2026-02-28").as_deref(), Some("2026-02-28"));
+        assert_eq!(period_start("2026-Q5"), None);
+        assert_eq!(period_start("2026-13"), None);
+        assert_eq!(period_start("x"), None);
+    }
+
+    #[test]
+    fn unknown_filter_values_are_dropped_rather_than_passed_on() {
+        let f = StatFilters {
+            indicator: Some("esito'".into()),
+            granularity: Some("day".into()),
+            period: Some("2026-10".into()),
+            ..StatFilters::default()
+        }
+        .cleaned();
+        assert_eq!(f.indicator(), "facilita");
+        assert_eq!(f.granularity(), Granularity::Month);
+        assert_eq!(f.query(), "period=2026-10");
+    }
+}

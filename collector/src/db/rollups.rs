@@ -1,0 +1,583 @@
+//! Rollups: per grain (day, month) × period × service × questionnaire × channel × verified, the
+//! counts that every statistic is computed from. Written as increments in the transaction that
+//! stores the responses they count (see `crate::ingest::writer`), rebuilt from the responses by
+//! `voce-collector rollups rebuild`, and read summed over the dimensions a query does not split
+//! by. SQL only: what the figures mean lives in `crate::stats`.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::upsert::excluded;
+
+use super::schema::{monthly_counters as mc, rollup_choices as rc, rollups as r};
+use super::{DbConnection, DbError};
+use crate::with_backend;
+
+/// A day's rows (`period` = `YYYY-MM-DD`).
+pub const DAY: &str = "D";
+/// A month's rows (`period` = `YYYY-MM`).
+pub const MONTH: &str = "M";
+
+/// One row of `rollups` (also an increment to add to one).
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Insertable, Queryable, Selectable, QueryableByName,
+)]
+#[diesel(table_name = r)]
+pub struct RollupRow {
+    /// [`DAY`] or [`MONTH`].
+    pub grain: String,
+    /// `YYYY-MM-DD` or `YYYY-MM`.
+    pub period: String,
+    /// The service.
+    pub service_id: String,
+    /// The questionnaire answered (it names the indicator of `valutazione`).
+    pub questionnaire_id: String,
+    /// The channel (`widget`, `page`, `qr`, `email`, `sms`); empty when summed over channels.
+    pub channel: String,
+    /// Whether the responses were attested; `false` also when summed over both.
+    pub verified: bool,
+    /// Responses stored.
+    pub responses: i64,
+    /// Answers to `valutazione`.
+    pub valutazione_n: i64,
+    /// Sum of `valutazione`.
+    pub valutazione_sum: i64,
+    /// Sum of squares of `valutazione`.
+    pub valutazione_sumsq: i64,
+    /// Answers `valutazione` = 1.
+    pub valutazione_1: i64,
+    /// Answers `valutazione` = 2.
+    pub valutazione_2: i64,
+    /// Answers `valutazione` = 3.
+    pub valutazione_3: i64,
+    /// Answers `valutazione` = 4.
+    pub valutazione_4: i64,
+    /// Answers `valutazione` = 5.
+    pub valutazione_5: i64,
+    /// Answers to `soddisfazione`.
+    pub soddisfazione_n: i64,
+    /// Sum of `soddisfazione`.
+    pub soddisfazione_sum: i64,
+    /// Sum of squares of `soddisfazione`.
+    pub soddisfazione_sumsq: i64,
+    /// Answers `soddisfazione` = 1.
+    pub soddisfazione_1: i64,
+    /// Answers `soddisfazione` = 2.
+    pub soddisfazione_2: i64,
+    /// Answers `soddisfazione` = 3.
+    pub soddisfazione_3: i64,
+    /// Answers `soddisfazione` = 4.
+    pub soddisfazione_4: i64,
+    /// Answers `soddisfazione` = 5.
+    pub soddisfazione_5: i64,
+    /// Answers to `fiducia`.
+    pub fiducia_n: i64,
+    /// Sum of `fiducia`.
+    pub fiducia_sum: i64,
+    /// Sum of squares of `fiducia`.
+    pub fiducia_sumsq: i64,
+    /// Answers `fiducia` = 1.
+    pub fiducia_1: i64,
+    /// Answers `fiducia` = 2.
+    pub fiducia_2: i64,
+    /// Answers `fiducia` = 3.
+    pub fiducia_3: i64,
+    /// Answers `fiducia` = 4.
+    pub fiducia_4: i64,
+    /// Answers `fiducia` = 5.
+    pub fiducia_5: i64,
+}
+
+impl RollupRow {
+    /// Adds another row's counts to this one's (the keys are left alone).
+    pub fn add(&mut self, other: &RollupRow) {
+        self.responses += other.responses;
+        self.valutazione_n += other.valutazione_n;
+        self.valutazione_sum += other.valutazione_sum;
+        self.valutazione_sumsq += other.valutazione_sumsq;
+        self.valutazione_1 += other.valutazione_1;
+        self.valutazione_2 += other.valutazione_2;
+        self.valutazione_3 += other.valutazione_3;
+        self.valutazione_4 += other.valutazione_4;
+        self.valutazione_5 += other.valutazione_5;
+        self.soddisfazione_n += other.soddisfazione_n;
+        self.soddisfazione_sum += other.soddisfazione_sum;
+        self.soddisfazione_sumsq += other.soddisfazione_sumsq;
+        self.soddisfazione_1 += other.soddisfazione_1;
+        self.soddisfazione_2 += other.soddisfazione_2;
+        self.soddisfazione_3 += other.soddisfazione_3;
+        self.soddisfazione_4 += other.soddisfazione_4;
+        self.soddisfazione_5 += other.soddisfazione_5;
+        self.fiducia_n += other.fiducia_n;
+        self.fiducia_sum += other.fiducia_sum;
+        self.fiducia_sumsq += other.fiducia_sumsq;
+        self.fiducia_1 += other.fiducia_1;
+        self.fiducia_2 += other.fiducia_2;
+        self.fiducia_3 += other.fiducia_3;
+        self.fiducia_4 += other.fiducia_4;
+        self.fiducia_5 += other.fiducia_5;
+    }
+}
+
+/// One row of `rollup_choices` (also an increment).
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Insertable, Queryable, Selectable, QueryableByName,
+)]
+#[diesel(table_name = rc)]
+pub struct ChoiceRow {
+    /// [`DAY`] or [`MONTH`].
+    pub grain: String,
+    /// `YYYY-MM-DD` or `YYYY-MM`.
+    pub period: String,
+    /// The service.
+    pub service_id: String,
+    /// The questionnaire answered.
+    pub questionnaire_id: String,
+    /// The channel; empty when summed over channels.
+    pub channel: String,
+    /// Whether attested; `false` also when summed over both.
+    pub verified: bool,
+    /// `esito`, `difficolta` or `aspetti-positivi`.
+    pub question: String,
+    /// The option chosen.
+    pub option: String,
+    /// How many chose it.
+    pub count: i64,
+}
+
+macro_rules! upsert_rollups {
+    ($c:expr, $values:expr) => {
+        diesel::insert_into(r::table)
+            .values($values)
+            .on_conflict((
+                r::grain,
+                r::period,
+                r::service_id,
+                r::questionnaire_id,
+                r::channel,
+                r::verified,
+            ))
+            .do_update()
+            .set((
+                r::responses.eq(r::responses + excluded(r::responses)),
+                r::valutazione_n.eq(r::valutazione_n + excluded(r::valutazione_n)),
+                r::valutazione_sum.eq(r::valutazione_sum + excluded(r::valutazione_sum)),
+                r::valutazione_sumsq.eq(r::valutazione_sumsq + excluded(r::valutazione_sumsq)),
+                r::valutazione_1.eq(r::valutazione_1 + excluded(r::valutazione_1)),
+                r::valutazione_2.eq(r::valutazione_2 + excluded(r::valutazione_2)),
+                r::valutazione_3.eq(r::valutazione_3 + excluded(r::valutazione_3)),
+                r::valutazione_4.eq(r::valutazione_4 + excluded(r::valutazione_4)),
+                r::valutazione_5.eq(r::valutazione_5 + excluded(r::valutazione_5)),
+                r::soddisfazione_n.eq(r::soddisfazione_n + excluded(r::soddisfazione_n)),
+                r::soddisfazione_sum.eq(r::soddisfazione_sum + excluded(r::soddisfazione_sum)),
+                r::soddisfazione_sumsq
+                    .eq(r::soddisfazione_sumsq + excluded(r::soddisfazione_sumsq)),
+                r::soddisfazione_1.eq(r::soddisfazione_1 + excluded(r::soddisfazione_1)),
+                r::soddisfazione_2.eq(r::soddisfazione_2 + excluded(r::soddisfazione_2)),
+                r::soddisfazione_3.eq(r::soddisfazione_3 + excluded(r::soddisfazione_3)),
+                r::soddisfazione_4.eq(r::soddisfazione_4 + excluded(r::soddisfazione_4)),
+                r::soddisfazione_5.eq(r::soddisfazione_5 + excluded(r::soddisfazione_5)),
+                r::fiducia_n.eq(r::fiducia_n + excluded(r::fiducia_n)),
+                r::fiducia_sum.eq(r::fiducia_sum + excluded(r::fiducia_sum)),
+                r::fiducia_sumsq.eq(r::fiducia_sumsq + excluded(r::fiducia_sumsq)),
+                r::fiducia_1.eq(r::fiducia_1 + excluded(r::fiducia_1)),
+                r::fiducia_2.eq(r::fiducia_2 + excluded(r::fiducia_2)),
+                r::fiducia_3.eq(r::fiducia_3 + excluded(r::fiducia_3)),
+                r::fiducia_4.eq(r::fiducia_4 + excluded(r::fiducia_4)),
+                r::fiducia_5.eq(r::fiducia_5 + excluded(r::fiducia_5)),
+            ))
+            .execute($c)?
+    };
+}
+
+macro_rules! upsert_choices {
+    ($c:expr, $values:expr) => {
+        diesel::insert_into(rc::table)
+            .values($values)
+            .on_conflict((
+                rc::grain,
+                rc::period,
+                rc::service_id,
+                rc::questionnaire_id,
+                rc::channel,
+                rc::verified,
+                rc::question,
+                rc::option,
+            ))
+            .do_update()
+            .set(rc::count.eq(rc::count + excluded(rc::count)))
+            .execute($c)?
+    };
+}
+
+/// Adds increments to the rollups (one upsert per row; the rows must have distinct keys). The
+/// caller holds the transaction.
+pub fn add(
+    conn: &mut DbConnection,
+    rows: &[RollupRow],
+    choices: &[ChoiceRow],
+) -> Result<(), DbError> {
+    match conn {
+        // One statement per table: a round trip to the server is the cost that counts.
+        // (in chunks: a statement binds at most 65,535 parameters).
+        DbConnection::Postgresql(c) => {
+            for chunk in rows.chunks(1_000) {
+                upsert_rollups!(c, chunk);
+            }
+            for chunk in choices.chunks(5_000) {
+                upsert_choices!(c, chunk);
+            }
+        }
+        // In-process, a cached one-row statement per row.
+        DbConnection::Sqlite(c) => {
+            for row in rows {
+                upsert_rollups!(c, row);
+            }
+            for choice in choices {
+                upsert_choices!(c, choice);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes every rollup row and monthly counter (the start of a rebuild).
+pub fn clear(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(c) = &mut *conn {
+        // Writers wait until the rebuild commits, then add their increments to the rebuilt rows.
+        diesel::sql_query("LOCK TABLE rollups, rollup_choices, monthly_counters IN EXCLUSIVE MODE")
+            .execute(c)?;
+    }
+    diesel::delete(r::table).execute(conn)?;
+    diesel::delete(rc::table).execute(conn)?;
+    diesel::delete(mc::table).execute(conn)?;
+    Ok(())
+}
+
+/// Fills `monthly_counters` from `daily_counters` (a rebuild).
+pub fn rebuild_monthly_counters(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let n = diesel::sql_query(
+        "INSERT INTO monthly_counters (service_id, month, tickets_issued) \
+         SELECT service_id, SUBSTR(day, 1, 7), CAST(SUM(tickets_issued) AS BIGINT) \
+         FROM daily_counters GROUP BY service_id, SUBSTR(day, 1, 7)",
+    )
+    .execute(conn)?;
+    Ok(n)
+}
+
+/// Adds `tickets` issued on `day` to the service's month.
+pub fn add_monthly_tickets(
+    conn: &mut DbConnection,
+    service_id: &str,
+    day: &str,
+    tickets: i64,
+) -> Result<(), DbError> {
+    let month = day.get(..7).unwrap_or(day);
+    with_backend!(conn, |c| diesel::insert_into(mc::table)
+        .values((
+            mc::service_id.eq(service_id),
+            mc::month.eq(month),
+            mc::tickets_issued.eq(tickets)
+        ))
+        .on_conflict((mc::month, mc::service_id))
+        .do_update()
+        .set(mc::tickets_issued.eq(mc::tickets_issued + tickets))
+        .execute(c)?);
+    Ok(())
+}
+
+/// The dimension cells are grouped by, as an SQL expression over `rollups r`, `services s` and
+/// `bodies b` (never text from a request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    /// One group: everything selected.
+    All,
+    /// Per service.
+    Service,
+    /// Per body (IPA code).
+    Body,
+    /// Per kind of service.
+    ServiceKind,
+    /// Per kind of body.
+    BodyKind,
+    /// Per service kind × body kind × body, joined by `|` (what comparisons subtract from).
+    KindsAndBody,
+}
+
+impl GroupBy {
+    /// What the group is called in a `GROUP BY`: nothing for [`GroupBy::All`] (PostgreSQL
+    /// refuses a constant there).
+    fn grouped(self) -> &'static str {
+        match self {
+            GroupBy::All => "",
+            GroupBy::Service => ", s.id",
+            GroupBy::Body => ", s.body",
+            GroupBy::ServiceKind => ", s.service_kind",
+            GroupBy::BodyKind => ", b.body_kind",
+            GroupBy::KindsAndBody => ", s.service_kind, b.body_kind, s.body",
+        }
+    }
+
+    fn expression(self) -> &'static str {
+        match self {
+            GroupBy::All => "''",
+            GroupBy::Service => "s.id",
+            GroupBy::Body => "s.body",
+            GroupBy::ServiceKind => "s.service_kind",
+            GroupBy::BodyKind => "b.body_kind",
+            GroupBy::KindsAndBody => "s.service_kind || '|' || b.body_kind || '|' || s.body",
+        }
+    }
+}
+
+/// What a read of the rollups selects: a grain, an inclusive range of periods, optionally one
+/// channel, one value of `verified` and one service, body, service kind or body kind.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// [`DAY`] or [`MONTH`]. Month rows are summed over channels: a selection with a channel or
+    /// `verified` must read day rows.
+    pub grain: &'static str,
+    /// First period (inclusive).
+    pub from: String,
+    /// Last period (inclusive).
+    pub to: String,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Only attested (`true`) or only unattested (`false`) responses.
+    pub verified: Option<bool>,
+    /// Only this service.
+    pub service: Option<String>,
+    /// Only this body.
+    pub body: Option<String>,
+    /// Only this kind of service.
+    pub service_kind: Option<String>,
+    /// Only this kind of body.
+    pub body_kind: Option<String>,
+}
+
+impl Selection {
+    fn needs_registry(&self, group: GroupBy) -> bool {
+        group != GroupBy::All
+            || self.service.is_some()
+            || self.body.is_some()
+            || self.service_kind.is_some()
+            || self.body_kind.is_some()
+    }
+}
+
+/// The `FROM … WHERE …` of a read of `table` (`rollups`, `rollup_choices`, or a counters table
+/// with `period_column` and no channel), binding `$1` … `$9` in [`bind_selection`]'s order.
+fn from_where(
+    conn: &DbConnection,
+    table: &str,
+    period_column: &str,
+    by_channel: bool,
+    s: &Selection,
+    group: GroupBy,
+) -> String {
+    let pg = matches!(conn, DbConnection::Postgresql(_));
+    let t = |n: u8, ty: &str| {
+        if pg {
+            format!("${n}::{ty}")
+        } else {
+            format!("${n}")
+        }
+    };
+    let joins = if s.needs_registry(group) {
+        " JOIN services s ON s.id = r.service_id JOIN bodies b ON b.ipa_code = s.body"
+    } else {
+        ""
+    };
+    let mut sql = format!(
+        " FROM {table} r{joins} WHERE {grain} r.{period_column} >= $2 AND r.{period_column} <= $3",
+        grain = if by_channel {
+            "r.grain = $1 AND"
+        } else {
+            "$1 = $1 AND"
+        },
+    );
+    if by_channel {
+        sql += &format!(
+            " AND ({c} IS NULL OR r.channel = $4) AND ({v} IS NULL OR r.verified = $5)",
+            c = t(4, "text"),
+            v = t(5, "boolean"),
+        );
+    } else {
+        sql += &format!(
+            " AND {c} IS NULL AND {v} IS NULL",
+            c = t(4, "text"),
+            v = t(5, "boolean")
+        );
+    }
+    if s.needs_registry(group) {
+        sql += &format!(
+            " AND ({a} IS NULL OR s.id = $6) AND ({b} IS NULL OR s.body = $7) \
+             AND ({c} IS NULL OR s.service_kind = $8) AND ({d} IS NULL OR b.body_kind = $9)",
+            a = t(6, "text"),
+            b = t(7, "text"),
+            c = t(8, "text"),
+            d = t(9, "text"),
+        );
+    } else {
+        sql += &format!(
+            " AND {a} IS NULL AND {b} IS NULL AND {c} IS NULL AND {d} IS NULL",
+            a = t(6, "text"),
+            b = t(7, "text"),
+            c = t(8, "text"),
+            d = t(9, "text"),
+        );
+    }
+    sql
+}
+
+macro_rules! bind_selection {
+    ($query:expr, $s:expr) => {
+        $query
+            .bind::<Text, _>($s.grain)
+            .bind::<Text, _>(&$s.from)
+            .bind::<Text, _>(&$s.to)
+            .bind::<Nullable<Text>, _>($s.channel.as_deref())
+            .bind::<Nullable<Bool>, _>($s.verified)
+            .bind::<Nullable<Text>, _>($s.service.as_deref())
+            .bind::<Nullable<Text>, _>($s.body.as_deref())
+            .bind::<Nullable<Text>, _>($s.service_kind.as_deref())
+            .bind::<Nullable<Text>, _>($s.body_kind.as_deref())
+    };
+}
+
+const SUMS: &str = "
+    CAST(SUM(r.responses) AS BIGINT) AS responses,
+    CAST(SUM(r.valutazione_n) AS BIGINT) AS valutazione_n,
+    CAST(SUM(r.valutazione_sum) AS BIGINT) AS valutazione_sum,
+    CAST(SUM(r.valutazione_sumsq) AS BIGINT) AS valutazione_sumsq,
+    CAST(SUM(r.valutazione_1) AS BIGINT) AS valutazione_1,
+    CAST(SUM(r.valutazione_2) AS BIGINT) AS valutazione_2,
+    CAST(SUM(r.valutazione_3) AS BIGINT) AS valutazione_3,
+    CAST(SUM(r.valutazione_4) AS BIGINT) AS valutazione_4,
+    CAST(SUM(r.valutazione_5) AS BIGINT) AS valutazione_5,
+    CAST(SUM(r.soddisfazione_n) AS BIGINT) AS soddisfazione_n,
+    CAST(SUM(r.soddisfazione_sum) AS BIGINT) AS soddisfazione_sum,
+    CAST(SUM(r.soddisfazione_sumsq) AS BIGINT) AS soddisfazione_sumsq,
+    CAST(SUM(r.soddisfazione_1) AS BIGINT) AS soddisfazione_1,
+    CAST(SUM(r.soddisfazione_2) AS BIGINT) AS soddisfazione_2,
+    CAST(SUM(r.soddisfazione_3) AS BIGINT) AS soddisfazione_3,
+    CAST(SUM(r.soddisfazione_4) AS BIGINT) AS soddisfazione_4,
+    CAST(SUM(r.soddisfazione_5) AS BIGINT) AS soddisfazione_5,
+    CAST(SUM(r.fiducia_n) AS BIGINT) AS fiducia_n,
+    CAST(SUM(r.fiducia_sum) AS BIGINT) AS fiducia_sum,
+    CAST(SUM(r.fiducia_sumsq) AS BIGINT) AS fiducia_sumsq,
+    CAST(SUM(r.fiducia_1) AS BIGINT) AS fiducia_1,
+    CAST(SUM(r.fiducia_2) AS BIGINT) AS fiducia_2,
+    CAST(SUM(r.fiducia_3) AS BIGINT) AS fiducia_3,
+    CAST(SUM(r.fiducia_4) AS BIGINT) AS fiducia_4,
+    CAST(SUM(r.fiducia_5) AS BIGINT) AS fiducia_5";
+
+/// The rollups of the selection summed per period × questionnaire × group: in each row
+/// `service_id` holds the group's code (empty for [`GroupBy::All`]), `channel` is empty and
+/// `verified` false.
+pub fn read(
+    conn: &mut DbConnection,
+    s: &Selection,
+    group: GroupBy,
+) -> Result<Vec<RollupRow>, DbError> {
+    let sql = format!(
+        "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
+         {f} AS verified,{SUMS}{from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}",
+        g = group.expression(),
+        gb = group.grouped(),
+        f = false_literal(conn),
+        from = from_where(conn, "rollups", "period", true, s, group),
+    );
+    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
+}
+
+/// The choice counts of the selection summed per period × questionnaire × group × question ×
+/// option (`service_id` holds the group's code, as in [`read`]).
+pub fn read_choices(
+    conn: &mut DbConnection,
+    s: &Selection,
+    group: GroupBy,
+) -> Result<Vec<ChoiceRow>, DbError> {
+    let sql = format!(
+        "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
+         {f} AS verified, r.question, r.option, CAST(SUM(r.count) AS BIGINT) AS count\
+         {from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}, r.question, r.option",
+        g = group.expression(),
+        gb = group.grouped(),
+        f = false_literal(conn),
+        from = from_where(conn, "rollup_choices", "period", true, s, group),
+    );
+    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
+}
+
+/// Tickets issued per period × group.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct TicketRow {
+    /// The day or month.
+    #[diesel(sql_type = Text)]
+    pub period: String,
+    /// The group's code.
+    #[diesel(sql_type = Text)]
+    pub grp: String,
+    /// Tickets issued.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub tickets: i64,
+}
+
+/// Tickets issued in the selection per period (day or month, by the selection's grain) × group.
+/// Tickets are not split by channel: the selection's channel and `verified` must be unset.
+pub fn read_tickets(
+    conn: &mut DbConnection,
+    s: &Selection,
+    group: GroupBy,
+) -> Result<Vec<TicketRow>, DbError> {
+    let (table, column) = if s.grain == MONTH {
+        ("monthly_counters", "month")
+    } else {
+        ("daily_counters", "day")
+    };
+    let sql = format!(
+        "SELECT r.{column} AS period, {g} AS grp, CAST(SUM(r.tickets_issued) AS BIGINT) AS tickets\
+         {from} GROUP BY r.{column}{gb}",
+        g = group.expression(),
+        gb = group.grouped(),
+        from = from_where(conn, table, column, false, s, group),
+    );
+    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
+}
+
+/// Every stored rollup row and choice row, in key order (what the rebuild test compares).
+pub fn all(conn: &mut DbConnection) -> Result<(Vec<RollupRow>, Vec<ChoiceRow>), DbError> {
+    let rows = r::table
+        .select(RollupRow::as_select())
+        .order((
+            r::grain,
+            r::period,
+            r::service_id,
+            r::questionnaire_id,
+            r::channel,
+            r::verified,
+        ))
+        .load(conn)?;
+    let choices = rc::table
+        .select(ChoiceRow::as_select())
+        .order((
+            rc::grain,
+            rc::period,
+            rc::service_id,
+            rc::questionnaire_id,
+            rc::channel,
+            rc::verified,
+            rc::question,
+            rc::option,
+        ))
+        .load(conn)?;
+    Ok((rows, choices))
+}
+
+/// SQLite writes `false` as 0, PostgreSQL as `FALSE`.
+fn false_literal(conn: &DbConnection) -> &'static str {
+    match conn {
+        DbConnection::Sqlite(_) => "0",
+        DbConnection::Postgresql(_) => "FALSE",
+    }
+}

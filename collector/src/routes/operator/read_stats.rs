@@ -1,0 +1,31 @@
+//! `GET /v1/stats`: the statistics of a selection, per period × group × indicator, read from the
+//! rollups, with intervals, comparisons and disclosure control ([`crate::stats::query`]).
+//! Operators only: `national` and `analyst` read every body, `body` its own (plus the national
+//! comparison figures its cells carry).
+
+use actix_web::{HttpResponse, web};
+
+use crate::auth::operator::Operator;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::stats::query::{StatsAnswer, StatsQuery};
+
+/// Answers the statistics of a selection.
+#[utoipa::path(get, path = "/v1/stats",
+    params(StatsQuery),
+    security(("operator" = [])),
+    responses(
+        (status = 200, description = "The cells, with suppressed ones carrying no figures", body = StatsAnswer, content_type = "application/json"),
+        (status = 400, description = "The query string is not acceptable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not read these aggregates", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn read_stats(
+    operator: Operator,
+    query: web::Query<StatsQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let answer = crate::stats::query::answer_for(&state, &operator, query.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}

@@ -1,0 +1,429 @@
+//! Rollups, the statistics read from them, and the demo seed.
+
+use anyhow::Context;
+use serde_json::{Value, json};
+use voce_collector::audit::Actor;
+use voce_collector::auth::keys::KeyFileMode;
+use voce_collector::auth::operator::{self, OperatorAuth, Role};
+use voce_collector::counts::DailyCounts;
+use voce_collector::db::rollups;
+use voce_collector::domain::IpaCode;
+use voce_collector::ingest::seed::{self, SeedOptions};
+use voce_collector::registry::cache::Snapshot;
+use voce_collector::startup;
+
+use crate::helpers::*;
+
+/// Seeds `n` demo responses (seed 7, the year to 2026-11-30) into the app's database.
+pub fn seed_app(app: &TestApp, n: u64) -> anyhow::Result<seed::Seeded> {
+    let mut conn = app.conn()?;
+    let catalog = startup::catalog()?;
+    let snapshot = Snapshot::read(&mut conn, catalog)?;
+    let counts = DailyCounts::default();
+    let seeded = seed::seed(
+        &mut conn,
+        catalog,
+        &snapshot,
+        &counts,
+        SeedOptions {
+            responses: n,
+            seed: 7,
+            until: time::macros::date!(2026 - 11 - 30),
+        },
+        365,
+    )?;
+    counts.flush(&mut conn)?;
+    Ok(seeded)
+}
+
+#[tokio::test]
+async fn rollups_kept_by_the_writer_equal_rollups_rebuilt_from_the_responses() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    // Live responses through HTTP and the writer thread: both questionnaires, the national module,
+    // a follow-up of each direction, a retry (counted once).
+    let bodies = [
+        json!({"answers": {"valutazione": 5, "aspetti-positivi": "indicazioni-chiare", "esito": "si", "soddisfazione": 5, "fiducia": 4}, "locale": "it"}),
+        json!({"answers": {"valutazione": 2, "difficolta": "altro", "esito": "no", "soddisfazione": 1}, "locale": "en"}),
+        json!({"answers": {"valutazione": 4, "aspetti-positivi": "altro"}, "locale": "de"}),
+    ];
+    for body in &bodies {
+        let ticket = app.ticket().await?;
+        assert_eq!(app.submit(&ticket, body).await?.status(), 201);
+        assert_eq!(app.submit(&ticket, body).await?.status(), 200);
+    }
+    let ticket = app
+        .ticket_from("inail-denuncia-infortunio", INAIL_ORIGIN)
+        .await?;
+    let response = app
+        .post_raw(
+            Some(&ticket),
+            Some(INAIL_ORIGIN),
+            Some("application/json"),
+            serde_json::to_vec(&json!({"answers": {"valutazione": 3, "difficolta": "problemi-tecnici"}, "locale": "it"}))?,
+        )
+        .await?;
+    assert_eq!(response.status(), 201);
+    // And seeded ones, in several transactions of the writer.
+    let seeded = seed_app(&app, 4_500)?;
+    assert_eq!(seeded.stored, 4_500);
+
+    let incremental = rollups::all(&mut *app.conn()?)?;
+    let days: i64 = incremental
+        .0
+        .iter()
+        .filter(|r| r.grain == rollups::DAY)
+        .map(|r| r.responses)
+        .sum();
+    let months: i64 = incremental
+        .0
+        .iter()
+        .filter(|r| r.grain == rollups::MONTH)
+        .map(|r| r.responses)
+        .sum();
+    assert_eq!((days, months), (4_504, 4_504));
+    let positive_altro: i64 = incremental
+        .1
+        .iter()
+        .filter(|c| {
+            c.grain == rollups::DAY && c.question == "aspetti-positivi" && c.option == "altro"
+        })
+        .map(|c| c.count)
+        .sum();
+    assert!(
+        positive_altro >= 1,
+        "the positive `altro` is counted under its own question"
+    );
+
+    let rebuilt = voce_collector::stats::rollups::rebuild(&mut *app.conn()?, startup::catalog()?)?;
+    assert_eq!(rebuilt.responses, 4_504);
+    assert_eq!(rollups::all(&mut *app.conn()?)?, incremental);
+    Ok(())
+}
+
+#[tokio::test]
+async fn seeding_is_reproducible_and_seeding_twice_with_one_seed_stores_nothing_new()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    import_file(&app.pool, "national.toml")?;
+    let first = seed_app(&app, 3_000)?;
+    assert_eq!(first.stored, 3_000);
+    assert!(first.services > 50, "spread over the registry: {first:?}");
+    let rows = rollups::all(&mut *app.conn()?)?;
+    // The same seed on another database gives the same figures.
+    let other = spawn_app().await?;
+    import_file(&other.pool, "national.toml")?;
+    assert_eq!(seed_app(&other, 3_000)?, first);
+    assert_eq!(rollups::all(&mut *other.conn()?)?, rows);
+    let again = seed_app(&app, 3_000)?;
+    assert_eq!(again.stored, 0);
+    assert_eq!(rollups::all(&mut *app.conn()?)?, rows);
+    // Free texts in the five languages.
+    let locales: std::collections::BTreeSet<String> =
+        app.responses()?.into_iter().map(|r| r.locale).collect();
+    assert_eq!(locales.len(), 5, "{locales:?}");
+    assert!(!app.free_texts()?.is_empty());
+    Ok(())
+}
+
+/// A token of `role` (for `body`), minted with the app's operator keys.
+fn operator_token(app: &TestApp, role: Role, body: Option<&str>) -> anyhow::Result<String> {
+    let auth = OperatorAuth::load(
+        app.settings.operator_keys_dir(),
+        KeyFileMode::allowing_group_read(app.settings.keys_group_readable),
+    )?;
+    let body = body
+        .map(IpaCode::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (token, _) = operator::issue(
+        &auth,
+        &mut *app.conn()?,
+        &Actor::command_line(),
+        role,
+        body.as_ref(),
+        3600,
+    )?;
+    Ok(token)
+}
+
+/// `GET path` with a token, if any.
+async fn get(app: &TestApp, path: &str, token: Option<&str>) -> anyhow::Result<reqwest::Response> {
+    let mut request = app.client.get(format!("{}{path}", app.address));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    Ok(request.send().await?)
+}
+
+const YEAR: &str = "from=2025-12-01&to=2026-11-30";
+
+#[tokio::test]
+async fn the_statistics_need_an_operator_token_and_a_body_reads_only_its_own_cells_with_the_national_comparison()
+-> anyhow::Result<()> {
+    // The pilot: three bodies, two of the same kind, services of the same kinds in each.
+    let app = spawn_app().await?;
+    seed_app(&app, 6_000)?;
+    let path = format!("/v1/stats?granularity=year&group_by=service&{YEAR}");
+    expect_problem(
+        get(&app, &path, None).await?,
+        401,
+        "/problems/unauthenticated",
+    )
+    .await?;
+
+    let national = operator_token(&app, Role::National, None)?;
+    let response = get(&app, &format!("/v1/stats?{YEAR}"), Some(&national)).await?;
+    assert_eq!(response.status(), 200);
+    let overview: Value = response.json().await?;
+    let cells = overview["cells"].as_array().context("cells")?;
+    assert_eq!(
+        cells
+            .iter()
+            .filter(|c| c["indicator"] == "facilita")
+            .count(),
+        12,
+        "a year of months"
+    );
+    let total_n: u64 = cells
+        .iter()
+        .filter(|c| c["indicator"] == "facilita" || c["indicator"] == "chiarezza")
+        .map(|c| c["n"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total_n, 6_000, "every seeded response has a rating");
+    for cell in cells.iter().filter(|c| c["indicator"] == "facilita") {
+        let (low, mean, high) = (
+            cell["ci95"]["low"].as_f64().context("low")?,
+            cell["mean"].as_f64().context("mean")?,
+            cell["ci95"]["high"].as_f64().context("high")?,
+        );
+        assert!(low < mean && mean < high, "{cell}");
+    }
+
+    let inps = operator_token(&app, Role::Body, Some("inps"))?;
+    let response = get(&app, &path, Some(&inps)).await?;
+    assert_eq!(response.status(), 200);
+    let own: Value = response.json().await?;
+    let cells = own["cells"].as_array().context("cells")?;
+    assert!(!cells.is_empty());
+    for cell in cells {
+        assert_eq!(cell["group"]["body"], "inps", "{cell}");
+        if cell["suppressed"] == true {
+            for figure in [
+                "n",
+                "mean",
+                "ci95",
+                "top_box",
+                "top_box_ci95",
+                "distribution",
+                "comparison",
+            ] {
+                assert!(
+                    cell[figure].is_null(),
+                    "a suppressed cell shows {figure}: {cell}"
+                );
+            }
+        }
+    }
+    let compared = cells
+        .iter()
+        .find(|c| c["indicator"] == "facilita" && !c["comparison"].is_null())
+        .context("a compared cell")?;
+    assert_eq!(compared["comparison"]["reference"], "service-kind");
+    assert_eq!(compared["comparison"]["excluding_body"], "inps");
+    assert_eq!(compared["comparison"]["mean_test"]["test"], "welch-t");
+    assert_eq!(
+        compared["comparison"]["share_test"]["test"],
+        "two-proportion-z"
+    );
+    let other = format!("/v1/stats?body=inail&{YEAR}");
+    expect_problem(
+        get(&app, &other, Some(&inps)).await?,
+        403,
+        "/problems/forbidden",
+    )
+    .await?;
+    let other_service = format!("/v1/stats?service=inail-denuncia-infortunio&{YEAR}");
+    expect_problem(
+        get(&app, &other_service, Some(&inps)).await?,
+        403,
+        "/problems/forbidden",
+    )
+    .await?;
+    let bad = "/v1/stats?granularity=fortnight";
+    assert_eq!(get(&app, bad, Some(&national)).await?.status(), 400);
+    Ok(())
+}
+
+/// The records of a CSV text (RFC 4180: quoted fields, doubled quotes, CRLF).
+fn parse_csv(text: &str) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                anyhow::ensure!(chars.next() == Some('\n'), "CR without LF");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    anyhow::ensure!(
+        field.is_empty() && record.is_empty(),
+        "the last record has no CRLF"
+    );
+    Ok(records)
+}
+
+#[tokio::test]
+async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed_cell_carries_a_value()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    seed_app(&app, 1_500)?;
+    let analyst = operator_token(&app, Role::Analyst, None)?;
+    let response = get(
+        &app,
+        &format!("/v1/exports/aggregates.sdmx.csv?granularity=month&group_by=service&{YEAR}"),
+        Some(&analyst),
+    )
+    .await?;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()?
+            .starts_with("text/csv")
+    );
+    let records = parse_csv(&response.text().await?)?;
+    let header = &records[0];
+    for column in [
+        "STRUCTURE",
+        "STRUCTURE_ID",
+        "ACTION",
+        "FREQ",
+        "REF_AREA",
+        "BODY_KIND",
+        "SERVICE_KIND",
+        "SERVICE",
+        "INDICATOR",
+        "STATISTIC",
+        "TIME_PERIOD",
+        "OBS_VALUE",
+        "UNIT_MEASURE",
+        "OBS_STATUS",
+        "CONF_STATUS",
+        "UNIT_MULT",
+    ] {
+        assert!(
+            header.iter().any(|h| h == column),
+            "no {column} in {header:?}"
+        );
+    }
+    assert_eq!(&header[..3], ["STRUCTURE", "STRUCTURE_ID", "ACTION"]);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(usize::MAX);
+    let (value, obs, conf, freq, service) = (
+        col("OBS_VALUE"),
+        col("OBS_STATUS"),
+        col("CONF_STATUS"),
+        col("FREQ"),
+        col("SERVICE"),
+    );
+    let mut counts = std::collections::BTreeMap::new();
+    for record in &records[1..] {
+        assert_eq!(record.len(), header.len(), "{record:?}");
+        assert_eq!(
+            (
+                &record[0][..],
+                &record[1][..],
+                &record[2][..],
+                &record[freq][..]
+            ),
+            ("dataflow", "IT1:VOCE_CX(1.0)", "I", "M")
+        );
+        match (&record[obs][..], &record[conf][..]) {
+            ("O", "A" | "D") => assert!(record[value].is_empty(), "a suppressed value: {record:?}"),
+            ("A", "F") => {}
+            other => panic!("unexpected status {other:?} in {record:?}"),
+        }
+        *counts.entry(record[conf].clone()).or_insert(0) += 1;
+        assert!(!record[service].is_empty());
+    }
+    // The pilot seeded thinly has small cells: both published and suppressed ones.
+    assert!(counts.get("F").is_some_and(|n| *n > 0), "{counts:?}");
+    assert!(counts.get("A").is_some_and(|n| *n > 0), "{counts:?}");
+
+    // The same cells as CSV and JSON, and the code lists label every code used.
+    let csv = get(
+        &app,
+        &format!("/v1/exports/aggregates.csv?group_by=service&{YEAR}"),
+        Some(&analyst),
+    )
+    .await?;
+    assert_eq!(csv.status(), 200);
+    assert!(parse_csv(&csv.text().await?)?.len() > 1);
+    let json = get(
+        &app,
+        &format!("/v1/exports/aggregates.json?group_by=service&{YEAR}"),
+        Some(&analyst),
+    )
+    .await?;
+    assert_eq!(json.status(), 200);
+    let lists: Value = get(&app, "/v1/exports/codelists.json", Some(&analyst))
+        .await?
+        .json()
+        .await?;
+    let codes = |id: &str| -> Vec<String> {
+        lists
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|l| l["id"] == id)
+            .flat_map(|l| l["codes"].as_array().cloned().unwrap_or_default())
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    for record in &records[1..] {
+        assert!(
+            codes("CL_VOCE_STATISTIC").contains(&record[col("STATISTIC")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_OPTION").contains(&record[col("OPTION")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_INDICATOR").contains(&record[col("INDICATOR")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_SERVICE_KIND").contains(&record[col("SERVICE_KIND")]),
+            "{record:?}"
+        );
+        assert!(
+            codes("CL_VOCE_BODY_KIND").contains(&record[col("BODY_KIND")]),
+            "{record:?}"
+        );
+    }
+    // Exports are audited.
+    let audited = voce_collector::db::audit::list(
+        &mut *app.conn()?,
+        &voce_collector::db::audit::AuditFilter {
+            action: Some("exported".into()),
+            ..Default::default()
+        },
+        100,
+    )?;
+    assert_eq!(audited.len(), 3);
+    Ok(())
+}
