@@ -62,6 +62,9 @@ describe('a citizen rates a service', { timeout: 300_000 }, () => {
       await record.context.close();
     });
     assert.equal(stored.service_id, 'inps-naspi');
+    // The INPS page's final step carries a completion attestation signed with the example key.
+    assert.equal(stored.verified, true, 'the attested response is stored verified');
+    assert.equal(stored.channel, 'widget');
     assert.equal(stored.questionnaire_id, FACILITA.id);
     assert.equal(stored.questionnaire_version, FACILITA.version);
     assert.equal(stored.locale, 'it');
