@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use time::{Date, Month, Weekday};
 
-use crate::auth::operator::{Operator, Role};
+use crate::auth::operator::Operator;
 use crate::stats::estimators::{Comparison, Direction};
 use crate::stats::query::{Cell, Granularity, StatsAnswer};
 
@@ -341,7 +341,6 @@ pub fn overview(
         Lang::It => ("Servizi a confronto", "Andamento nazionale"),
         Lang::En => ("Services compared", "National trend"),
     };
-    let _ = operator.role() == Role::Body;
     Page {
         frame: views::frame(operator, lang, t.overview, "/dashboard", &filters.query()),
         lead: Some(format!("k = {}. {}", ranked.k, t.footer)),
@@ -382,6 +381,7 @@ fn test_words(comparison: &Comparison, lang: Lang) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 /// A body's page: its services next to the national figure of the same kind (without the
 /// body), the significance of each difference in words and by a mark, and the embed snippets.
 pub fn body(
@@ -761,7 +761,6 @@ pub fn service(
             "◆ on the time axis: a new questionnaire version.",
         ),
     };
-    let _ = operator.role();
     Page {
         frame: views::frame(
             operator,

@@ -258,8 +258,11 @@ pub async fn not_found(req: HttpRequest, query: web::Query<LocaleQuery>) -> Http
 }
 
 /// The operator of a request, or the answer that sends the browser to sign in.
-fn signed_in(operator: Result<Operator, ApiError>, lang: Lang) -> Result<Operator, HttpResponse> {
-    operator.map_err(|e| refused(e, None, lang))
+fn signed_in(
+    operator: Result<Operator, ApiError>,
+    lang: Lang,
+) -> Result<Operator, Box<HttpResponse>> {
+    operator.map_err(|e| Box::new(refused(e, None, lang)))
 }
 
 /// `GET /dashboard/audit`: the audit log (`national`), read as `GET /v1/audit` reads it.
@@ -278,7 +281,7 @@ pub async fn show_audit(
     );
     let operator = match signed_in(operator, lang) {
         Ok(o) => o,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let asked = AuditQuery {
         action: filters.action.clone(),
@@ -314,7 +317,7 @@ pub async fn show_exports(
     );
     let operator = match signed_in(operator, lang) {
         Ok(o) => o,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     if let Err(e) = operator.may_read_aggregates() {
         return refused(e, Some(&operator), lang);
@@ -383,7 +386,7 @@ pub async fn show_overview(
     );
     let operator = match signed_in(operator, lang) {
         Ok(o) => o,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     if let Some(body) = operator.body() {
         return see_other(&format!("/dashboard/bodies/{body}?locale={}", lang.code()));
@@ -439,7 +442,7 @@ pub async fn show_body(
     );
     let operator = match signed_in(operator, lang) {
         Ok(o) => o,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let code = path.into_inner();
     let page = async {
@@ -521,7 +524,7 @@ pub async fn show_service(
     );
     let operator = match signed_in(operator, lang) {
         Ok(o) => o,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let id = path.into_inner();
     let page = async {
