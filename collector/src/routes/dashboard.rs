@@ -24,8 +24,9 @@ use crate::error::ApiError;
 use crate::export::responses::RawQuery;
 use crate::routes::operator::list_responses::responses_for;
 use crate::routes::operator::read_audit::{AuditQuery, audit_for};
+use crate::routes::operator::read_stats::answer_for;
 use crate::state::AppState;
-use crate::stats::query::{Grouping, StatsAnswer, StatsQuery, answer_for};
+use crate::stats::query::{Grouping, StatsAnswer, StatsQuery};
 
 /// The dashboard's Content Security Policy: its own script and stylesheet only, forms posting
 /// only to itself, never framed.

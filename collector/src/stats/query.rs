@@ -21,12 +21,9 @@ use super::disclosure::{CellStatus, Table, Threshold};
 use super::estimators::{
     Comparison, Interval, Moments, mean_ci95, share_ci95, two_proportion_z_test, welch_t_test,
 };
-use crate::auth::operator::{Operator, Role};
 use crate::db::rollups::{self as store, ChoiceRow, DAY, GroupBy, MONTH, RollupRow, Selection};
 use crate::db::{DbConnection, DbError};
-use crate::error::ApiError;
 use crate::registry::cache::Snapshot;
-use crate::state::AppState;
 
 /// The length of the period of each cell.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
@@ -1138,39 +1135,6 @@ pub fn run(
     };
     let fetched = fetch(conn, &plan)?;
     Ok(Ok(answer(catalog, registry, &plan, query, &fetched, k)))
-}
-
-/// Scopes a query to what `operator` may read (a `body` operator reads its own body, and asking
-/// for another body's cells is a `403`), then answers it on the blocking pool.
-pub async fn answer_for(
-    state: &AppState,
-    operator: &Operator,
-    mut query: StatsQuery,
-) -> Result<StatsAnswer, ApiError> {
-    operator.may_read_aggregates()?;
-    let registry = state.registry.snapshot();
-    if let Some(service) = &query.service
-        && let Some(s) = registry.service(service)
-    {
-        operator.may_read_aggregates_of(&s.body.ipa_code)?;
-    }
-    if let Some(body) = &query.body {
-        operator.may_read_aggregates_of(body)?;
-    }
-    if operator.role() == Role::Body
-        && let Some(own) = operator.body()
-    {
-        query.body = Some(own.to_owned());
-    }
-    let k = Threshold::new(state.settings.disclosure_k)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let catalog = state.catalog;
-    let today = time::OffsetDateTime::now_utc().date();
-    state
-        .db
-        .run(move |conn| run(conn, catalog, &registry, query, k, today))
-        .await?
-        .map_err(|e| ApiError::Malformed(e.0))
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! token) and checks the role's scope before reading anything (403 naming the scope).
 
 pub mod export_aggregates;
-pub mod extract;
 pub mod export_responses;
+pub mod extract;
 pub mod list_responses;
 pub mod read_audit;
 pub mod read_stats;
