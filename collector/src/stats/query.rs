@@ -11,6 +11,7 @@
 //! by service kind, body kind and body), and the test of the difference.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
@@ -1136,8 +1137,67 @@ pub fn run(
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    let fetched = fetch(conn, &plan)?;
+    let fetched = if plan.to < today {
+        closed::fetch(conn, &plan)?
+    } else {
+        Arc::new(fetch(conn, &plan)?)
+    };
     Ok(Ok(answer(catalog, registry, &plan, query, &fetched, k)))
+}
+
+mod closed {
+    //! The rollups of periods that are over, kept in memory for a minute. A response counts for
+    //! the day it is received, so the writer never changes a past day's or month's rollup row:
+    //! only `seed-demo` and `rollups rebuild` do, and a figure they change is seen within
+    //! [`FRESH_FOR`]. Queries that reach today are always read from the database.
+
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    use super::{Fetched, Plan};
+    use crate::db::{DbConnection, DbError};
+
+    /// How long a cached read stands.
+    pub const FRESH_FOR: Duration = Duration::from_secs(60);
+    /// Most reads kept (the oldest are dropped beyond).
+    const MAX: usize = 256;
+
+    type Cache = Mutex<HashMap<String, (Instant, Arc<Fetched>)>>;
+
+    fn cache() -> &'static Cache {
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        CACHE.get_or_init(Cache::default)
+    }
+
+    /// The rows of a plan over closed periods, from memory when read less than a minute ago.
+    pub fn fetch(conn: &mut DbConnection, plan: &Plan) -> Result<Arc<Fetched>, DbError> {
+        let key = format!("{:?}|{:?}", plan.selection, plan.grouping);
+        let now = Instant::now();
+        if let Some((at, rows)) = cache()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            && now.duration_since(*at) < FRESH_FOR
+        {
+            return Ok(rows.clone());
+        }
+        let rows = Arc::new(super::fetch(conn, plan)?);
+        let mut cache = cache()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.retain(|_, (at, _)| now.duration_since(*at) < FRESH_FOR);
+        if cache.len() >= MAX
+            && let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone())
+        {
+            cache.remove(&oldest);
+        }
+        cache.insert(key, (now, rows.clone()));
+        Ok(rows)
+    }
 }
 
 /// Scopes a query to what `operator` may read (a `body` operator reads its own body, and asking
