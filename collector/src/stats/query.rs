@@ -1132,13 +1132,14 @@ pub fn run(
     query: StatsQuery,
     k: Threshold,
     today: Date,
+    cache_scope: Option<&str>,
 ) -> Result<Result<StatsAnswer, BadQuery>, DbError> {
     let plan = match plan(&query, catalog, registry, today) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    let fetched = if plan.to < today {
-        closed::fetch(conn, &plan)?
+    let fetched = if let Some(scope) = cache_scope.filter(|_| plan.to < today) {
+        closed::fetch(conn, &plan, scope)?
     } else {
         Arc::new(fetch(conn, &plan)?)
     };
@@ -1171,8 +1172,13 @@ mod closed {
     }
 
     /// The rows of a plan over closed periods, from memory when read less than a minute ago.
-    pub fn fetch(conn: &mut DbConnection, plan: &Plan) -> Result<Arc<Fetched>, DbError> {
-        let key = format!("{:?}|{:?}", plan.selection, plan.grouping);
+    pub fn fetch(
+        conn: &mut DbConnection,
+        plan: &Plan,
+        scope: &str,
+    ) -> Result<Arc<Fetched>, DbError> {
+        // The scope (the database URL) keeps apart the collectors of one process (tests).
+        let key = format!("{scope}|{:?}|{:?}", plan.selection, plan.grouping);
         let now = Instant::now();
         if let Some((at, rows)) = cache()
             .lock()
@@ -1226,9 +1232,10 @@ pub async fn answer_for(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let catalog = state.catalog;
     let today = time::OffsetDateTime::now_utc().date();
+    let scope = state.settings.database.url.clone();
     state
         .db
-        .run(move |conn| run(conn, catalog, &registry, query, k, today))
+        .run(move |conn| run(conn, catalog, &registry, query, k, today, Some(&scope)))
         .await?
         .map_err(|e| ApiError::Malformed(e.0))
 }
