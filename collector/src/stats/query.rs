@@ -11,6 +11,7 @@
 //! by service kind, body kind and body), and the test of the difference.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
@@ -1128,13 +1129,78 @@ pub fn run(
     query: StatsQuery,
     k: Threshold,
     today: Date,
+    cache_scope: Option<&str>,
 ) -> Result<Result<StatsAnswer, BadQuery>, DbError> {
     let plan = match plan(&query, catalog, registry, today) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    let fetched = fetch(conn, &plan)?;
+    let fetched = if let Some(scope) = cache_scope.filter(|_| plan.to < today) {
+        closed::fetch(conn, &plan, scope)?
+    } else {
+        Arc::new(fetch(conn, &plan)?)
+    };
     Ok(Ok(answer(catalog, registry, &plan, query, &fetched, k)))
+}
+
+mod closed {
+    //! The rollups of periods that are over, kept in memory for a minute. A response counts for
+    //! the day it is received, so the writer never changes a past day's or month's rollup row:
+    //! only `seed-demo` and `rollups rebuild` do, and a figure they change is seen within
+    //! [`FRESH_FOR`]. Queries that reach today are always read from the database.
+
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    use super::{Fetched, Plan};
+    use crate::db::{DbConnection, DbError};
+
+    /// How long a cached read stands.
+    pub const FRESH_FOR: Duration = Duration::from_secs(60);
+    /// Most reads kept (the oldest are dropped beyond).
+    const MAX: usize = 256;
+
+    type Cache = Mutex<HashMap<String, (Instant, Arc<Fetched>)>>;
+
+    fn cache() -> &'static Cache {
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        CACHE.get_or_init(Cache::default)
+    }
+
+    /// The rows of a plan over closed periods, from memory when read less than a minute ago.
+    pub fn fetch(
+        conn: &mut DbConnection,
+        plan: &Plan,
+        scope: &str,
+    ) -> Result<Arc<Fetched>, DbError> {
+        // The scope (the database URL) keeps apart the collectors of one process (tests).
+        let key = format!("{scope}|{:?}|{:?}", plan.selection, plan.grouping);
+        let now = Instant::now();
+        if let Some((at, rows)) = cache()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            && now.duration_since(*at) < FRESH_FOR
+        {
+            return Ok(rows.clone());
+        }
+        let rows = Arc::new(super::fetch(conn, plan)?);
+        let mut cache = cache()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.retain(|_, (at, _)| now.duration_since(*at) < FRESH_FOR);
+        if cache.len() >= MAX
+            && let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone())
+        {
+            cache.remove(&oldest);
+        }
+        cache.insert(key, (now, rows.clone()));
+        Ok(rows)
+    }
 }
 
 #[cfg(test)]

@@ -57,9 +57,12 @@ pub async fn answer_for(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let catalog = state.catalog;
     let today = time::OffsetDateTime::now_utc().date();
+    let scope = state.settings.database.url.clone();
     state
         .db
-        .run(move |conn| crate::stats::query::run(conn, catalog, &registry, query, k, today))
+        .run(move |conn| {
+            crate::stats::query::run(conn, catalog, &registry, query, k, today, Some(&scope))
+        })
         .await?
         .map_err(|e| ApiError::Malformed(e.0))
 }
