@@ -116,13 +116,18 @@ async fn openapi_lists_every_public_route() -> anyhow::Result<()> {
         ("/v1/responses", "get"),
         ("/v1/exports/responses.csv", "get"),
         ("/v1/audit", "get"),
+        ("/v1/stats", "get"),
+        ("/v1/exports/aggregates.csv", "get"),
+        ("/v1/exports/aggregates.json", "get"),
+        ("/v1/exports/aggregates.sdmx.csv", "get"),
+        ("/v1/exports/codelists.json", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
             "{method} {path} missing"
         );
     }
-    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(7));
+    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(12));
     Ok(())
 }
 
