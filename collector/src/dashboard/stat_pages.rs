@@ -37,6 +37,10 @@ pub struct StatFilters {
     pub service_kind: Option<String>,
     /// Only this kind of body.
     pub body_kind: Option<String>,
+    /// Only responses from this channel (`widget`, `page`, `qr`, `email`, `sms`).
+    pub channel: Option<String>,
+    /// Only attested (`yes`) or only unattested (`no`) responses.
+    pub verified: Option<String>,
 }
 
 impl StatFilters {
@@ -50,7 +54,14 @@ impl StatFilters {
             period: keep(self.period).filter(|p| period_start(p).is_some()),
             service_kind: keep(self.service_kind),
             body_kind: keep(self.body_kind),
+            channel: keep(self.channel).filter(|c| crate::domain::Channel::parse(c).is_ok()),
+            verified: keep(self.verified).filter(|v| v == "yes" || v == "no"),
         }
+    }
+
+    /// The `verified` filter as the API takes it.
+    pub fn verified(&self) -> Option<bool> {
+        self.verified.as_deref().map(|v| v == "yes")
     }
 
     /// The indicator shown.
@@ -76,6 +87,8 @@ impl StatFilters {
             ("period", &self.period),
             ("service_kind", &self.service_kind),
             ("body_kind", &self.body_kind),
+            ("channel", &self.channel),
+            ("verified", &self.verified),
         ]
         .iter()
         .filter_map(|(k, v)| {
@@ -267,7 +280,42 @@ fn filter_form(
             filters.body_kind.as_deref(),
         ));
     }
+    selects.push(Select::new(
+        "channel",
+        t.channel,
+        Some(t.any),
+        crate::domain::Channel::ALL.map(|c| {
+            (
+                c.code().to_owned(),
+                channel_words(lang, c.code()).to_owned(),
+            )
+        }),
+        filters.channel.as_deref(),
+    ));
+    selects.push(Select::new(
+        "verified",
+        t.verified,
+        Some(t.any),
+        [
+            ("yes".to_owned(), t.verified_yes.to_owned()),
+            ("no".to_owned(), t.verified_no.to_owned()),
+        ],
+        filters.verified.as_deref(),
+    ));
     parts.filters(action, &[], &selects, &[] as &[DateInput])
+}
+
+fn channel_words(lang: Lang, code: &str) -> &'static str {
+    match (code, lang) {
+        ("widget", Lang::It) => "widget nella pagina",
+        ("widget", Lang::En) => "widget in the page",
+        ("page", Lang::It) => "pagina del questionario",
+        ("page", Lang::En) => "questionnaire page",
+        ("qr", Lang::It) => "codice QR",
+        ("qr", Lang::En) => "QR code",
+        ("email", _) => "e-mail",
+        (_, _) => "SMS",
+    }
 }
 
 fn granularity_words(lang: Lang, g: &str) -> &'static str {
@@ -846,5 +894,25 @@ mod tests {
         assert_eq!(f.indicator(), "facilita");
         assert_eq!(f.granularity(), Granularity::Month);
         assert_eq!(f.query(), "period=2026-10");
+    }
+
+    #[test]
+    fn the_channel_and_attestation_filters_pass_known_values_only() {
+        let f = StatFilters {
+            channel: Some("qr".into()),
+            verified: Some("yes".into()),
+            ..StatFilters::default()
+        }
+        .cleaned();
+        assert_eq!(f.query(), "channel=qr&verified=yes");
+        assert_eq!(f.verified(), Some(true));
+        let unknown = StatFilters {
+            channel: Some("fax".into()),
+            verified: Some("maybe".into()),
+            ..StatFilters::default()
+        }
+        .cleaned();
+        assert_eq!(unknown.query(), "");
+        assert_eq!(unknown.verified(), None);
     }
 }

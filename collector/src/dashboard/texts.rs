@@ -58,6 +58,14 @@ pub struct Texts {
     pub body_kind: &'static str,
     /// Any value of a filter.
     pub any: &'static str,
+    /// The channel filter's label.
+    pub channel: &'static str,
+    /// The attestation filter's label.
+    pub verified: &'static str,
+    /// Its choice for attested responses.
+    pub verified_yes: &'static str,
+    /// Its choice for unattested responses.
+    pub verified_no: &'static str,
     /// The note on multiple comparisons.
     pub multiple_comparisons: &'static str,
     /// The embed snippet's heading.
@@ -124,6 +132,10 @@ pub const IT: Texts = Texts {
     service_kind: "Tipo di servizio",
     body_kind: "Tipo di ente",
     any: "Tutti",
+    channel: "Canale",
+    verified: "Completamento attestato",
+    verified_yes: "solo attestate",
+    verified_no: "solo non attestate",
     multiple_comparisons: "Con molti confronti nella stessa tabella alcune differenze risultano significative per caso: leggerle insieme.",
     embed: "Codice da incorporare",
     embed_hint: "Copia questo codice nella pagina del servizio: carica il widget con il controllo di integrità (SRI).",
@@ -172,6 +184,10 @@ pub const EN: Texts = Texts {
     service_kind: "Service kind",
     body_kind: "Body kind",
     any: "All",
+    channel: "Channel",
+    verified: "Attested completion",
+    verified_yes: "attested only",
+    verified_no: "unattested only",
     multiple_comparisons: "With many comparisons in one table some differences come out significant by chance: read them together.",
     embed: "Embed code",
     embed_hint: "Copy this code into the service's page: it loads the widget with an integrity check (SRI).",

@@ -349,6 +349,8 @@ fn stats_query(filters: &stat_pages::StatFilters, period: Option<&str>) -> Stats
     StatsQuery {
         service_kind: filters.service_kind.clone(),
         body_kind: filters.body_kind.clone(),
+        channel: filters.channel.clone(),
+        verified: filters.verified(),
         granularity: Some(filters.granularity()),
         from: day.clone(),
         to: day,
