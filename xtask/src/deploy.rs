@@ -177,6 +177,12 @@ fn documented_variables() -> Result<()> {
             continue;
         };
         for (i, _) in text.match_indices("VOCE_") {
+            // Part of a longer identifier (`CL_VOCE_BODY_KIND`, the SDMX dataflow
+            // `IT1:VOCE_CX`) is not a variable.
+            let before = text[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
             let name: String = text[i..]
                 .chars()
                 .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
