@@ -189,8 +189,14 @@ pub enum KeyKind {
 #[derive(Debug, Subcommand)]
 pub enum RollupsCommand {
     /// Recomputes every rollup from the stored responses (and the monthly ticket counters from
-    /// the daily ones), in one transaction.
-    Rebuild,
+    /// the daily ones), in one transaction. Refused when raw responses are purged
+    /// (`VOCE_RAW_RESPONSE_RETENTION_DAYS` set), since the figures of purged days would be lost,
+    /// unless `--drop-purged-days` says that is meant.
+    Rebuild {
+        /// Rebuild even though raw responses are purged: the purged days' figures are lost.
+        #[arg(long)]
+        drop_purged_days: bool,
+    },
 }
 
 /// `keys …`
@@ -378,9 +384,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Registry { command } => run_registry(command, settings),
         Command::Rollups {
-            command: RollupsCommand::Rebuild,
+            command: RollupsCommand::Rebuild { drop_purged_days },
         } => {
             let settings = settings()?;
+            if let Some(days) = settings.raw_response_retention_days {
+                anyhow::ensure!(
+                    drop_purged_days,
+                    "raw responses are purged after {days} days (VOCE_RAW_RESPONSE_RETENTION_DAYS): \
+                     a rebuild recomputes the rollups from the responses still stored and would \
+                     lose the figures of purged days; pass --drop-purged-days if that is meant"
+                );
+            }
             let pool = startup::prepare_database(&settings)?;
             let mut conn = pool.get()?;
             let started = std::time::Instant::now();

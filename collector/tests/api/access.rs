@@ -678,3 +678,33 @@ async fn token_issue_prints_the_token_last_and_token_revoke_and_audit_work_from_
     assert!(command_line(&app, &["purge"])?.starts_with("purged "));
     Ok(())
 }
+
+#[tokio::test]
+async fn rollups_rebuild_is_refused_while_raw_responses_are_purged_unless_the_loss_is_accepted()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let rebuild = |extra: &[&str], retention: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_voce-collector"));
+        command
+            .args(["rollups", "rebuild"])
+            .args(extra)
+            .env("VOCE_DATABASE_URL", &app.settings.database.url)
+            .env("VOCE_KEYS_DIR", &app.settings.keys_dir)
+            .env("RUST_LOG", "warn");
+        if let Some(days) = retention {
+            command.env("VOCE_RAW_RESPONSE_RETENTION_DAYS", days);
+        }
+        command.output()
+    };
+    let refused = rebuild(&[], Some("400"))?;
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("--drop-purged-days"), "{why}");
+    assert!(
+        rebuild(&["--drop-purged-days"], Some("400"))?
+            .status
+            .success()
+    );
+    assert!(rebuild(&[], None)?.status.success());
+    Ok(())
+}
