@@ -38,7 +38,12 @@ async function expectFallbackLink(record) {
   const link = fallbackLink(record);
   await link.waitFor({ state: 'visible' });
   assert.equal(await link.count(), 1, 'exactly one fallback link');
-  assert.equal(await link.getAttribute('href'), HOSTED, 'the link leads to the hosted page of the same service and locale');
+  // The INPS page passes a completion attestation (`data-attestation`): the link carries it on.
+  const attestation = await record.page.evaluate(
+    () => document.querySelector('[data-attestation]')?.getAttribute('data-attestation') ?? '',
+  );
+  const expected = attestation ? `${HOSTED}&a=${encodeURIComponent(attestation)}` : HOSTED;
+  assert.equal(await link.getAttribute('href'), expected, 'the link leads to the hosted page of the same service and locale');
   return link;
 }
 
@@ -166,9 +171,10 @@ describe('where the widget cannot run, a link leads to the hosted page', { timeo
         }),
     });
     const link = await expectFallbackLink(record);
+    const href = await link.getAttribute('href');
     await Promise.all([record.page.waitForURL(`${COLLECTOR}/s/**`), link.click()]);
     const { page } = record;
-    assert.equal(page.url(), HOSTED, 'the citizen is on the hosted page of the same service and locale');
+    assert.equal(page.url(), href, 'the citizen is on the hosted page of the same service and locale');
     await page.getByLabel('Valuta 2 stelle su 5').check();
     await page.getByRole('button', { name: 'Avanti' }).click();
     await page.waitForLoadState('load');
@@ -185,6 +191,7 @@ describe('where the widget cannot run, a link leads to the hosted page', { timeo
     assert.equal(countResponses(stack.collector, service), before + 1, 'exactly one row');
     const row = responsesOf(stack.collector, service).at(-1);
     assert.equal(row.channel, 'page');
+    assert.equal(row.verified, true, 'the attestation the INPS page passed on came through the link');
     assert.equal(row.valutazione, 2);
     assert.equal(row.esito, 'no');
   });
