@@ -100,6 +100,7 @@ fn main() -> anyhow::Result<()> {
                 fiducia: None,
                 channel: "widget".into(),
                 verified: false,
+                export_key: hex::encode(rng.random::<[u8; 16]>()),
             });
         }
         conn.transaction::<_, DbError, _>(|c| {

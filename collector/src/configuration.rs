@@ -143,6 +143,13 @@ pub struct DatabaseSettings {
     pub timeout_ms: u64,
     /// SQLite busy timeout in ms (`VOCE_SQLITE_BUSY_TIMEOUT_MS`).
     pub sqlite_busy_timeout_ms: u32,
+    /// SQLite page cache of the writer's connection, in MiB (`VOCE_SQLITE_WRITER_CACHE_MIB`): the
+    /// indexes it inserts into stay in memory instead of being read back from the file.
+    pub sqlite_writer_cache_mib: u32,
+    /// SQLite WAL pages after which a commit copies the log into the database
+    /// (`VOCE_SQLITE_WAL_AUTOCHECKPOINT`; SQLite's own default is 1000): fewer, larger checkpoints
+    /// write a page changed by many commits once.
+    pub sqlite_wal_autocheckpoint: u32,
 }
 
 impl fmt::Debug for DatabaseSettings {
@@ -153,6 +160,8 @@ impl fmt::Debug for DatabaseSettings {
             .field("pool_size", &self.pool_size)
             .field("timeout_ms", &self.timeout_ms)
             .field("sqlite_busy_timeout_ms", &self.sqlite_busy_timeout_ms)
+            .field("sqlite_writer_cache_mib", &self.sqlite_writer_cache_mib)
+            .field("sqlite_wal_autocheckpoint", &self.sqlite_wal_autocheckpoint)
             .finish()
     }
 }
@@ -223,6 +232,8 @@ impl Default for DatabaseSettings {
             pool_size: 8,
             timeout_ms: 2000,
             sqlite_busy_timeout_ms: 2000,
+            sqlite_writer_cache_mib: 64,
+            sqlite_wal_autocheckpoint: 4000,
         }
     }
 }
@@ -355,6 +366,16 @@ impl Settings {
             "VOCE_SQLITE_BUSY_TIMEOUT_MS",
             &mut self.database.sqlite_busy_timeout_ms,
         )?;
+        parsed(
+            env,
+            "VOCE_SQLITE_WRITER_CACHE_MIB",
+            &mut self.database.sqlite_writer_cache_mib,
+        )?;
+        parsed(
+            env,
+            "VOCE_SQLITE_WAL_AUTOCHECKPOINT",
+            &mut self.database.sqlite_wal_autocheckpoint,
+        )?;
         parsed(env, "VOCE_KEYS_DIR", &mut self.keys_dir)?;
         parsed(
             env,
@@ -474,7 +495,17 @@ impl Settings {
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
         self.public_origin()?;
-        let checks: [(&str, bool, &str); 17] = [
+        let checks: [(&str, bool, &str); 19] = [
+            (
+                "VOCE_SQLITE_WRITER_CACHE_MIB",
+                (1..=4096).contains(&self.database.sqlite_writer_cache_mib),
+                "must be from 1 to 4096",
+            ),
+            (
+                "VOCE_SQLITE_WAL_AUTOCHECKPOINT",
+                (100..=1_000_000).contains(&self.database.sqlite_wal_autocheckpoint),
+                "must be from 100 to 1000000 pages",
+            ),
             (
                 "VOCE_DATABASE_POOL_SIZE",
                 (1..=256).contains(&self.database.pool_size),

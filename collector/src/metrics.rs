@@ -23,6 +23,11 @@ const LATENCY_BUCKETS: [f64; 11] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
+/// Upper bounds (responses) of the write batch size histogram.
+const BATCH_BUCKETS: [f64; 11] = [
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+];
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     route: String,
@@ -49,6 +54,7 @@ pub struct Metrics {
     responses_stored: Counter,
     rejections: Family<RejectionLabels, Counter>,
     db_latency: Histogram,
+    write_batches: Histogram,
 }
 
 impl Default for Metrics {
@@ -84,6 +90,12 @@ impl Default for Metrics {
             "Time of database operations",
             db_latency.clone(),
         );
+        let write_batches = Histogram::new(BATCH_BUCKETS);
+        registry.register(
+            "voce_write_batch_responses",
+            "Responses per transaction of the group-commit writer",
+            write_batches.clone(),
+        );
         let attestations_verified = Counter::default();
         let attestation_refusals = Family::<AttestationRefusalLabels, Counter>::default();
         registry.register(
@@ -105,6 +117,7 @@ impl Default for Metrics {
             responses_stored,
             rejections,
             db_latency,
+            write_batches,
         }
     }
 }
@@ -154,6 +167,11 @@ impl Metrics {
         self.db_latency.observe(elapsed.as_secs_f64());
     }
 
+    /// Records how many responses one writer transaction held.
+    pub fn record_write_batch(&self, responses: usize) {
+        self.write_batches.observe(responses as f64);
+    }
+
     /// The OpenMetrics text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -198,6 +216,7 @@ mod tests {
         m.record_response();
         m.record_rejection("honeypot");
         m.record_db_latency(Duration::from_millis(3));
+        m.record_write_batch(40);
         let text = m.render();
         for needle in [
             "voce_http_requests_total{route=\"/v1/forms/{service_id}\",status=\"200\"} 1",
@@ -206,6 +225,8 @@ mod tests {
             "voce_rejections_total{reason=\"honeypot\"} 1",
             "voce_db_seconds_bucket{le=\"0.005\"} 1",
             "voce_db_seconds_count 1",
+            "voce_write_batch_responses_bucket{le=\"32.0\"} 0",
+            "voce_write_batch_responses_bucket{le=\"64.0\"} 1",
             "# EOF",
         ] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");

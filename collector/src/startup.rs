@@ -300,7 +300,7 @@ impl Application {
         let metrics = web::Data::new(Metrics::default());
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
         let writer = Writer::spawn(
-            pool.clone(),
+            db::build_writer_pool(&settings.database)?,
             counts.clone(),
             metrics.clone(),
             BatchSettings {

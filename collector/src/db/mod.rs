@@ -174,21 +174,31 @@ impl ManageConnection for DbManager {
 
 /// Makes every pooled connection durable: SQLite in WAL mode with `synchronous = FULL` (each
 /// commit is fsynced before it returns, so an acknowledged response survives power loss), a busy
-/// timeout and foreign keys; PostgreSQL with `synchronous_commit = on` whatever the server's
-/// default.
+/// timeout, foreign keys, the WAL checkpoint interval and, on the writer's connection, a larger
+/// page cache; PostgreSQL with `synchronous_commit = on` whatever the server's default.
 #[derive(Debug)]
 struct DurableConnections {
     busy_timeout_ms: u32,
+    wal_autocheckpoint: u32,
+    /// `PRAGMA cache_size` in KiB, when not SQLite's default.
+    cache_kib: Option<u32>,
 }
 
 impl CustomizeConnection<DbConnection, r2d2::Error> for DurableConnections {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         match conn {
-            DbConnection::Sqlite(c) => c.batch_execute(&format!(
-                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                self.busy_timeout_ms
-            )),
+            DbConnection::Sqlite(c) => {
+                let cache = self
+                    .cache_kib
+                    .map(|kib| format!(" PRAGMA cache_size = -{kib};"))
+                    .unwrap_or_default();
+                c.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA wal_autocheckpoint = {};{cache}",
+                    self.busy_timeout_ms, self.wal_autocheckpoint
+                ))
+            }
             DbConnection::Postgresql(c) => c.batch_execute("SET synchronous_commit = on;"),
         }
         .map_err(r2d2::Error::QueryError)
@@ -197,6 +207,20 @@ impl CustomizeConnection<DbConnection, r2d2::Error> for DurableConnections {
 
 /// Builds the pool without connecting yet; creates the directory of a SQLite file.
 pub fn build_pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
+    build(settings, settings.pool_size, None)
+}
+
+/// Builds the writer's own pool: one connection (replaced if it breaks), with a page cache of
+/// `sqlite_writer_cache_mib` on SQLite, so the indexes it inserts into stay in memory.
+pub fn build_writer_pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
+    build(
+        settings,
+        1,
+        Some(settings.sqlite_writer_cache_mib.saturating_mul(1024)),
+    )
+}
+
+fn build(settings: &DatabaseSettings, size: u32, cache_kib: Option<u32>) -> anyhow::Result<Pool> {
     let url =
         DatabaseUrl::parse(&settings.url).map_err(|e| anyhow::anyhow!("VOCE_DATABASE_URL: {e}"))?;
     if let DatabaseUrl::Sqlite(path) = &url
@@ -208,11 +232,13 @@ pub fn build_pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
     }
     let checkouts = Arc::new(AtomicU64::new(0));
     let inner = r2d2::Pool::builder()
-        .max_size(settings.pool_size)
+        .max_size(size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_millis(settings.timeout_ms))
         .connection_customizer(Box::new(DurableConnections {
             busy_timeout_ms: settings.sqlite_busy_timeout_ms,
+            wal_autocheckpoint: settings.sqlite_wal_autocheckpoint,
+            cache_kib,
         }))
         .event_handler(Box::new(CountCheckouts(checkouts.clone())))
         .build_unchecked(DbManager { url });

@@ -4,13 +4,13 @@ use diesel::prelude::*;
 
 use super::schema::{free_texts, responses};
 use super::{DbConnection, DbError};
-use crate::with_backend;
 
 /// A stored response: every column of `responses`, as inserted and as read back.
 #[derive(Clone, Debug, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
-#[diesel(table_name = responses)]
+#[diesel(table_name = responses, treat_none_as_default_value = false)]
 pub struct ResponseRow {
-    /// Response id (a random UUID).
+    /// Response id (a time-ordered UUIDv7, so that its unique index grows at its end; never
+    /// exported, only its keyed hash).
     pub id: String,
     /// Service rated.
     pub service_id: String,
@@ -45,6 +45,10 @@ pub struct ResponseRow {
     pub channel: String,
     /// Whether its ticket was issued against a body's completion attestation.
     pub verified: bool,
+    /// A random key that orders the raw export, so that the order says nothing about time;
+    /// never leaves the server.
+    #[serde(skip)]
+    pub export_key: String,
 }
 
 /// A stored free text, after redaction: every column of `free_texts`.
@@ -98,7 +102,8 @@ pub fn insert_unless_stored(
             .returning(responses::id)
             .get_results(c)?,
         // In-process, a cached one-row statement per response costs no round trip, and tells
-        // exactly which rows the unique ticket refused.
+        // exactly which rows the unique ticket refused (cached because a `None` is bound as
+        // `NULL`, not written as a default, so the text never changes).
         DbConnection::Sqlite(c) => {
             let mut inserted = Vec::with_capacity(rows.len());
             for row in rows {
@@ -119,10 +124,21 @@ pub fn insert_unless_stored(
         .filter(|t| inserted.contains(&t.response_id))
         .cloned()
         .collect();
-    if !kept.is_empty() {
-        with_backend!(&mut *conn, |c| diesel::insert_into(free_texts::table)
-            .values(&kept)
-            .execute(c)?);
+    match &mut *conn {
+        DbConnection::Postgresql(c) if !kept.is_empty() => {
+            diesel::insert_into(free_texts::table)
+                .values(&kept)
+                .execute(c)?;
+        }
+        DbConnection::Postgresql(_) => {}
+        // A one-row insert is a cached statement; a multi-row one is prepared anew each time.
+        DbConnection::Sqlite(c) => {
+            for text in &kept {
+                diesel::insert_into(free_texts::table)
+                    .values(text)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(inserted)
 }
@@ -256,8 +272,8 @@ pub fn purge_responses_received_before(
     })
 }
 
-/// Up to `limit` responses of one service, in the order of their ids after `after` (ids are
-/// random, so the order says nothing about time), received on or after `from` and before
+/// Up to `limit` responses of one service, in the order of their export keys after `after` (the
+/// keys are random, so the order says nothing about time), received on or after `from` and before
 /// `before` (each a day `YYYY-MM-DD` or a time, compared as text).
 pub fn page_of_service(
     conn: &mut DbConnection,
@@ -270,11 +286,11 @@ pub fn page_of_service(
     let mut query = responses::table
         .filter(responses::service_id.eq(service_id.to_owned()))
         .select(ResponseRow::as_select())
-        .order(responses::id)
+        .order(responses::export_key)
         .limit(limit)
         .into_boxed();
     if let Some(after) = after {
-        query = query.filter(responses::id.gt(after.to_owned()));
+        query = query.filter(responses::export_key.gt(after.to_owned()));
     }
     if let Some(from) = from {
         query = query.filter(responses::received_at.ge(from.to_owned()));

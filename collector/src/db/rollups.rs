@@ -5,7 +5,8 @@
 //! by. SQL only: what the figures mean lives in `crate::stats`.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::upsert::excluded;
 
 use super::schema::{monthly_counters as mc, rollup_choices as rc, rollups as r};
@@ -88,6 +89,66 @@ pub struct RollupRow {
 }
 
 impl RollupRow {
+    /// The count columns, in the order of [`RollupRow::counts`].
+    pub const COUNT_COLUMNS: [&'static str; 25] = [
+        "responses",
+        "valutazione_n",
+        "valutazione_sum",
+        "valutazione_sumsq",
+        "valutazione_1",
+        "valutazione_2",
+        "valutazione_3",
+        "valutazione_4",
+        "valutazione_5",
+        "soddisfazione_n",
+        "soddisfazione_sum",
+        "soddisfazione_sumsq",
+        "soddisfazione_1",
+        "soddisfazione_2",
+        "soddisfazione_3",
+        "soddisfazione_4",
+        "soddisfazione_5",
+        "fiducia_n",
+        "fiducia_sum",
+        "fiducia_sumsq",
+        "fiducia_1",
+        "fiducia_2",
+        "fiducia_3",
+        "fiducia_4",
+        "fiducia_5",
+    ];
+
+    /// The counts, in the order of [`RollupRow::COUNT_COLUMNS`].
+    pub fn counts(&self) -> [i64; 25] {
+        [
+            self.responses,
+            self.valutazione_n,
+            self.valutazione_sum,
+            self.valutazione_sumsq,
+            self.valutazione_1,
+            self.valutazione_2,
+            self.valutazione_3,
+            self.valutazione_4,
+            self.valutazione_5,
+            self.soddisfazione_n,
+            self.soddisfazione_sum,
+            self.soddisfazione_sumsq,
+            self.soddisfazione_1,
+            self.soddisfazione_2,
+            self.soddisfazione_3,
+            self.soddisfazione_4,
+            self.soddisfazione_5,
+            self.fiducia_n,
+            self.fiducia_sum,
+            self.fiducia_sumsq,
+            self.fiducia_1,
+            self.fiducia_2,
+            self.fiducia_3,
+            self.fiducia_4,
+            self.fiducia_5,
+        ]
+    }
+
     /// Adds another row's counts to this one's (the keys are left alone).
     pub fn add(&mut self, other: &RollupRow) {
         self.responses += other.responses;
@@ -209,6 +270,92 @@ macro_rules! upsert_choices {
     };
 }
 
+/// Most rows in one SQLite statement (SQLite binds at most 32,766 parameters; a rollup row
+/// takes 31).
+const SQLITE_ROWS_PER_STATEMENT: usize = 500;
+
+/// The parts of a SQLite multi-row upsert that adds counts: the table and its columns, the key
+/// first, and which columns are added to on a conflict.
+struct Upsert {
+    table: &'static str,
+    key: &'static [&'static str],
+    added: &'static [&'static str],
+}
+
+const ROLLUP_KEY: &[&str] = &[
+    "grain",
+    "period",
+    "service_id",
+    "questionnaire_id",
+    "channel",
+    "verified",
+];
+
+static ROLLUP_UPSERT: Upsert = Upsert {
+    table: "rollups",
+    key: ROLLUP_KEY,
+    added: &RollupRow::COUNT_COLUMNS,
+};
+
+static CHOICE_UPSERT: Upsert = Upsert {
+    table: "rollup_choices",
+    key: &[
+        "grain",
+        "period",
+        "service_id",
+        "questionnaire_id",
+        "channel",
+        "verified",
+        "question",
+        "option",
+    ],
+    added: &["count"],
+};
+
+impl Upsert {
+    /// `INSERT INTO t (k…, a…) VALUES (?…), … ON CONFLICT (k…) DO UPDATE SET a = a +
+    /// excluded.a, …` for `rows` rows.
+    fn sql(&self, rows: usize) -> String {
+        let columns: Vec<&str> = self.key.iter().chain(self.added).copied().collect();
+        let one = format!("({})", vec!["?"; columns.len()].join(", "));
+        let set: Vec<String> = self
+            .added
+            .iter()
+            .map(|a| format!("{a} = {a} + excluded.{a}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+            self.table,
+            columns.join(", "),
+            vec![one; rows].join(", "),
+            self.key.join(", "),
+            set.join(", ")
+        )
+    }
+}
+
+/// Runs one multi-row upsert on SQLite, binding each row's key then its counts.
+fn sqlite_upsert<T>(
+    c: &mut SqliteConnection,
+    upsert: &Upsert,
+    rows: &[T],
+    bind: impl Fn(
+        diesel::query_builder::BoxedSqlQuery<'static, Sqlite, diesel::query_builder::SqlQuery>,
+        &T,
+    ) -> diesel::query_builder::BoxedSqlQuery<
+        'static,
+        Sqlite,
+        diesel::query_builder::SqlQuery,
+    >,
+) -> Result<(), DbError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let query = diesel::sql_query(upsert.sql(rows.len())).into_boxed::<Sqlite>();
+    rows.iter().fold(query, bind).execute(c)?;
+    Ok(())
+}
+
 /// Adds increments to the rollups (one upsert per row; the rows must have distinct keys). The
 /// caller holds the transaction.
 pub fn add(
@@ -227,13 +374,36 @@ pub fn add(
                 upsert_choices!(c, chunk);
             }
         }
-        // In-process, a cached one-row statement per row.
+        // In-process there is no round trip, but diesel prepares an upsert anew each time (its
+        // `DO UPDATE` is never cached) and cannot write a multi-row one for SQLite, and
+        // preparing costs more than running: one statement per table, written here.
         DbConnection::Sqlite(c) => {
-            for row in rows {
-                upsert_rollups!(c, row);
+            for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                sqlite_upsert(c, &ROLLUP_UPSERT, chunk, |q, row| {
+                    let q = q
+                        .bind::<Text, _>(row.grain.clone())
+                        .bind::<Text, _>(row.period.clone())
+                        .bind::<Text, _>(row.service_id.clone())
+                        .bind::<Text, _>(row.questionnaire_id.clone())
+                        .bind::<Text, _>(row.channel.clone())
+                        .bind::<Bool, _>(row.verified);
+                    row.counts()
+                        .into_iter()
+                        .fold(q, |q, n| q.bind::<BigInt, _>(n))
+                })?;
             }
-            for choice in choices {
-                upsert_choices!(c, choice);
+            for chunk in choices.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                sqlite_upsert(c, &CHOICE_UPSERT, chunk, |q, row| {
+                    q.bind::<Text, _>(row.grain.clone())
+                        .bind::<Text, _>(row.period.clone())
+                        .bind::<Text, _>(row.service_id.clone())
+                        .bind::<Text, _>(row.questionnaire_id.clone())
+                        .bind::<Text, _>(row.channel.clone())
+                        .bind::<Bool, _>(row.verified)
+                        .bind::<Text, _>(row.question.clone())
+                        .bind::<Text, _>(row.option.clone())
+                        .bind::<BigInt, _>(row.count)
+                })?;
             }
         }
     }

@@ -59,6 +59,7 @@ diesel::table! {
         fiducia -> Nullable<Integer>,
         channel -> Text,
         verified -> Bool,
+        export_key -> Text,
     }
 }
 

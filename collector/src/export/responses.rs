@@ -6,11 +6,12 @@
 //! response was attested, the answers, and — where the role may read them — the redacted free
 //! texts. Never the ticket id, the body fingerprint or the stored id.
 //!
-//! Order: service by service (by service id), and within a service by stored id. Stored ids are
-//! random UUIDs, so the order says nothing about when a response came: the host page, which
-//! knows the order of its visitors' submissions, cannot match them to rows by rank. Each page is
-//! one index range scan (`responses (service_id, id)`), so reading page 1,000 costs what reading
-//! page 1 does.
+//! Order: service by service (by service id), and within a service by each response's export
+//! key, a random value drawn when it is stored and never shown (stored ids are time-ordered, so
+//! they cannot be the order). The order says nothing about when a response came: the host page,
+//! which knows the order of its visitors' submissions, cannot match them to rows by rank. Each
+//! page is one index range scan (`responses (service_id, export_key)`), so reading page 1,000
+//! costs what reading page 1 does.
 
 use std::collections::HashMap;
 
@@ -182,7 +183,8 @@ pub fn select(
     })
 }
 
-/// Where a page starts: a service, and the last stored id read of it.
+/// Where a page starts: a service, and the last export key read of it (for responses stored
+/// before export keys existed, the key is the stored id, so older cursors still hold).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Position {
     service: String,
@@ -266,7 +268,7 @@ pub fn read_page(
             index += 1;
             after = None;
         } else {
-            after = rows.last().map(|r| r.id.clone());
+            after = rows.last().map(|r| r.export_key.clone());
         }
         out.extend(rows.into_iter().map(|row| RawResponse {
             row,

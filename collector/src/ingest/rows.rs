@@ -57,7 +57,9 @@ pub fn build(
     let answers = voce_shared::validate(questionnaire, &submission)
         .map_err(ApiError::InvalidAnswers)?
         .into_answers();
-    let response_id = uuid::Uuid::new_v4().to_string();
+    // Time-ordered, so the unique index of ids grows at its end; the receipt's `received_at`
+    // tells the citizen the same time. The export is ordered by the random `export_key`.
+    let response_id = uuid::Uuid::now_v7().to_string();
     let purge_after = day_of(now + time::Duration::days(i64::from(free_text_retention_days)));
     let mut texts = Vec::new();
     let mut structured = BTreeMap::new();
@@ -67,7 +69,8 @@ pub fn build(
                 // PostgreSQL cannot store U+0000 in text; it is dropped on both backends alike.
                 let redacted = voce_shared::redact(&text.replace('\0', ""));
                 texts.push(FreeTextRow {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    // Time-ordered too: the primary key's index grows at its end.
+                    id: uuid::Uuid::now_v7().to_string(),
                     response_id: response_id.clone(),
                     question: question.clone(),
                     text: redacted.text,
@@ -117,6 +120,7 @@ pub fn build(
             .code()
             .to_owned(),
         verified: claims.verified,
+        export_key: uuid::Uuid::new_v4().simple().to_string(),
     };
     Ok(NewResponse {
         response,

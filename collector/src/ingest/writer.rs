@@ -149,6 +149,7 @@ fn commit(batch: Vec<Job>, sink: &Sink) {
         conn.transaction(|conn| decide(conn, sink.catalog, &news))
     });
     sink.metrics.record_db_latency(started.elapsed());
+    sink.metrics.record_write_batch(batch.len());
     match outcome {
         Ok(decisions) => {
             for (job, decision) in batch.into_iter().zip(decisions) {

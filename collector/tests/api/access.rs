@@ -493,6 +493,7 @@ fn received_on(row: &ResponseRow, day: &str) -> (ResponseRow, FreeTextRow) {
         id: id.clone(),
         ticket_id: uuid::Uuid::new_v4().simple().to_string(),
         received_at: format!("{day}T12:00:00.000Z"),
+        export_key: uuid::Uuid::new_v4().simple().to_string(),
         ..row.clone()
     };
     let text = FreeTextRow {

@@ -52,6 +52,8 @@ use crate::tools::{apt_install, have, root, run as run_command};
 
 /// Where the collector listens (clear of the demo's 8080/81xx and the browser suite's 82xx).
 const COLLECTOR_BIND: &str = "127.0.0.1:8480";
+/// Its admin listener, for the writer's batch sizes in `/metrics`.
+const COLLECTOR_ADMIN_BIND: &str = "127.0.0.1:8482";
 /// Where the ceiling server listens.
 const CEILING_BIND: &str = "127.0.0.1:8481";
 
@@ -300,9 +302,56 @@ fn collector(backend: Backend) -> Result<Collector> {
     let collector = Collector::new("release", &url, dir.join("keys"), COLLECTOR_BIND)
         .env("VOCE_RATE_LIMIT_BURST", "1000000000")
         .env("VOCE_RATE_LIMIT_PER_MINUTE", "1000000000")
+        .env("VOCE_ADMIN_BIND", COLLECTOR_ADMIN_BIND)
         .env("RUST_LOG", "warn");
     collector.prepare()?;
     Ok(collector)
+}
+
+/// The writer's transactions and the responses they held so far, from the collector's
+/// `voce_write_batch_responses` histogram.
+#[derive(Clone, Copy, Debug, Default)]
+struct Batches {
+    transactions: f64,
+    responses: f64,
+}
+
+impl Batches {
+    fn since(self, before: Batches) -> Batches {
+        Batches {
+            transactions: self.transactions - before.transactions,
+            responses: self.responses - before.responses,
+        }
+    }
+
+    fn mean(self) -> f64 {
+        if self.transactions > 0.0 {
+            self.responses / self.transactions
+        } else {
+            0.0
+        }
+    }
+}
+
+fn write_batches(rt: &Runtime) -> Result<Batches> {
+    let request = Request::get("/metrics")
+        .header(HOST, COLLECTOR_ADMIN_BIND)
+        .body(Full::new(Bytes::new()))?;
+    let (status, body) = client::once(rt, COLLECTOR_ADMIN_BIND.parse()?, request)?;
+    ensure!(status == StatusCode::OK, "/metrics answered {status}");
+    let text = String::from_utf8_lossy(&body);
+    let value = |name: &str| -> Result<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .with_context(|| format!("{name} missing from /metrics"))?
+            .trim()
+            .parse()
+            .with_context(|| format!("{name} is not a number"))
+    };
+    Ok(Batches {
+        transactions: value("voce_write_batch_responses_count")?,
+        responses: value("voce_write_batch_responses_sum")?,
+    })
 }
 
 /// Every (service, locale) gives a form with a ticket, and every body is accepted: the
@@ -389,6 +438,7 @@ fn measure(options: &Options) -> Result<()> {
         tickets.len()
     );
     let max_work = Submit::new(COLLECTOR_BIND, Arc::new(tickets.clone()), 0, false)?;
+    let batches_before = write_batches(&rt)?;
     let max_out = client::run(
         &rt,
         &phase(
@@ -399,6 +449,7 @@ fn measure(options: &Options) -> Result<()> {
         ),
         Arc::new(max_work),
     )?;
+    let batches = write_batches(&rt)?.since(batches_before);
     let ran_out = max_out.sent >= tickets.len();
     ensure!(
         max_out.succeeded > 0,
@@ -543,7 +594,7 @@ fn measure(options: &Options) -> Result<()> {
             outcome: ceiling_out,
         },
     ];
-    report(options, &rows, rss, ran_out, &overloaded)
+    report(options, &rows, rss, ran_out, batches, &overloaded)
 }
 
 /// The overload and recovery phases, and the memory over time.
@@ -604,6 +655,7 @@ fn report(
     rows: &[Row; 4],
     rss: f64,
     ran_out: bool,
+    batches: Batches,
     overloaded: &Overload,
 ) -> Result<()> {
     let [forms, max, half, ceiling] = rows;
@@ -641,6 +693,12 @@ fn report(
         half.outcome.lag_ms(0.5),
         half.outcome.lag_ms(0.99),
         ceiling.outcome.rate() / max.outcome.rate(),
+    );
+    println!(
+        "In the maximum submit phase the writer committed {:.0} transactions of {:.1} responses \
+         on average.",
+        batches.transactions,
+        batches.mean()
     );
     if ran_out {
         println!(
