@@ -39,6 +39,7 @@ pub struct Application {
     server: Server,
     admin: Server,
     pool: Pool,
+    writer_pool: Pool,
     counts: Arc<DailyCounts>,
 }
 
@@ -299,8 +300,9 @@ impl Application {
         let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
         let metrics = web::Data::new(Metrics::default());
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
+        let writer_pool = db::build_writer_pool(&settings.database)?;
         let writer = Writer::spawn(
-            db::build_writer_pool(&settings.database)?,
+            writer_pool.clone(),
             counts.clone(),
             metrics.clone(),
             BatchSettings {
@@ -473,6 +475,7 @@ impl Application {
             server,
             admin,
             pool,
+            writer_pool,
             counts,
         })
     }
@@ -495,6 +498,11 @@ impl Application {
     /// The database pool the server uses (tests inspect and exhaust it).
     pub fn pool(&self) -> Pool {
         self.pool.clone()
+    }
+
+    /// The writer's own pool of one connection (tests hold it to make the writer wait).
+    pub fn writer_pool(&self) -> Pool {
+        self.writer_pool.clone()
     }
 
     /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully: requests

@@ -6,14 +6,15 @@
 use crate::helpers::*;
 
 #[tokio::test]
-async fn submit_returns_503_when_the_pool_is_exhausted_and_recovers() -> anyhow::Result<()> {
+async fn submit_returns_503_when_the_writers_connection_is_held_and_recovers() -> anyhow::Result<()>
+{
     let app = spawn_app_with(|s| {
         s.database.pool_size = 2;
         s.database.timeout_ms = 300;
     })
     .await?;
     let ticket = app.ticket().await?;
-    let held = (app.conn()?, app.conn()?);
+    let held = app.writer_conn()?;
     let started = std::time::Instant::now();
     let response = app.submit(&ticket, &valid_body()).await?;
     assert!(started.elapsed() < std::time::Duration::from_secs(3));

@@ -33,6 +33,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The server's pool.
     pub pool: Pool,
+    /// The writer's pool (one connection).
+    pub writer_pool: Pool,
     /// The key that signs tickets.
     pub key: TicketKey,
     /// The settings it runs with.
@@ -182,6 +184,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Re
     let address = format!("http://127.0.0.1:{}", app.port());
     let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let pool = app.pool();
+    let writer_pool = app.writer_pool();
     let counts = app.counts();
     tokio::spawn(app.run_until_stopped());
     Ok(TestApp {
@@ -192,6 +195,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> anyhow::Re
             .redirect(reqwest::redirect::Policy::none())
             .build()?,
         pool,
+        writer_pool,
         key,
         settings,
         owns_database: true,
@@ -220,19 +224,25 @@ impl TestApp {
         let app = Application::build(self.settings.clone())?;
         let address = format!("http://127.0.0.1:{}", app.port());
         let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
-        let (pool, counts) = (app.pool(), app.counts());
+        let (pool, writer_pool, counts) = (app.pool(), app.writer_pool(), app.counts());
         tokio::spawn(app.run_until_stopped());
         Ok(TestApp {
             address,
             admin_address,
             client: self.client.clone(),
             pool,
+            writer_pool,
             key: self.key.clone(),
             settings: self.settings.clone(),
             counts,
             owns_database: false,
             _dir: self._dir.clone(),
         })
+    }
+
+    /// The writer's connection: while it is held, the writer waits for it.
+    pub fn writer_conn(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<db::DbManager>> {
+        Ok(self.writer_pool.get()?)
     }
 
     /// A pooled connection.

@@ -18,7 +18,7 @@ use crate::helpers::*;
 const PROMPT: Duration = Duration::from_secs(3);
 
 #[tokio::test]
-async fn submissions_get_503_with_retry_after_promptly_while_the_pool_is_held_and_forms_still_work()
+async fn submissions_get_503_with_retry_after_promptly_while_the_database_is_held_and_forms_still_work()
 -> anyhow::Result<()> {
     let app = spawn_app_with(|s| {
         s.database.pool_size = 1;
@@ -29,7 +29,8 @@ async fn submissions_get_503_with_retry_after_promptly_while_the_pool_is_held_an
     for _ in 0..9 {
         tickets.push(app.ticket().await?);
     }
-    let held = app.conn()?;
+    // The writer's connection and the only other one.
+    let held = (app.writer_conn()?, app.conn()?);
     // Eight at once: each waits for the pool at most its timeout, none for the others.
     let started = Instant::now();
     let app = &app;
