@@ -4,7 +4,10 @@
 //! `voce-collector rollups rebuild`, and read summed over the dimensions a query does not split
 //! by. SQL only: what the figures mean lives in `crate::stats`.
 
+use std::sync::LazyLock;
+
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::upsert::excluded;
@@ -270,91 +273,138 @@ macro_rules! upsert_choices {
     };
 }
 
-/// Most rows in one SQLite statement (SQLite binds at most 32,766 parameters; a rollup row
-/// takes 31).
-const SQLITE_ROWS_PER_STATEMENT: usize = 500;
-
-/// The parts of a SQLite multi-row upsert that adds counts: the table and its columns, the key
-/// first, and which columns are added to on a conflict.
+/// The parts of a SQLite upsert that adds counts: the table and its columns, the key first,
+/// and which columns are added to on a conflict.
 struct Upsert {
     table: &'static str,
     key: &'static [&'static str],
     added: &'static [&'static str],
 }
 
-const ROLLUP_KEY: &[&str] = &[
-    "grain",
-    "period",
-    "service_id",
-    "questionnaire_id",
-    "channel",
-    "verified",
-];
-
-static ROLLUP_UPSERT: Upsert = Upsert {
-    table: "rollups",
-    key: ROLLUP_KEY,
-    added: &RollupRow::COUNT_COLUMNS,
-};
-
-static CHOICE_UPSERT: Upsert = Upsert {
-    table: "rollup_choices",
-    key: &[
-        "grain",
-        "period",
-        "service_id",
-        "questionnaire_id",
-        "channel",
-        "verified",
-        "question",
-        "option",
-    ],
-    added: &["count"],
-};
-
 impl Upsert {
-    /// `INSERT INTO t (k…, a…) VALUES (?…), … ON CONFLICT (k…) DO UPDATE SET a = a +
-    /// excluded.a, …` for `rows` rows.
-    fn sql(&self, rows: usize) -> String {
+    /// The text around the values: `INSERT INTO t (k…, a…) VALUES (` and `) ON CONFLICT (k…) DO
+    /// UPDATE SET a = a + excluded.a, …` (diesel writes each value's `?` as it binds it).
+    fn sql(&self) -> (String, String) {
         let columns: Vec<&str> = self.key.iter().chain(self.added).copied().collect();
-        let one = format!("({})", vec!["?"; columns.len()].join(", "));
         let set: Vec<String> = self
             .added
             .iter()
             .map(|a| format!("{a} = {a} + excluded.{a}"))
             .collect();
-        format!(
-            "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
-            self.table,
-            columns.join(", "),
-            vec![one; rows].join(", "),
-            self.key.join(", "),
-            set.join(", ")
+        (
+            format!(
+                "INSERT INTO {} ({}) VALUES (",
+                self.table,
+                columns.join(", ")
+            ),
+            format!(
+                ") ON CONFLICT ({}) DO UPDATE SET {}",
+                self.key.join(", "),
+                set.join(", ")
+            ),
         )
     }
 }
 
-/// Runs one multi-row upsert on SQLite, binding each row's key then its counts.
-fn sqlite_upsert<T>(
-    c: &mut SqliteConnection,
-    upsert: &Upsert,
-    rows: &[T],
-    bind: impl Fn(
-        diesel::query_builder::BoxedSqlQuery<'static, Sqlite, diesel::query_builder::SqlQuery>,
-        &T,
-    ) -> diesel::query_builder::BoxedSqlQuery<
-        'static,
-        Sqlite,
-        diesel::query_builder::SqlQuery,
-    >,
-) -> Result<(), DbError> {
-    if rows.is_empty() {
-        return Ok(());
+static ROLLUP_SQL: LazyLock<(String, String)> = LazyLock::new(|| {
+    Upsert {
+        table: "rollups",
+        key: &[
+            "grain",
+            "period",
+            "service_id",
+            "questionnaire_id",
+            "channel",
+            "verified",
+        ],
+        added: &RollupRow::COUNT_COLUMNS,
     }
-    let query = diesel::sql_query(upsert.sql(rows.len())).into_boxed::<Sqlite>();
-    rows.iter().fold(query, bind).execute(c)?;
-    Ok(())
+    .sql()
+});
+
+static CHOICE_SQL: LazyLock<(String, String)> = LazyLock::new(|| {
+    Upsert {
+        table: "rollup_choices",
+        key: &[
+            "grain",
+            "period",
+            "service_id",
+            "questionnaire_id",
+            "channel",
+            "verified",
+            "question",
+            "option",
+        ],
+        added: &["count"],
+    }
+    .sql()
+});
+
+/// A one-row upsert of `rollups` whose text never changes, so that diesel's statement cache
+/// prepares it once per connection (diesel's own `DO UPDATE` is never cached, and preparing an
+/// upsert costs more than running it).
+struct RollupUpsert<'a> {
+    row: &'a RollupRow,
+    counts: [i64; 25],
 }
+
+/// The same for `rollup_choices`.
+struct ChoiceUpsert<'a>(&'a ChoiceRow);
+
+impl QueryId for RollupUpsert<'_> {
+    type QueryId = RollupUpsert<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryId for ChoiceUpsert<'_> {
+    type QueryId = ChoiceUpsert<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Sqlite> for RollupUpsert<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let r = self.row;
+        out.push_sql(&ROLLUP_SQL.0);
+        out.push_bind_param::<Text, _>(&r.grain)?;
+        for key in [&r.period, &r.service_id, &r.questionnaire_id, &r.channel] {
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(key)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&r.verified)?;
+        for n in &self.counts {
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(n)?;
+        }
+        out.push_sql(&ROLLUP_SQL.1);
+        Ok(())
+    }
+}
+
+impl QueryFragment<Sqlite> for ChoiceUpsert<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let c = self.0;
+        out.push_sql(&CHOICE_SQL.0);
+        out.push_bind_param::<Text, _>(&c.grain)?;
+        for key in [&c.period, &c.service_id, &c.questionnaire_id, &c.channel] {
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(key)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&c.verified)?;
+        for text in [&c.question, &c.option] {
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(text)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&c.count)?;
+        out.push_sql(&CHOICE_SQL.1);
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<SqliteConnection> for RollupUpsert<'_> {}
+impl RunQueryDsl<SqliteConnection> for ChoiceUpsert<'_> {}
 
 /// Adds increments to the rollups (one upsert per row; the rows must have distinct keys). The
 /// caller holds the transaction.
@@ -374,36 +424,17 @@ pub fn add(
                 upsert_choices!(c, chunk);
             }
         }
-        // In-process there is no round trip, but diesel prepares an upsert anew each time (its
-        // `DO UPDATE` is never cached) and cannot write a multi-row one for SQLite, and
-        // preparing costs more than running: one statement per table, written here.
+        // In-process there is no round trip: a cached one-row statement per row.
         DbConnection::Sqlite(c) => {
-            for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
-                sqlite_upsert(c, &ROLLUP_UPSERT, chunk, |q, row| {
-                    let q = q
-                        .bind::<Text, _>(row.grain.clone())
-                        .bind::<Text, _>(row.period.clone())
-                        .bind::<Text, _>(row.service_id.clone())
-                        .bind::<Text, _>(row.questionnaire_id.clone())
-                        .bind::<Text, _>(row.channel.clone())
-                        .bind::<Bool, _>(row.verified);
-                    row.counts()
-                        .into_iter()
-                        .fold(q, |q, n| q.bind::<BigInt, _>(n))
-                })?;
+            for row in rows {
+                RollupUpsert {
+                    row,
+                    counts: row.counts(),
+                }
+                .execute(c)?;
             }
-            for chunk in choices.chunks(SQLITE_ROWS_PER_STATEMENT) {
-                sqlite_upsert(c, &CHOICE_UPSERT, chunk, |q, row| {
-                    q.bind::<Text, _>(row.grain.clone())
-                        .bind::<Text, _>(row.period.clone())
-                        .bind::<Text, _>(row.service_id.clone())
-                        .bind::<Text, _>(row.questionnaire_id.clone())
-                        .bind::<Text, _>(row.channel.clone())
-                        .bind::<Bool, _>(row.verified)
-                        .bind::<Text, _>(row.question.clone())
-                        .bind::<Text, _>(row.option.clone())
-                        .bind::<BigInt, _>(row.count)
-                })?;
+            for choice in choices {
+                ChoiceUpsert(choice).execute(c)?;
             }
         }
     }
