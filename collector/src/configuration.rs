@@ -107,6 +107,10 @@ pub struct Settings {
     pub write_batch_max_wait_ms: u64,
     /// Most responses waiting to be written; beyond, `503` at once (`VOCE_WRITE_QUEUE`).
     pub write_queue: usize,
+    /// Writer threads on PostgreSQL, each with its own connection (`VOCE_POSTGRES_WRITERS`): one
+    /// commits while the next gathers and inserts its batch. SQLite has one write lock, so one
+    /// writer.
+    pub postgres_writers: usize,
     /// Interval, in ms, at which in-memory counts are written (`VOCE_COUNTS_FLUSH_MS`): at most
     /// this much of the counts is lost on a crash, never a response.
     pub counts_flush_ms: u64,
@@ -214,6 +218,7 @@ impl Default for Settings {
             write_batch_max_rows: 512,
             write_batch_max_wait_ms: 0,
             write_queue: 8192,
+            postgres_writers: 2,
             counts_flush_ms: 1000,
             log_format: LogFormat::Text,
             client_request_timeout_ms: 10_000,
@@ -437,6 +442,7 @@ impl Settings {
             &mut self.write_batch_max_wait_ms,
         )?;
         parsed(env, "VOCE_WRITE_QUEUE", &mut self.write_queue)?;
+        parsed(env, "VOCE_POSTGRES_WRITERS", &mut self.postgres_writers)?;
         parsed(env, "VOCE_COUNTS_FLUSH_MS", &mut self.counts_flush_ms)?;
         parsed(env, "VOCE_LOG_FORMAT", &mut self.log_format)?;
         parsed(
@@ -495,7 +501,7 @@ impl Settings {
         DatabaseUrl::parse(&self.database.url)
             .map_err(|e| config_error("VOCE_DATABASE_URL", e.0))?;
         self.public_origin()?;
-        let checks: [(&str, bool, &str); 19] = [
+        let checks: [(&str, bool, &str); 20] = [
             (
                 "VOCE_SQLITE_WRITER_CACHE_MIB",
                 (1..=4096).contains(&self.database.sqlite_writer_cache_mib),
@@ -580,6 +586,11 @@ impl Settings {
                 "VOCE_WRITE_QUEUE",
                 (1..=1_000_000).contains(&self.write_queue),
                 "must be from 1 to 1000000",
+            ),
+            (
+                "VOCE_POSTGRES_WRITERS",
+                (1..=16).contains(&self.postgres_writers),
+                "must be from 1 to 16",
             ),
             (
                 "VOCE_COUNTS_FLUSH_MS",

@@ -300,7 +300,12 @@ impl Application {
         let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
         let metrics = web::Data::new(Metrics::default());
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit.clone()));
-        let writer_pool = db::build_writer_pool(&settings.database)?;
+        let writers = match crate::domain::DatabaseUrl::parse(&settings.database.url) {
+            Ok(crate::domain::DatabaseUrl::Postgres(_)) => settings.postgres_writers,
+            _ => 1,
+        };
+        let writer_pool =
+            db::build_writer_pool(&settings.database, u32::try_from(writers).unwrap_or(1))?;
         let writer = Writer::spawn(
             writer_pool.clone(),
             counts.clone(),
@@ -309,6 +314,7 @@ impl Application {
                 max_rows: settings.write_batch_max_rows,
                 max_wait: Duration::from_millis(settings.write_batch_max_wait_ms),
                 queue: settings.write_queue,
+                writers,
             },
         )
         .context("cannot start the writer thread")?;

@@ -210,12 +210,13 @@ pub fn build_pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
     build(settings, settings.pool_size, None)
 }
 
-/// Builds the writer's own pool: one connection (replaced if it breaks), with a page cache of
-/// `sqlite_writer_cache_mib` on SQLite, so the indexes it inserts into stay in memory.
-pub fn build_writer_pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
+/// Builds the writers' own pool: a connection per writer thread (replaced if it breaks), with a
+/// page cache of `sqlite_writer_cache_mib` on SQLite, so the indexes it inserts into stay in
+/// memory.
+pub fn build_writer_pool(settings: &DatabaseSettings, writers: u32) -> anyhow::Result<Pool> {
     build(
         settings,
-        1,
+        writers.max(1),
         Some(settings.sqlite_writer_cache_mib.saturating_mul(1024)),
     )
 }

@@ -14,8 +14,8 @@
 //! never disagrees with the rows it counts.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
@@ -50,6 +50,9 @@ pub struct BatchSettings {
     pub max_wait: Duration,
     /// Most responses waiting for the writer; beyond, `503`.
     pub queue: usize,
+    /// Writer threads: 1 on SQLite (one write lock); on PostgreSQL one commits while the next
+    /// gathers and inserts its batch.
+    pub writers: usize,
 }
 
 struct Job {
@@ -82,15 +85,19 @@ impl Writer {
     ) -> std::io::Result<Writer> {
         let catalog = Catalog::national().map_err(|e| std::io::Error::other(e.to_string()))?;
         let (queue, jobs) = mpsc::sync_channel(settings.queue.max(1));
-        let sink = Sink {
+        let jobs = Arc::new(Mutex::new(jobs));
+        let sink = Arc::new(Sink {
             pool,
             counts,
             metrics,
             catalog,
-        };
-        std::thread::Builder::new()
-            .name("voce-writer".into())
-            .spawn(move || run(&jobs, &sink, settings))?;
+        });
+        for _ in 0..settings.writers.max(1) {
+            let (jobs, sink) = (jobs.clone(), sink.clone());
+            std::thread::Builder::new()
+                .name("voce-writer".into())
+                .spawn(move || run(&jobs, &sink, settings))?;
+        }
         Ok(Writer { queue })
     }
 
@@ -113,22 +120,32 @@ impl Writer {
     }
 }
 
-fn run(jobs: &Receiver<Job>, sink: &Sink, settings: BatchSettings) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        let deadline = Instant::now() + settings.max_wait;
-        while batch.len() < settings.max_rows {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(TryRecvError::Disconnected) => break,
-                Err(TryRecvError::Empty) => {
-                    match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                        Ok(job) => batch.push(job),
-                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+/// One writer thread: gathers a batch while holding the queue (so two writers never split one
+/// burst between them), then commits it while the next writer, if any, gathers the next.
+fn run(jobs: &Mutex<Receiver<Job>>, sink: &Sink, settings: BatchSettings) {
+    loop {
+        let batch = {
+            let Ok(jobs) = jobs.lock() else { return };
+            let Ok(first) = jobs.recv() else { return };
+            let mut batch = vec![first];
+            let deadline = Instant::now() + settings.max_wait;
+            while batch.len() < settings.max_rows {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(TryRecvError::Disconnected) => break,
+                    Err(TryRecvError::Empty) => {
+                        match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                        {
+                            Ok(job) => batch.push(job),
+                            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                                break;
+                            }
+                        }
                     }
                 }
             }
-        }
+            batch
+        };
         commit(batch, sink);
     }
 }

@@ -11,6 +11,7 @@ async fn submit_returns_503_when_the_writers_connection_is_held_and_recovers() -
     let app = spawn_app_with(|s| {
         s.database.pool_size = 2;
         s.database.timeout_ms = 300;
+        s.postgres_writers = 1;
     })
     .await?;
     let ticket = app.ticket().await?;

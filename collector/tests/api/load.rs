@@ -23,6 +23,7 @@ async fn submissions_get_503_with_retry_after_promptly_while_the_database_is_hel
     let app = spawn_app_with(|s| {
         s.database.pool_size = 1;
         s.database.timeout_ms = 200;
+        s.postgres_writers = 1;
     })
     .await?;
     let mut tickets = Vec::new();
