@@ -1,8 +1,11 @@
-//! Group commit: accepted responses go through a bounded queue to one writer thread, which commits
+//! Group commit: accepted responses go through a bounded queue to a writer thread, which commits
 //! them in batches — one transaction for up to `max_rows` rows, gathered for at most `max_wait`
 //! after the first — and answers each request only after its batch's commit is durable (SQLite
 //! `synchronous=FULL` in WAL mode, PostgreSQL `synchronous_commit=on`). A full queue is answered
-//! `503` with `Retry-After` at once, never with a wait.
+//! `503` with `Retry-After` at once, never with a wait. SQLite has one writer (it has one write
+//! lock); PostgreSQL `VOCE_POSTGRES_WRITERS` (2), each on its own connection, so that one
+//! gathers and inserts a batch while another waits for its commit — they take rollup rows in key
+//! order, as two replicas do.
 //!
 //! One ticket stores at most one response: the unique `ticket_id` decides, inside the batch's
 //! transaction, so a retry (same body) gets the first receipt and another body `409`, whether
@@ -10,8 +13,8 @@
 //! moment by another collector on the same database.
 //!
 //! The rollups (`crate::stats::rollups`) are updated in the same transaction: the batch's new
-//! responses are counted in memory and added with one upsert per touched rollup row, so a figure
-//! never disagrees with the rows it counts.
+//! responses are counted in memory and added to each touched rollup row, so a figure never
+//! disagrees with the rows it counts.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
