@@ -118,6 +118,7 @@ mod sqlite_only {
 mod durability {
     use diesel::prelude::*;
     use diesel::sql_types::Text;
+    use voce_collector::db::Pool;
 
     use crate::helpers::*;
 
@@ -127,9 +128,9 @@ mod durability {
         value: String,
     }
 
-    /// Reads one setting through a pooled connection of the server's own pool.
-    fn read(app: &TestApp, sqlite: &str, postgres: &str) -> anyhow::Result<String> {
-        let mut conn = app.conn()?;
+    /// Reads one setting through a connection of `pool` (the server's, or its writer's).
+    fn read(pool: &Pool, sqlite: &str, postgres: &str) -> anyhow::Result<String> {
+        let mut conn = pool.get()?;
         let sql = match &mut *conn {
             voce_collector::db::DbConnection::Sqlite(_) => sqlite,
             voce_collector::db::DbConnection::Postgresql(_) => postgres,
@@ -145,30 +146,45 @@ mod durability {
     async fn every_pooled_connection_commits_durably_before_a_response_is_acknowledged()
     -> anyhow::Result<()> {
         let app = spawn_app().await?;
-        match backend() {
-            Backend::Sqlite => {
-                // synchronous: 2 = FULL, 3 = EXTRA; both fsync the WAL at every commit.
-                let sync = read(
-                    &app,
-                    "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous",
-                    "",
-                )?;
-                assert!(sync == "2" || sync == "3", "PRAGMA synchronous = {sync}");
-                let mode = read(
-                    &app,
-                    "SELECT journal_mode AS value FROM pragma_journal_mode",
-                    "",
-                )?;
-                assert_eq!(mode, "wal");
+        // The writer's own connection commits the responses; the server's pool, the counts.
+        for pool in [&app.writer_pool, &app.pool] {
+            match backend() {
+                Backend::Sqlite => {
+                    // synchronous: 2 = FULL, 3 = EXTRA; both fsync the WAL at every commit.
+                    let sync = read(
+                        pool,
+                        "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous",
+                        "",
+                    )?;
+                    assert!(sync == "2" || sync == "3", "PRAGMA synchronous = {sync}");
+                    let mode = read(
+                        pool,
+                        "SELECT journal_mode AS value FROM pragma_journal_mode",
+                        "",
+                    )?;
+                    assert_eq!(mode, "wal");
+                }
+                Backend::Postgres => {
+                    let sync = read(
+                        pool,
+                        "",
+                        "SELECT current_setting('synchronous_commit') AS value",
+                    )?;
+                    assert_eq!(sync, "on");
+                }
             }
-            Backend::Postgres => {
-                let sync = read(
-                    &app,
+        }
+        // Only the writer's SQLite connection has the larger page cache (KiB, negative).
+        if backend() == Backend::Sqlite {
+            let cache = |pool| {
+                read(
+                    pool,
+                    "SELECT CAST(cache_size AS TEXT) AS value FROM pragma_cache_size",
                     "",
-                    "SELECT current_setting('synchronous_commit') AS value",
-                )?;
-                assert_eq!(sync, "on");
-            }
+                )
+            };
+            assert_eq!(cache(&app.writer_pool)?, "-65536");
+            assert_eq!(cache(&app.pool)?, "-2000");
         }
         Ok(())
     }
