@@ -46,11 +46,22 @@ impl Drop for Site {
     }
 }
 
-/// A free loopback port (free when asked; the collector binds it a moment later).
+/// Says on the test's output that a port was taken and the collector starts again elsewhere.
+fn note_port_taken(e: &anyhow::Error) {
+    eprintln!("a port was taken before the collector bound it; starting again on others: {e:#}");
+}
+
+/// A free loopback port (free when asked; the collector binds it a moment later), drawn below
+/// Linux's ephemeral range (32768–60999), so that the outgoing connections of the tests running
+/// meanwhile cannot take it in that moment.
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    for _ in 0..200 {
+        let port = rand::random_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("no free port found between 20000 and 32000")
 }
 
 impl Site {
@@ -210,8 +221,29 @@ impl Collector {
         format!("http://127.0.0.1:{}", self.admin_port)
     }
 
-    /// Starts `serve` and waits until it is ready (at most 15 s).
+    /// Starts `serve` and waits until it is ready (at most 15 s). Should another process take one
+    /// of its ports between [`free_port`] and the bind, it starts again on new ones.
     pub async fn serve(&mut self) -> anyhow::Result<()> {
+        for _ in 0..4 {
+            let before = self.log().len();
+            match self.serve_once().await {
+                Err(e)
+                    if self
+                        .log()
+                        .get(before..)
+                        .is_some_and(|new| new.contains("Address already in use")) =>
+                {
+                    note_port_taken(&e);
+                    self.port = free_port()?;
+                    self.admin_port = free_port()?;
+                }
+                other => return other,
+            }
+        }
+        self.serve_once().await
+    }
+
+    async fn serve_once(&mut self) -> anyhow::Result<()> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
