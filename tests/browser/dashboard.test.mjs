@@ -33,6 +33,15 @@ before(async () => {
   tokens.national = last(cli(['token', 'issue', '--role', 'national', '--ttl', '1h']));
   tokens.analyst = last(cli(['token', 'issue', '--role', 'analyst', '--ttl', '1h']));
   tokens.body = last(cli(['token', 'issue', '--role', 'body', '--body', 'inps', '--ttl', '1h']));
+  // The running collector sees the import within seconds (it polls the registry version); the
+  // labels of every page come from its registry in memory, so wait until every cell is named.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { status, body } = await api('national', `/v1/stats?group_by=service&indicator=facilita&${API_PERIOD}`);
+    if (status === 200 && body.cells.length > 0 && body.cells.every((c) => c.group.name && c.group.body)) break;
+    assert.ok(Date.now() < deadline, 'the running collector serves the imported registry within 30 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
   mkdirSync(SHOTS, { recursive: true });
 }, { timeout: 300_000 });
 after(() => stack.stop(), { timeout: 60_000 });

@@ -55,7 +55,7 @@ pub struct ResponseRow {
 #[derive(Clone, Debug, PartialEq, Eq, Insertable, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = free_texts)]
 pub struct FreeTextRow {
-    /// Row id (a random UUID).
+    /// Row id (a time-ordered UUIDv7, never shown).
     #[serde(skip)]
     pub id: String,
     /// The response it belongs to.
