@@ -8,6 +8,7 @@ pub mod api;
 pub mod catalog;
 pub mod indicator;
 pub mod locale;
+pub mod messages;
 pub mod questionnaire;
 pub mod redact;
 pub mod submission;
@@ -17,6 +18,7 @@ pub mod validate;
 pub use catalog::{BodyKind, Catalog, CatalogError, ServiceKind};
 pub use indicator::{Indicator, IndicatorColumn, IndicatorSource};
 pub use locale::{Locale, Localized};
+pub use messages::{ViolationMessage, violation_message};
 pub use questionnaire::{
     ChoiceOption, Condition, Question, QuestionKind, Questionnaire, QuestionnaireRef,
 };

@@ -1,6 +1,8 @@
 //! The widget's own words (buttons, errors, warnings) in the five languages of the catalog.
 //!
-//! The questions come translated from the collector; only the user-interface strings live here.
+//! The questions come translated from the collector, and the messages of refused answers from
+//! `voce_shared::messages` (the hosted page shows the same ones); only the widget's own
+//! user-interface strings live here.
 //! Each entry lists it, en, de, fr, sl in that order, so a missing translation is a compile error.
 
 use voce_shared::Locale;
@@ -36,12 +38,6 @@ pub enum Text {
     Refused,
     /// Some answers need attention before sending.
     Invalid,
-    /// A required answer is missing.
-    Required,
-    /// A text is longer than allowed.
-    TooLong,
-    /// Any other invalid answer.
-    NotValid,
     /// The free text seems to contain personal data.
     PersonalData,
 }
@@ -135,27 +131,6 @@ impl Text {
                 "Veuillez vérifier les réponses signalées.",
                 "Preverite označene odgovore.",
             ],
-            Text::Required => [
-                "Questa risposta è obbligatoria.",
-                "This answer is required.",
-                "Diese Antwort ist erforderlich.",
-                "Cette réponse est obligatoire.",
-                "Ta odgovor je obvezen.",
-            ],
-            Text::TooLong => [
-                "Il testo è troppo lungo.",
-                "The text is too long.",
-                "Der Text ist zu lang.",
-                "Le texte est trop long.",
-                "Besedilo je predolgo.",
-            ],
-            Text::NotValid => [
-                "Questa risposta non è valida.",
-                "This answer is not valid.",
-                "Diese Antwort ist ungültig.",
-                "Cette réponse n'est pas valide.",
-                "Ta odgovor ni veljaven.",
-            ],
             Text::PersonalData => [
                 "Sembra che tu abbia scritto dati personali (codice fiscale, IBAN, e-mail, telefono o carta). Non sono necessari: ti chiediamo di toglierli. In ogni caso verranno rimossi prima del salvataggio.",
                 "You seem to have written personal data (tax code, IBAN, e-mail, phone or card number). It is not needed: please remove it. It will be removed before storage in any case.",
@@ -164,16 +139,6 @@ impl Text {
                 "Zdi se, da ste vpisali osebne podatke (davčna številka, IBAN, e-pošta, telefon ali kartica). Niso potrebni: prosimo, odstranite jih. Pred shranjevanjem bodo vsekakor odstranjeni.",
             ],
         }
-    }
-}
-
-/// The message for a violation code of the shared validator.
-pub fn violation(code: voce_shared::ViolationCode) -> Text {
-    use voce_shared::ViolationCode as C;
-    match code {
-        C::Required => Text::Required,
-        C::TooLong => Text::TooLong,
-        _ => Text::NotValid,
     }
 }
 
@@ -197,7 +162,7 @@ pub fn star_label(template: &str, n: u8) -> String {
 mod tests {
     use super::*;
 
-    const EVERY_TEXT: [Text; 18] = [
+    const EVERY_TEXT: [Text; 15] = [
         Text::Send,
         Text::Next,
         Text::Back,
@@ -212,9 +177,6 @@ mod tests {
         Text::Expired,
         Text::Refused,
         Text::Invalid,
-        Text::Required,
-        Text::TooLong,
-        Text::NotValid,
         Text::PersonalData,
     ];
 
@@ -246,13 +208,5 @@ mod tests {
             star_label("{n} von 5 Sternen vergeben", 5),
             "5 von 5 Sternen vergeben"
         );
-    }
-
-    #[test]
-    fn violation_codes_map_to_specific_messages() {
-        use voce_shared::ViolationCode as C;
-        assert_eq!(violation(C::Required), Text::Required);
-        assert_eq!(violation(C::TooLong), Text::TooLong);
-        assert_eq!(violation(C::NotShown), Text::NotValid);
     }
 }

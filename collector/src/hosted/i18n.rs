@@ -1,8 +1,9 @@
 //! The hosted page's own words (buttons, headings, error messages) in the five languages of the
-//! catalog. The questions themselves come from the catalog. Each entry lists it, en, de, fr, sl
+//! catalog. The questions themselves come from the catalog, and the messages of refused answers
+//! from `voce_shared::messages` (the widget shows the same ones). Each entry lists it, en, de, fr, sl
 //! in that order, so a missing translation is a compile error; Italian is the reference.
 
-use voce_shared::{Locale, ViolationCode};
+use voce_shared::{Locale, ViolationMessage};
 
 /// A user-interface string of the hosted page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,11 +22,8 @@ pub enum Text {
     ErrorSummary,
     /// The prefix of the page title when there are errors.
     ErrorTitle,
-    /// A required answer is missing.
-    Required,
-    /// A text is longer than allowed.
-    TooLong,
-    /// Any other invalid answer.
+    /// An answer or a request that is not valid (the validator's own message, from
+    /// `voce_shared::messages`).
     NotValid,
     /// The ticket expired or was not valid: a fresh form was issued.
     Expired,
@@ -85,27 +83,7 @@ impl Text {
                 "Preverite označene odgovore",
             ],
             Text::ErrorTitle => ["Errore", "Error", "Fehler", "Erreur", "Napaka"],
-            Text::Required => [
-                "Questa risposta è obbligatoria.",
-                "This answer is required.",
-                "Diese Antwort ist erforderlich.",
-                "Cette réponse est obligatoire.",
-                "Ta odgovor je obvezen.",
-            ],
-            Text::TooLong => [
-                "Il testo è troppo lungo.",
-                "The text is too long.",
-                "Der Text ist zu lang.",
-                "Le texte est trop long.",
-                "Besedilo je predolgo.",
-            ],
-            Text::NotValid => [
-                "Questa risposta non è valida.",
-                "This answer is not valid.",
-                "Diese Antwort ist ungültig.",
-                "Cette réponse n'est pas valide.",
-                "Ta odgovor ni veljaven.",
-            ],
+            Text::NotValid => ViolationMessage::NotValid.all(),
             Text::Expired => [
                 "Il modulo è scaduto. Le tue risposte sono ancora qui: inviale di nuovo.",
                 "The form has expired. Your answers are still here: please send them again.",
@@ -160,15 +138,6 @@ impl Text {
     }
 }
 
-/// The message for a violation code of the shared validator.
-pub fn violation(code: ViolationCode) -> Text {
-    match code {
-        ViolationCode::Required => Text::Required,
-        ViolationCode::TooLong => Text::TooLong,
-        _ => Text::NotValid,
-    }
-}
-
 /// The name of a language in itself, for the language menu.
 pub fn language_name(locale: Locale) -> &'static str {
     match locale {
@@ -186,7 +155,7 @@ mod tests {
 
     #[test]
     fn every_string_exists_and_differs_from_italian_where_a_word_differs() {
-        for text in [Text::Send, Text::Next, Text::Required, Text::Expired] {
+        for text in [Text::Send, Text::Next, Text::NotValid, Text::Expired] {
             let it = text.get(Locale::It);
             for locale in Locale::ALL {
                 assert!(!text.get(locale).is_empty());
@@ -195,12 +164,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn violation_codes_map_to_specific_messages() {
-        assert_eq!(violation(ViolationCode::Required), Text::Required);
-        assert_eq!(violation(ViolationCode::TooLong), Text::TooLong);
-        assert_eq!(violation(ViolationCode::NotShown), Text::NotValid);
     }
 }

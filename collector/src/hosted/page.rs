@@ -184,7 +184,7 @@ pub fn render_form(chrome: &mut Chrome, input: &FormInput<'_>) -> Result<String,
             .violations
             .iter()
             .find(|v| v.question == id)
-            .map(|v| i18n::violation(v.code).get(locale).to_owned())
+            .map(|v| voce_shared::violation_message(v.code, locale).to_owned())
     };
     let module_step = q.module.as_ref().map(|m| m.step);
     let mut fields = Vec::new();

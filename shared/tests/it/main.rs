@@ -4,6 +4,7 @@
 
 mod catalog;
 mod locale;
+mod messages;
 mod properties;
 mod questionnaire;
 mod redact;

@@ -98,7 +98,7 @@ impl QuestionProps {
             if !messages.is_empty() {
                 messages.push(' ');
             }
-            messages.push_str(crate::i18n::violation(v.code).get(self.locale));
+            messages.push_str(voce_shared::violation_message(v.code, self.locale));
         }
         if messages.is_empty() {
             return Html::default();
