@@ -18,6 +18,8 @@ mod postgres;
 mod schemathesis;
 mod test;
 mod tidy;
+#[cfg(test)]
+mod tidy_links;
 mod tools;
 mod walk;
 mod widget;
