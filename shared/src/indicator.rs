@@ -1,4 +1,4 @@
-//! The national indicators (`questionnaires.md`, "Indicators") and the columns of a stored
+//! The national indicators ([methods](../docs/methods.md#indicators)) and the columns of a stored
 //! response that hold the answers feeding them. A questionnaire declares, per question, the
 //! indicator it feeds; this module says which column that answer goes to, so that statistics
 //! read plain columns and never parse the answers' JSON.

@@ -10,8 +10,8 @@
 //! CL_OBS_STATUS 2.2 and CL_CONF_STATUS 1.3 (SDMX Global Registry, agency SDMX); a published one
 //! has `OBS_STATUS = A` (normal value) and `CONF_STATUS = F` (free).
 //!
-//! SDMX-CSV layout (SDMX-CSV 1.0 with its `STRUCTURE`, `STRUCTURE_ID`, `ACTION` columns, as in
-//! `shared/domain/statistics.md`): dataflow `IT1:VOCE_CX(1.0)`, dimensions `FREQ`, `REF_AREA`
+//! SDMX-CSV layout (SDMX-CSV 1.0 with its `STRUCTURE`, `STRUCTURE_ID`, `ACTION` columns; see
+//! [the output codes](../docs/methods.md#output-codes)): dataflow `IT1:VOCE_CX(1.0)`, dimensions `FREQ`, `REF_AREA`
 //! (`IT`), `BODY_KIND`, `BODY`, `SERVICE_KIND`, `SERVICE`, `INDICATOR`, `STATISTIC`, `OPTION`,
 //! `TIME_PERIOD`; then `OBS_VALUE` and the attributes `UNIT_MEASURE`, `OBS_STATUS`,
 //! `CONF_STATUS`, `UNIT_MULT` (`0`). A dimension that does not apply is `_Z`; a total over it is

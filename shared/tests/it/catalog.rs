@@ -107,7 +107,7 @@ fn kinds_parse_from_their_codes_and_refuse_unknown_ones() {
     );
 }
 
-/// The Italian texts of `questionnaires.md`, word for word.
+/// The Italian texts of the questionnaire specification, word for word.
 const CHIAREZZA_IT: &[(&str, &str)] = &[
     (
         "valutazione",
@@ -273,8 +273,10 @@ fn the_italian_texts_of_both_questionnaires_match_the_specification_word_for_wor
     }
 }
 
-/// Every Italian text the tests expect also stands verbatim in the specification, which lives
-/// beside the checkout (`../shared/domain/questionnaires.md`); without it the test fails.
+/// Every Italian text the tests expect also stands verbatim in the specification. The
+/// specification is one of the project's domain documents, which are not part of the repository:
+/// the test reads it at run time from a folder `shared` beside the checkout (as `cargo xtask
+/// mutants` arranges for its scratch copies), and fails without it.
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn the_expected_texts_stand_verbatim_in_questionnaires_md() {
