@@ -43,6 +43,19 @@ impl Locale {
         }
     }
 
+    /// This locale's entry of a table written in the order of [`Locale::ALL`] (it, en, de, fr,
+    /// sl), as the user-interface strings of the widget and the hosted page are.
+    pub fn pick<T>(self, table: [T; 5]) -> T {
+        let [it, en, de, fr, sl] = table;
+        match self {
+            Locale::It => it,
+            Locale::En => en,
+            Locale::De => de,
+            Locale::Fr => fr,
+            Locale::Sl => sl,
+        }
+    }
+
     /// The best locale for a language tag such as `de-AT` or `EN`, or Italian when none fits.
     pub fn negotiate(tag: &str) -> Locale {
         let primary = tag.split(['-', '_']).next().unwrap_or_default();

@@ -29,14 +29,7 @@ impl ViolationMessage {
 
     /// The message in `locale`.
     pub fn get(self, locale: Locale) -> &'static str {
-        let [it, en, de, fr, sl] = self.all();
-        match locale {
-            Locale::It => it,
-            Locale::En => en,
-            Locale::De => de,
-            Locale::Fr => fr,
-            Locale::Sl => sl,
-        }
+        locale.pick(self.all())
     }
 
     /// The message in it, en, de, fr and sl, in that order (the order of the user-interface

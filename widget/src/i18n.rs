@@ -45,14 +45,7 @@ pub enum Text {
 impl Text {
     /// The string in `locale`.
     pub fn get(self, locale: Locale) -> &'static str {
-        let [it, en, de, fr, sl] = self.all();
-        match locale {
-            Locale::It => it,
-            Locale::En => en,
-            Locale::De => de,
-            Locale::Fr => fr,
-            Locale::Sl => sl,
-        }
+        locale.pick(self.all())
     }
 
     fn all(self) -> [&'static str; 5] {

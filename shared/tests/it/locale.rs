@@ -24,6 +24,15 @@ fn every_locale_has_its_code_and_parses_from_it_in_any_case() {
 }
 
 #[test]
+fn each_locale_picks_its_own_entry_of_a_five_language_table() {
+    let table = ["it", "en", "de", "fr", "sl"];
+    for locale in Locale::ALL {
+        assert_eq!(locale.pick(table), locale.code());
+    }
+    assert_eq!(Locale::Sl.pick([1, 2, 3, 4, 5]), 5);
+}
+
+#[test]
 fn negotiation_reads_the_primary_language_and_falls_back_to_italian() {
     for (tag, locale) in [
         ("de-AT", Locale::De),
