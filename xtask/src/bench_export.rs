@@ -53,7 +53,8 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         "voce-collector",
         "--example",
         "export_bench_fixture",
-    ]))?;
+    ])
+    .args(crate::collector::FEATURES))?;
     let dir = target_dir().join(format!("bench-export-{backend}"));
     if !reuse {
         let _ = std::fs::remove_dir_all(&dir);

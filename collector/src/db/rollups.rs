@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+#[cfg(feature = "sqlite")]
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::upsert::excluded;
 
@@ -361,6 +362,7 @@ impl QueryId for ChoiceUpsert<'_> {
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
+#[cfg(feature = "sqlite")]
 impl QueryFragment<Sqlite> for RollupUpsert<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         let r = self.row;
@@ -381,6 +383,7 @@ impl QueryFragment<Sqlite> for RollupUpsert<'_> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl QueryFragment<Sqlite> for ChoiceUpsert<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         let c = self.0;
@@ -403,7 +406,9 @@ impl QueryFragment<Sqlite> for ChoiceUpsert<'_> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl RunQueryDsl<SqliteConnection> for RollupUpsert<'_> {}
+#[cfg(feature = "sqlite")]
 impl RunQueryDsl<SqliteConnection> for ChoiceUpsert<'_> {}
 
 /// Adds increments to the rollups (one upsert per row; the rows must have distinct keys). The
@@ -416,6 +421,7 @@ pub fn add(
     match conn {
         // One statement per table: a round trip to the server is the cost that counts.
         // (in chunks: a statement binds at most 65,535 parameters).
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(c) => {
             for chunk in rows.chunks(1_000) {
                 upsert_rollups!(c, chunk);
@@ -425,6 +431,7 @@ pub fn add(
             }
         }
         // In-process there is no round trip: a cached one-row statement per row.
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => {
             for row in rows {
                 RollupUpsert {
@@ -443,6 +450,7 @@ pub fn add(
 
 /// Deletes every rollup row and monthly counter (the start of a rebuild).
 pub fn clear(conn: &mut DbConnection) -> Result<(), DbError> {
+    #[cfg(feature = "postgres")]
     if let DbConnection::Postgresql(c) = &mut *conn {
         // Writers wait until the rebuild commits, then add their increments to the rebuilt rows.
         diesel::sql_query("LOCK TABLE rollups, rollup_choices, monthly_counters IN EXCLUSIVE MODE")
@@ -575,7 +583,7 @@ fn from_where(
     s: &Selection,
     group: GroupBy,
 ) -> String {
-    let pg = matches!(conn, DbConnection::Postgresql(_));
+    let pg = conn.is_postgres();
     let t = |n: u8, ty: &str| {
         if pg {
             format!("${n}::{ty}")
@@ -778,7 +786,9 @@ pub fn all(conn: &mut DbConnection) -> Result<(Vec<RollupRow>, Vec<ChoiceRow>), 
 /// SQLite writes `false` as 0, PostgreSQL as `FALSE`.
 fn false_literal(conn: &DbConnection) -> &'static str {
     match conn {
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => "0",
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(_) => "FALSE",
     }
 }

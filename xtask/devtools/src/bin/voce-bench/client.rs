@@ -1,4 +1,4 @@
-//! The load generator of `cargo xtask bench`: HTTP/1.1 over many kept-alive connections, every
+//! The load generator of `voce-bench load` (`cargo xtask bench`): HTTP/1.1 over many kept-alive connections, every
 //! body read to its end, in one of two modes.
 //!
 //! - **Closed loop** (the maximum rate): each connection sends its next request as soon as the
