@@ -8,7 +8,6 @@
 //! statistics have something to show; it prints the dashboard's address with a `national` token
 //! and a `body` token for INPS to sign in with.
 
-
 use anyhow::Result;
 
 use crate::collector::Collector;

@@ -15,7 +15,14 @@ use crate::tools::run;
 /// Builds and runs the seeder with `args`.
 pub fn run_seed(args: &[String]) -> Result<()> {
     run(Command::new("cargo")
-        .args(["run", "--quiet", "-p", "voce-devtools", "--bin", "voce-seed"])
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "voce-devtools",
+            "--bin",
+            "voce-seed",
+        ])
         .args(FEATURES)
         .arg("--")
         .args(args)

@@ -52,9 +52,10 @@ pub fn run_all(args: &[String]) -> Result<()> {
             .args(FEATURES)
             .args(["--", "-D", "warnings"]))
     })?;
-    step("collector without PostgreSQL (sqlite feature only)", &mut || {
-        sqlite_only_build()
-    })?;
+    step(
+        "collector without PostgreSQL (sqlite feature only)",
+        &mut || sqlite_only_build(),
+    )?;
     step("clippy (wasm32)", &mut || {
         run(Command::new("cargo").args([
             "clippy",
@@ -105,7 +106,15 @@ pub fn run_all(args: &[String]) -> Result<()> {
     })?;
     step("collector binaries", &mut || {
         run(Command::new("cargo")
-            .args(["build", "-p", "voce-collector", "-p", "voce-devtools", "-p", "xtask"])
+            .args([
+                "build",
+                "-p",
+                "voce-collector",
+                "-p",
+                "voce-devtools",
+                "-p",
+                "xtask",
+            ])
             .args(FEATURES))
     })?;
     step("deploy artefacts", &mut || crate::deploy::check())?;
@@ -125,7 +134,13 @@ pub fn run_all(args: &[String]) -> Result<()> {
 /// The collector built with SQLite alone compiles without warnings, and without libpq: `pq-sys`
 /// is not among its dependencies.
 fn sqlite_only_build() -> Result<()> {
-    let only_sqlite = ["-p", "voce-collector", "--no-default-features", "--features", "sqlite"];
+    let only_sqlite = [
+        "-p",
+        "voce-collector",
+        "--no-default-features",
+        "--features",
+        "sqlite",
+    ];
     let tree = Command::new("cargo")
         .args(["tree", "-e", "normal", "--prefix", "none"])
         .args(only_sqlite)
@@ -133,11 +148,16 @@ fn sqlite_only_build() -> Result<()> {
         .output()
         .context("cannot run cargo tree")?;
     if !tree.status.success() {
-        bail!("cargo tree failed: {}", String::from_utf8_lossy(&tree.stderr));
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&tree.stderr)
+        );
     }
     let tree = String::from_utf8_lossy(&tree.stdout);
     if let Some(line) = tree.lines().find(|l| l.starts_with("pq-sys ")) {
-        bail!("the SQLite-only collector depends on {line}: libpq must follow the `postgres` feature");
+        bail!(
+            "the SQLite-only collector depends on {line}: libpq must follow the `postgres` feature"
+        );
     }
     run(Command::new("cargo")
         .arg("clippy")

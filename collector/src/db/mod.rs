@@ -22,14 +22,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{self, CustomizeConnection, ManageConnection, R2D2Connection};
-use diesel::result::DatabaseErrorKind;
+use diesel::Connection;
 #[cfg(feature = "postgres")]
 use diesel::PgConnection;
 #[cfg(feature = "sqlite")]
 use diesel::SqliteConnection;
-use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection, R2D2Connection};
+use diesel::result::DatabaseErrorKind;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::configuration::DatabaseSettings;
@@ -207,6 +207,7 @@ impl ManageConnection for DbManager {
 /// timeout, foreign keys, the WAL checkpoint interval and, on the writer's connection, a larger
 /// page cache; PostgreSQL with `synchronous_commit = on` whatever the server's default.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 struct DurableConnections {
     busy_timeout_ms: u32,
     wal_autocheckpoint: u32,
@@ -282,6 +283,8 @@ fn build(settings: &DatabaseSettings, size: u32, cache_kib: Option<u32>) -> anyh
 /// read transaction, so the copy holds exactly the commits made before it began). `dest` must
 /// not exist. PostgreSQL is backed up with its own tools (`pg_dump`, base backups).
 pub fn backup(conn: &mut DbConnection, dest: &std::path::Path) -> Result<(), DbError> {
+    #[cfg(not(feature = "sqlite"))]
+    let _ = dest;
     match conn {
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => {

@@ -3,6 +3,8 @@
 //! stores the responses they count (see `crate::ingest::writer`), rebuilt from the responses by
 //! `voce-collector rollups rebuild`, and read summed over the dimensions a query does not split
 //! by. SQL only: what the figures mean lives in `crate::stats`.
+// Built with PostgreSQL alone, SQLite's cached one-row upserts are compiled but never run.
+#![cfg_attr(not(feature = "sqlite"), allow(dead_code, unused_imports))]
 
 use std::sync::LazyLock;
 
@@ -11,6 +13,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 #[cfg(feature = "sqlite")]
 use diesel::sqlite::{Sqlite, SqliteConnection};
+#[cfg(feature = "postgres")]
 use diesel::upsert::excluded;
 
 use super::schema::{monthly_counters as mc, rollup_choices as rc, rollups as r};
@@ -209,6 +212,7 @@ pub struct ChoiceRow {
     pub count: i64,
 }
 
+#[cfg(feature = "postgres")]
 macro_rules! upsert_rollups {
     ($c:expr, $values:expr) => {
         diesel::insert_into(r::table)
@@ -254,6 +258,7 @@ macro_rules! upsert_rollups {
     };
 }
 
+#[cfg(feature = "postgres")]
 macro_rules! upsert_choices {
     ($c:expr, $values:expr) => {
         diesel::insert_into(rc::table)
@@ -451,6 +456,7 @@ pub fn add(
 /// Deletes every rollup row and monthly counter (the start of a rebuild).
 pub fn clear(conn: &mut DbConnection) -> Result<(), DbError> {
     #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)]
     if let DbConnection::Postgresql(c) = &mut *conn {
         // Writers wait until the rebuild commits, then add their increments to the rebuilt rows.
         diesel::sql_query("LOCK TABLE rollups, rollup_choices, monthly_counters IN EXCLUSIVE MODE")

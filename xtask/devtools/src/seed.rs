@@ -415,9 +415,7 @@ fn sample(cumulative: &[f64], u: f64) -> usize {
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     /// No service to seed.
-    #[error(
-        "the registry has no services: import one first (voce-collector registry import FILE)"
-    )]
+    #[error("the registry has no services: import one first (voce-collector registry import FILE)")]
     EmptyRegistry,
     /// A generated response did not validate (a bug of the generator).
     #[error("a generated response was refused: {0}")]

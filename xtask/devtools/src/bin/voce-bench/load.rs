@@ -559,12 +559,7 @@ fn measure(options: &Options) -> Result<()> {
                 duration: recovery_time,
                 ..phase(Mode::Closed, for_recovery, StatusCode::CREATED, false)
             },
-            Arc::new(Submit::new(
-                bind,
-                shared,
-                first + for_overload,
-                false,
-            )?),
+            Arc::new(Submit::new(bind, shared, first + for_overload, false)?),
         ),
     )?;
     drop(server);
