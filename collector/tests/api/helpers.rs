@@ -6,8 +6,7 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 #[cfg(feature = "postgres")]
-use diesel::PgConnection;
-use diesel::{Connection, RunQueryDsl};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use voce_collector::auth::keys::{self, TicketKey};
