@@ -34,15 +34,15 @@ impl DatabaseUrl {
         } else {
             DatabaseUrl::Sqlite(PathBuf::from(url))
         };
-        parsed.compiled_in(url)?;
+        parsed.built_with(url, cfg!(feature = "sqlite"), cfg!(feature = "postgres"))?;
         Ok(parsed)
     }
 
-    /// Whether this build has the backend, with the feature to build it with when not.
-    fn compiled_in(&self, url: &str) -> Result<(), ParseError> {
+    /// Whether a build with these backends has this one; if not, the feature to build it with.
+    fn built_with(&self, url: &str, sqlite: bool, postgres: bool) -> Result<(), ParseError> {
         let (compiled, feature) = match self {
-            DatabaseUrl::Sqlite(_) => (cfg!(feature = "sqlite"), "sqlite"),
-            DatabaseUrl::Postgres(_) => (cfg!(feature = "postgres"), "postgres"),
+            DatabaseUrl::Sqlite(_) => (sqlite, "sqlite"),
+            DatabaseUrl::Postgres(_) => (postgres, "postgres"),
         };
         if compiled {
             Ok(())
@@ -137,9 +137,11 @@ mod tests {
     }
 
     #[test]
-    #[cfg(not(feature = "postgres"))]
     fn a_postgres_url_is_refused_by_a_build_without_postgres_naming_the_feature() {
-        let error = DatabaseUrl::parse("postgres://u:secret@h/db")
+        let url = "postgres://u:secret@h/db";
+        let postgres = DatabaseUrl::Postgres(url.into());
+        let error = postgres
+            .built_with(url, true, false)
             .err()
             .map(|e| e.0)
             .unwrap_or_default();
@@ -148,6 +150,14 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("secret"), "{error}");
+        assert!(postgres.built_with(url, false, true).is_ok());
+        let sqlite = DatabaseUrl::Sqlite("voce.db".into());
+        assert!(sqlite.built_with("voce.db", false, true).is_err());
+        assert_eq!(
+            DatabaseUrl::parse(url).is_ok(),
+            cfg!(feature = "postgres"),
+            "this build parses a PostgreSQL URL exactly when it has PostgreSQL"
+        );
     }
 
     #[test]
