@@ -1,8 +1,8 @@
 //! Storage with diesel 2: one connection type for SQLite (bundled, the default) and PostgreSQL,
 //! chosen from the URL, one portable [`schema`], and per-backend migrations with identical names,
-//! embedded in the binary and applied by `migrate` and at start-up. Each backend is compiled in
-//! by its cargo feature (`sqlite`, `postgres`): the connection enum has a variant, and the
-//! binary the migrations, of those built only.
+//! embedded in the binary and applied by `migrate` and at start-up. A backend is compiled in only
+//! with its cargo feature (`sqlite`, `postgres`): the connection enum has a variant, and the
+//! binary embeds migrations, for each backend built.
 //!
 //! Error policy: the query modules return [`DbError`]; [`DbError::is_transient`] tells the HTTP
 //! layer which failures are worth a retry (503) and which are bugs (500).
