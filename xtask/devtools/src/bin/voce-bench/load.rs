@@ -28,9 +28,10 @@
 //!    client is not the bottleneck: it drives the ceiling far faster than the collector.
 //!
 //! The last line printed is one JSON object with the headline figures. `--backend` names the
-//! backend in the report (the database is the one the environment names). `--callgrind N` instead
-//! runs the collector under `valgrind --tool=callgrind` (writing `target/bench/<backend>/`), counts instructions only while `N`
-//! responses are submitted (tickets issued beforehand), and prints the functions they went to.
+//! backend in the report (the database is the one the environment names). `--callgrind N`
+//! instead runs the collector under `valgrind --tool=callgrind` (its dump in
+//! `target/bench/<backend>/`), counts instructions only while `N` responses are submitted
+//! (tickets issued beforehand), and prints the functions they went to.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpStream};
