@@ -52,10 +52,9 @@ pub fn run_all(args: &[String]) -> Result<()> {
             .args(FEATURES)
             .args(["--", "-D", "warnings"]))
     })?;
-    step(
-        "collector without PostgreSQL (sqlite feature only)",
-        &mut || sqlite_only_build(),
-    )?;
+    step("collector built with SQLite alone (no libpq)", &mut || {
+        sqlite_only_build()
+    })?;
     step("clippy (wasm32)", &mut || {
         run(Command::new("cargo").args([
             "clippy",
