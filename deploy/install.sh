@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Voce collector on a Debian-like host, as root:
 #
-#   cargo build --release -p voce-collector && cargo xtask widget
+#   cargo build --release -p voce-collector --features postgres && cargo xtask widget
 #   sudo deploy/install.sh [--registry FILE] [--set NAME=VALUE]...
 #
 # It installs the binary (/usr/local/bin/voce-collector), the `voce` system user, the state
@@ -65,7 +65,7 @@ if [[ -z "$BINARY" ]]; then
     done
 fi
 [[ -n "$BINARY" && -x "$BINARY" ]] ||
-    die "no collector binary: build it (cargo build --release -p voce-collector) or pass --binary"
+    die "no collector binary: build it (cargo build --release -p voce-collector --features postgres) or pass --binary"
 [[ -z "$WIDGET" && -d "$REPO/target/widget" ]] && WIDGET="$REPO/target/widget"
 [[ -z "$REGISTRY" || -r "$REGISTRY" ]] || die "cannot read the registry file $REGISTRY"
 

@@ -1,7 +1,8 @@
 //! The command line: `serve`, `migrate`, `check-config`, `keys generate`, `registry import|check`,
 //! `responses count` (used by the acceptance walk to see what is stored), `rollups rebuild`,
-//! `seed-demo`, `token issue|revoke|list` (operator tokens), `audit` (the audit log), `purge`
-//! (retention, now), `link` (the hosted page's URL for a channel) and `attestation keygen`.
+//! `token issue|revoke|list` (operator tokens), `audit` (the audit log), `purge` (retention,
+//! now), `link` (the hosted page's URL for a channel) and `attestation keygen`: what an operator
+//! runs. Demo data comes from `voce-seed` (the `voce-devtools` crate, `cargo xtask seed`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,19 +70,6 @@ pub enum Command {
         /// What to do with the rollups.
         #[command(subcommand)]
         command: RollupsCommand,
-    },
-    /// Stores N reproducible, realistic demo responses for the services of the imported registry
-    /// (through the same validation, redaction and writer transaction as live responses).
-    SeedDemo {
-        /// How many responses.
-        #[arg(long)]
-        responses: u64,
-        /// The generator's seed: the same seed gives the same responses.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// The last day of the year seeded (`YYYY-MM-DD`; default today, UTC).
-        #[arg(long)]
-        until: Option<String>,
     },
     /// Operator tokens: bearer tokens for the operator API and the dashboard.
     Token {
@@ -407,11 +395,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::SeedDemo {
-            responses,
-            seed,
-            until,
-        } => seed_demo(&settings()?, responses, seed, until.as_deref()),
         Command::Link {
             service,
             channel,
@@ -509,51 +492,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// `seed-demo`: seeds, flushes the counts, prints what it did.
-fn seed_demo(
-    settings: &Settings,
-    responses: u64,
-    seed: u64,
-    until: Option<&str>,
-) -> anyhow::Result<()> {
-    use crate::ingest::seed;
-    let until = match until {
-        Some(text) => time::Date::parse(
-            text,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .with_context(|| format!("--until {text:?}: expected YYYY-MM-DD"))?,
-        None => seed::today(),
-    };
-    let pool = startup::prepare_database(settings)?;
-    let mut conn = pool.get()?;
-    let catalog = startup::catalog()?;
-    let snapshot = registry::cache::Snapshot::read(&mut conn, catalog)?;
-    let counts = crate::counts::DailyCounts::default();
-    let started = std::time::Instant::now();
-    let seeded = seed::seed(
-        &mut conn,
-        catalog,
-        &snapshot,
-        &counts,
-        seed::SeedOptions {
-            responses,
-            seed,
-            until,
-        },
-        settings.free_text_retention_days,
-    )?;
-    counts.flush(&mut conn)?;
-    println!(
-        "seeded {} responses (seed {seed}) for {} services over the year to {} in {:.1} s",
-        seeded.stored,
-        seeded.services,
-        seed::day_text(until),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
 }
 
 fn run_token(command: TokenCommand, settings: &Settings) -> anyhow::Result<()> {

@@ -139,7 +139,8 @@ pub struct Settings {
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// `postgres://…` or a SQLite file path (`VOCE_DATABASE_URL`).
+    /// `postgres://…` or a SQLite file path (`VOCE_DATABASE_URL`); refused at start-up when the
+    /// build lacks that backend's cargo feature (`postgres`, `sqlite`).
     pub url: String,
     /// Most pooled connections (`VOCE_DATABASE_POOL_SIZE`).
     pub pool_size: u32,

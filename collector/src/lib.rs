@@ -4,6 +4,16 @@
 //!
 //! The binary (`main.rs`) is a thin wrapper around [`cli`]; [`startup::Application`] builds the
 //! HTTP server that the integration tests also start on port 0.
+//!
+//! The cargo features `sqlite` (the default) and `postgres` choose the database backends compiled
+//! in; release builds enable both (`--features postgres`). A build without `postgres` has no
+//! libpq, and refuses a `postgres://` `VOCE_DATABASE_URL` at start-up.
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!(
+    "voce-collector needs a database backend: enable the feature `sqlite` (the default), \
+     `postgres`, or both"
+);
 
 pub mod audit;
 pub mod auth;

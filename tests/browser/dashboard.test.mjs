@@ -28,7 +28,7 @@ before(async () => {
   await stack.start();
   const cli = (args) => stack.collector.cli(args);
   cli(['registry', 'import', path.join(ROOT, 'examples', 'registry', 'national.toml')]);
-  cli(['seed-demo', '--responses', '4000', '--seed', '7', '--until', '2026-11-30']);
+  stack.collector.seed(['--responses', '4000', '--seed', '7', '--until', '2026-11-30']);
   const last = (out) => String(out).trim().split('\n').pop().trim();
   tokens.national = last(cli(['token', 'issue', '--role', 'national', '--ttl', '1h']));
   tokens.analyst = last(cli(['token', 'issue', '--role', 'analyst', '--ttl', '1h']));

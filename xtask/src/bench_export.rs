@@ -44,16 +44,18 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     let rows: usize = value("--rows").map_or(Ok(1_000_000), |v| v.parse())?;
     let backend = value("--backend").unwrap_or_else(|| "sqlite".into());
     let reuse = args.iter().any(|a| a == "--reuse");
-    run(Command::new("cargo").args([
-        "build",
-        "--release",
-        "-p",
-        "voce-collector",
-        "--bin",
-        "voce-collector",
-        "--example",
-        "export_bench_fixture",
-    ]))?;
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "voce-collector",
+            "--bin",
+            "voce-collector",
+            "--example",
+            "export_bench_fixture",
+        ])
+        .args(crate::collector::FEATURES))?;
     let dir = target_dir().join(format!("bench-export-{backend}"));
     if !reuse {
         let _ = std::fs::remove_dir_all(&dir);

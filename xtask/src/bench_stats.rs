@@ -4,7 +4,7 @@
 //!
 //! It builds the release collector, makes a fresh database (SQLite file under
 //! `target/bench-stats/`, or a fresh PostgreSQL database), imports the pilot and national
-//! registries, seeds `N` responses with `voce-collector seed-demo` (default 1,000,000, seed 1,
+//! registries, seeds `N` responses with `voce-seed` (default 1,000,000, seed 1,
 //! the year to 2026-11-30), issues a `national` operator token, starts the collector on
 //! 127.0.0.1:8482 and times `R` requests (default 20, after two untimed ones) of each query:
 //! the national overview by month, the overview by service kind, and one body's services by
@@ -18,7 +18,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -89,14 +88,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         }
     }
     if !reuse {
-        run(Command::new("cargo").args([
-            "build",
-            "--release",
-            "-p",
-            "voce-collector",
-            "-p",
-            "xtask",
-        ]))?;
+        crate::collector::build("release")?;
     }
     let dir = root().join("target/bench-stats").join(&backend);
     let url = match backend.as_str() {
@@ -128,8 +120,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             .command()
             .args(["registry", "import", "examples/registry/national.toml"]))?;
         let started = Instant::now();
-        run(collector.command().args([
-            "seed-demo",
+        run(collector.seed_command().args([
             "--responses",
             &responses.to_string(),
             "--seed",

@@ -21,7 +21,7 @@ const VISITS: &str = "15";
 pub fn run_interactive() -> Result<()> {
     ensure_toolchain()?;
     widget::run(&[])?;
-    run(Command::new("cargo").args(["build", "--release", "-p", "voce-collector"]))?;
+    crate::collector::build("release")?;
     run(Command::new("cargo").args(["build", "-p", "xtask"]))?;
     let dir = ensure_browser_packages()?;
     run(Command::new("node")

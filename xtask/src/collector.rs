@@ -1,6 +1,7 @@
-//! A real `voce-collector` for the tasks that need one (the demo, the curl walk, the bench): its
-//! command with the right environment, the database prepared with the pilot registry, and a
-//! running server that stops when dropped.
+//! A real `voce-collector` for the tasks that need one (the demo, the curl walk, the bench): how
+//! to build it (with both database backends, and the `voce-devtools` binaries beside it), its
+//! command with the right environment, the database prepared with the pilot registry, the demo
+//! seeder on the same database, and a running server that stops when dropped.
 
 use std::ffi::OsString;
 use std::net::TcpStream;
@@ -13,9 +14,26 @@ use anyhow::{Context, Result, bail};
 
 use crate::tools::{root, run, target_dir};
 
+/// The cargo features of every build of the collector that xtask makes: both backends, as in a
+/// release (`sqlite` is the default), so that one build serves every task and backend.
+pub const FEATURES: [&str; 2] = ["--features", "voce-collector/postgres"];
+
+/// Builds `voce-collector` and the `voce-devtools` binaries (`voce-seed`, `voce-bench`) of
+/// `profile` (`debug` or `release`), with [`FEATURES`].
+pub fn build(profile: &str) -> Result<()> {
+    let mut cmd = Command::new("cargo");
+    cmd.args(["build", "-p", "voce-collector", "-p", "voce-devtools"])
+        .args(FEATURES);
+    if profile == "release" {
+        cmd.arg("--release");
+    }
+    run(&mut cmd)
+}
+
 /// How to run one collector: which build, which database, which address, what else to set.
 pub struct Collector {
     binary: PathBuf,
+    seeder: PathBuf,
     bind: String,
     env: Vec<(&'static str, OsString)>,
 }
@@ -26,6 +44,7 @@ impl Collector {
     pub fn new(profile: &str, database_url: &str, keys_dir: PathBuf, bind: &str) -> Collector {
         Collector {
             binary: target_dir().join(profile).join("voce-collector"),
+            seeder: target_dir().join(profile).join("voce-seed"),
             bind: bind.to_owned(),
             env: vec![
                 ("VOCE_DATABASE_URL", database_url.into()),
@@ -57,6 +76,15 @@ impl Collector {
     /// A command of the collector, in the workspace root, with its environment.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(&self.binary);
+        cmd.current_dir(root())
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// The demo seeder (`voce-seed` of `voce-devtools`, built by [`build`]) on this collector's
+    /// database, in the workspace root, with its environment; give it `--responses N` and more.
+    pub fn seed_command(&self) -> Command {
+        let mut cmd = Command::new(&self.seeder);
         cmd.current_dir(root())
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd

@@ -4,11 +4,9 @@
 //! (INPS, INAIL, Roma Capitale), serves the example host pages each on its own origin, and prints
 //! their URLs. Ctrl-C stops everything. The demo's data lives in `data/demo/`. The national
 //! example registry is imported too, and 20,000 demo responses are seeded
-//! (`voce-collector seed-demo`, seed 1: seeding again stores nothing twice) so that the
+//! (`voce-seed` of `voce-devtools`, seed 1: seeding again stores nothing twice) so that the
 //! statistics have something to show; it prints the dashboard's address with a `national` token
 //! and a `body` token for INPS to sign in with.
-
-use std::process::Command;
 
 use anyhow::Result;
 
@@ -27,7 +25,7 @@ pub const PAGES_BASE_PORT: u16 = 8100;
 pub fn run_demo(_args: &[String]) -> Result<()> {
     ensure_toolchain()?;
     widget::run(&[])?;
-    run(Command::new("cargo").args(["build", "-p", "voce-collector"]))?;
+    crate::collector::build("debug")?;
     let data = root().join("data/demo");
     std::fs::create_dir_all(&data)?;
     let collector = Collector::new(
@@ -42,8 +40,8 @@ pub fn run_demo(_args: &[String]) -> Result<()> {
         .command()
         .args(["registry", "import", "examples/registry/national.toml"]))?;
     run(collector
-        .command()
-        .args(["seed-demo", "--responses", "20000", "--seed", "1"]))?;
+        .seed_command()
+        .args(["--responses", "20000", "--seed", "1"]))?;
     let tokens = crate::demo_dashboard::issue_tokens(&collector)?;
     let _server = collector.serve()?;
     println!("\nVoce demo: collector at http://{COLLECTOR_BIND} (SQLite: data/demo/voce.db)");

@@ -220,7 +220,9 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 fn install_and_walk(scratch: &Path) -> Result<()> {
-    run(Command::new("cargo").args(["build", "--package", "voce-collector"]))?;
+    run(Command::new("cargo")
+        .args(["build", "--package", "voce-collector"])
+        .args(crate::collector::FEATURES))?;
     // A fresh root per run under the temporary directory, which the service user can traverse
     // wherever the repository is checked out.
     let prefix = std::env::temp_dir().join(format!("voce-deploy-install-{}", std::process::id()));

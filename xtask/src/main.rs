@@ -16,6 +16,7 @@ mod national_registry;
 mod pages;
 mod postgres;
 mod schemathesis;
+mod seed;
 mod test;
 mod tidy;
 #[cfg(test)]
@@ -35,10 +36,10 @@ fn main() -> Result<()> {
     match task {
         "test" => test::run_all(rest),
         "demo" => demo::run_demo(rest),
+        "seed" => seed::run_seed(rest),
         "bench" => bench::run_bench(rest),
-        // Run by `bench` from the release build: the load run and its ceiling server.
-        "bench-load" => bench::load::run(rest),
-        "bench-ceiling" => bench::ceiling::serve(rest),
+        // The last part of `bench` alone: the collector under load against its ceiling.
+        "bench-load" => bench::run_load(rest),
         "bench-export" => bench_export::run_bench(rest),
         "bench-stats" => bench_stats::run_bench(rest),
         "widget" => widget::run(rest),
@@ -47,7 +48,7 @@ fn main() -> Result<()> {
         "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test|demo|widget|bench|bench-export|bench-stats|serve-pages|national-registry|mutants>"
+                "usage: cargo xtask <test|demo|seed|widget|bench|bench-load|bench-export|bench-stats|serve-pages|national-registry|mutants>"
             );
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every check the project has, in the order a failure is cheapest to see.
 //!
-//! Format, lints, every Rust test of the workspace twice (once on SQLite, once on PostgreSQL; a
+//! Format, lints (also of the collector built with SQLite alone, which must not need libpq),
+//! every Rust test of the workspace twice (once on SQLite, once on PostgreSQL; a
 //! test for one backend only lives in a module `sqlite_only` or `postgres_only` and runs only in
 //! its backend's run), the shared crate's tests compiled to WebAssembly, the widget's browser
 //! tests, the widget build and its size budget, the collector's scripted curl walk on both
@@ -13,6 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::collector::FEATURES;
 use crate::tools::{ensure_browser_packages, ensure_toolchain, root, run, target_dir};
 use crate::{postgres, schemathesis, walk, widget};
 
@@ -45,14 +47,13 @@ pub fn run_all(args: &[String]) -> Result<()> {
         run(Command::new("cargo").args(["fmt", "--all", "--check"]))
     })?;
     step("clippy", &mut || {
-        run(Command::new("cargo").args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        run(Command::new("cargo")
+            .args(["clippy", "--workspace", "--all-targets"])
+            .args(FEATURES)
+            .args(["--", "-D", "warnings"]))
+    })?;
+    step("collector built with SQLite alone (no libpq)", &mut || {
+        sqlite_only_build()
     })?;
     step("clippy (wasm32)", &mut || {
         run(Command::new("cargo").args([
@@ -103,7 +104,17 @@ pub fn run_all(args: &[String]) -> Result<()> {
         widget::run(&["--check-budget".to_owned()])
     })?;
     step("collector binaries", &mut || {
-        run(Command::new("cargo").args(["build", "-p", "voce-collector", "-p", "xtask"]))
+        run(Command::new("cargo")
+            .args([
+                "build",
+                "-p",
+                "voce-collector",
+                "-p",
+                "voce-devtools",
+                "-p",
+                "xtask",
+            ])
+            .args(FEATURES))
     })?;
     step("deploy artefacts", &mut || crate::deploy::check())?;
     step("curl walk on SQLite", &mut || walk::sqlite())?;
@@ -119,6 +130,40 @@ pub fn run_all(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The collector built with SQLite alone compiles without warnings, and without libpq: `pq-sys`
+/// is not among its dependencies.
+fn sqlite_only_build() -> Result<()> {
+    let only_sqlite = [
+        "-p",
+        "voce-collector",
+        "--no-default-features",
+        "--features",
+        "sqlite",
+    ];
+    let tree = Command::new("cargo")
+        .args(["tree", "-e", "normal", "--prefix", "none"])
+        .args(only_sqlite)
+        .current_dir(root())
+        .output()
+        .context("cannot run cargo tree")?;
+    if !tree.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&tree.stderr)
+        );
+    }
+    let tree = String::from_utf8_lossy(&tree.stdout);
+    if let Some(line) = tree.lines().find(|l| l.starts_with("pq-sys ")) {
+        bail!(
+            "the SQLite-only collector depends on {line}: libpq must follow the `postgres` feature"
+        );
+    }
+    run(Command::new("cargo")
+        .arg("clippy")
+        .args(only_sqlite)
+        .args(["--", "-D", "warnings"]))
+}
+
 fn browser_suite() -> Result<()> {
     let dir = ensure_browser_packages()?;
     let target = target_dir().join("debug");
@@ -127,6 +172,7 @@ fn browser_suite() -> Result<()> {
         .current_dir(&dir)
         .env("VOCE_ROOT", root())
         .env("VOCE_COLLECTOR_BIN", target.join("voce-collector"))
+        .env("VOCE_SEED_BIN", target.join("voce-seed"))
         .env("VOCE_XTASK_BIN", target.join("xtask")))
 }
 
@@ -140,7 +186,9 @@ fn rust_tests(backend: &str, postgres: Option<&str>) -> Result<()> {
         "postgres_only"
     };
     let mut cmd = Command::new("cargo");
-    cmd.args(["test", "--workspace", "--", "--skip", skip]);
+    cmd.args(["test", "--workspace"])
+        .args(FEATURES)
+        .args(["--", "--skip", skip]);
     match postgres {
         Some(url) => cmd.env("VOCE_TEST_DATABASE_URL", url),
         None => cmd.env_remove("VOCE_TEST_DATABASE_URL"),

@@ -1,6 +1,8 @@
 //! Storage with diesel 2: one connection type for SQLite (bundled, the default) and PostgreSQL,
 //! chosen from the URL, one portable [`schema`], and per-backend migrations with identical names,
-//! embedded in the binary and applied by `migrate` and at start-up.
+//! embedded in the binary and applied by `migrate` and at start-up. A backend is compiled in only
+//! with its cargo feature (`sqlite`, `postgres`): the connection enum has a variant, and the
+//! binary embeds migrations, for each backend built.
 //!
 //! Error policy: the query modules return [`DbError`]; [`DbError::is_transient`] tells the HTTP
 //! layer which failures are worth a retry (503) and which are bugs (500).
@@ -20,10 +22,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use diesel::Connection;
+#[cfg(feature = "postgres")]
+use diesel::PgConnection;
+#[cfg(feature = "sqlite")]
+use diesel::SqliteConnection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection, R2D2Connection};
 use diesel::result::DatabaseErrorKind;
-use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::configuration::DatabaseSettings;
@@ -31,8 +37,10 @@ use crate::domain::DatabaseUrl;
 use crate::metrics::Metrics;
 
 /// The SQLite migrations.
+#[cfg(feature = "sqlite")]
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// The PostgreSQL migrations (same names as the SQLite ones).
+#[cfg(feature = "postgres")]
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
 
 mod connection {
@@ -40,19 +48,31 @@ mod connection {
     //! bind collector) that carry no documentation of their own.
     #![allow(missing_docs)]
 
-    use diesel::{PgConnection, SqliteConnection};
-
-    /// A connection to either backend.
+    /// A connection to either backend (of those compiled in).
     #[derive(diesel::MultiConnection)]
     pub enum DbConnection {
         /// An embedded SQLite database file.
-        Sqlite(SqliteConnection),
+        #[cfg(feature = "sqlite")]
+        Sqlite(diesel::SqliteConnection),
         /// A PostgreSQL server.
-        Postgresql(PgConnection),
+        #[cfg(feature = "postgres")]
+        Postgresql(diesel::PgConnection),
     }
 }
 
 pub use connection::DbConnection;
+
+impl DbConnection {
+    /// Whether this is a PostgreSQL connection (where SQL must spell casts and locks its way).
+    pub fn is_postgres(&self) -> bool {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbConnection::Sqlite(_) => false,
+            #[cfg(feature = "postgres")]
+            DbConnection::Postgresql(_) => true,
+        }
+    }
+}
 
 /// Runs `$body` with `$c` bound to the concrete connection of either backend, so that queries the
 /// backends spell differently (upserts) are type-checked for each one.
@@ -60,7 +80,9 @@ pub use connection::DbConnection;
 macro_rules! with_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
+            #[cfg(feature = "sqlite")]
             $crate::db::DbConnection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
             $crate::db::DbConnection::Postgresql($c) => $body,
         }
     };
@@ -153,12 +175,20 @@ impl ManageConnection for DbManager {
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
+            #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite(path) => {
                 SqliteConnection::establish(&path.to_string_lossy()).map(DbConnection::Sqlite)
             }
+            #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => {
                 PgConnection::establish(url).map(DbConnection::Postgresql)
             }
+            // `DatabaseUrl::parse` refuses a backend that is not compiled in.
+            #[allow(unreachable_patterns)]
+            other => Err(diesel::ConnectionError::BadConnection(format!(
+                "this build has no {} backend",
+                other.backend()
+            ))),
         }
         .map_err(r2d2::Error::ConnectionError)
     }
@@ -177,6 +207,7 @@ impl ManageConnection for DbManager {
 /// timeout, foreign keys, the WAL checkpoint interval and, on the writer's connection, a larger
 /// page cache; PostgreSQL with `synchronous_commit = on` whatever the server's default.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 struct DurableConnections {
     busy_timeout_ms: u32,
     wal_autocheckpoint: u32,
@@ -187,6 +218,7 @@ struct DurableConnections {
 impl CustomizeConnection<DbConnection, r2d2::Error> for DurableConnections {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         match conn {
+            #[cfg(feature = "sqlite")]
             DbConnection::Sqlite(c) => {
                 let cache = self
                     .cache_kib
@@ -199,6 +231,7 @@ impl CustomizeConnection<DbConnection, r2d2::Error> for DurableConnections {
                     self.busy_timeout_ms, self.wal_autocheckpoint
                 ))
             }
+            #[cfg(feature = "postgres")]
             DbConnection::Postgresql(c) => c.batch_execute("SET synchronous_commit = on;"),
         }
         .map_err(r2d2::Error::QueryError)
@@ -250,20 +283,27 @@ fn build(settings: &DatabaseSettings, size: u32, cache_kib: Option<u32>) -> anyh
 /// read transaction, so the copy holds exactly the commits made before it began). `dest` must
 /// not exist. PostgreSQL is backed up with its own tools (`pg_dump`, base backups).
 pub fn backup(conn: &mut DbConnection, dest: &std::path::Path) -> Result<(), DbError> {
-    let DbConnection::Sqlite(c) = conn else {
-        return Err(DbError::Corrupt(
+    #[cfg(not(feature = "sqlite"))]
+    let _ = dest;
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(c) => {
+            let dest = dest.to_string_lossy().replace('\'', "''");
+            c.batch_execute(&format!("VACUUM INTO '{dest}'"))?;
+            Ok(())
+        }
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgresql(_) => Err(DbError::Corrupt(
             "voce-collector backup copies SQLite databases; back up PostgreSQL with pg_dump or a \
              base backup (deploy/README.md, Backups)"
                 .into(),
-        ));
-    };
-    let dest = dest.to_string_lossy().replace('\'', "''");
-    c.batch_execute(&format!("VACUUM INTO '{dest}'"))?;
-    Ok(())
+        )),
+    }
 }
 
 /// A PostgreSQL advisory-lock key held while migrating ("voce" in ASCII), so that replicas and
 /// the migration Job starting together apply each migration once.
+#[cfg(feature = "postgres")]
 const MIGRATION_LOCK: i64 = 0x766f_6365;
 
 /// Applies the pending migrations of the connection's backend, returning their names. On
@@ -271,9 +311,11 @@ const MIGRATION_LOCK: i64 = 0x766f_6365;
 /// left to apply.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
             .map(|v| v.iter().map(ToString::to_string).collect()),
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
                 .map_err(|e| anyhow::anyhow!("cannot take the migration lock: {e}"))?;
@@ -350,7 +392,7 @@ impl DbError {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use diesel::connection::SimpleConnection;
 

@@ -95,6 +95,7 @@ pub fn insert_unless_stored(
     }
     let inserted: Vec<String> = match &mut *conn {
         // One statement for the batch: a round trip to the server is the cost that counts.
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(c) => diesel::insert_into(responses::table)
             .values(rows)
             .on_conflict(responses::ticket_id)
@@ -104,6 +105,7 @@ pub fn insert_unless_stored(
         // In-process, a cached one-row statement per response costs no round trip, and tells
         // exactly which rows the unique ticket refused (cached because a `None` is bound as
         // `NULL`, not written as a default, so the text never changes).
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => {
             let mut inserted = Vec::with_capacity(rows.len());
             for row in rows {
@@ -125,13 +127,16 @@ pub fn insert_unless_stored(
         .cloned()
         .collect();
     match &mut *conn {
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(c) if !kept.is_empty() => {
             diesel::insert_into(free_texts::table)
                 .values(&kept)
                 .execute(c)?;
         }
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(_) => {}
         // A one-row insert is a cached statement; a multi-row one is prepared anew each time.
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => {
             for text in &kept {
                 diesel::insert_into(free_texts::table)

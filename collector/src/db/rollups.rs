@@ -3,13 +3,17 @@
 //! stores the responses they count (see `crate::ingest::writer`), rebuilt from the responses by
 //! `voce-collector rollups rebuild`, and read summed over the dimensions a query does not split
 //! by. SQL only: what the figures mean lives in `crate::stats`.
+// Built with PostgreSQL alone, SQLite's cached one-row upserts are compiled but never run.
+#![cfg_attr(not(feature = "sqlite"), allow(dead_code, unused_imports))]
 
 use std::sync::LazyLock;
 
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+#[cfg(feature = "sqlite")]
 use diesel::sqlite::{Sqlite, SqliteConnection};
+#[cfg(feature = "postgres")]
 use diesel::upsert::excluded;
 
 use super::schema::{monthly_counters as mc, rollup_choices as rc, rollups as r};
@@ -208,6 +212,7 @@ pub struct ChoiceRow {
     pub count: i64,
 }
 
+#[cfg(feature = "postgres")]
 macro_rules! upsert_rollups {
     ($c:expr, $values:expr) => {
         diesel::insert_into(r::table)
@@ -253,6 +258,7 @@ macro_rules! upsert_rollups {
     };
 }
 
+#[cfg(feature = "postgres")]
 macro_rules! upsert_choices {
     ($c:expr, $values:expr) => {
         diesel::insert_into(rc::table)
@@ -361,6 +367,7 @@ impl QueryId for ChoiceUpsert<'_> {
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
+#[cfg(feature = "sqlite")]
 impl QueryFragment<Sqlite> for RollupUpsert<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         let r = self.row;
@@ -381,6 +388,7 @@ impl QueryFragment<Sqlite> for RollupUpsert<'_> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl QueryFragment<Sqlite> for ChoiceUpsert<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         let c = self.0;
@@ -403,7 +411,9 @@ impl QueryFragment<Sqlite> for ChoiceUpsert<'_> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl RunQueryDsl<SqliteConnection> for RollupUpsert<'_> {}
+#[cfg(feature = "sqlite")]
 impl RunQueryDsl<SqliteConnection> for ChoiceUpsert<'_> {}
 
 /// Adds increments to the rollups (one upsert per row; the rows must have distinct keys). The
@@ -416,6 +426,7 @@ pub fn add(
     match conn {
         // One statement per table: a round trip to the server is the cost that counts.
         // (in chunks: a statement binds at most 65,535 parameters).
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(c) => {
             for chunk in rows.chunks(1_000) {
                 upsert_rollups!(c, chunk);
@@ -425,6 +436,7 @@ pub fn add(
             }
         }
         // In-process there is no round trip: a cached one-row statement per row.
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => {
             for row in rows {
                 RollupUpsert {
@@ -443,6 +455,8 @@ pub fn add(
 
 /// Deletes every rollup row and monthly counter (the start of a rebuild).
 pub fn clear(conn: &mut DbConnection) -> Result<(), DbError> {
+    #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)]
     if let DbConnection::Postgresql(c) = &mut *conn {
         // Writers wait until the rebuild commits, then add their increments to the rebuilt rows.
         diesel::sql_query("LOCK TABLE rollups, rollup_choices, monthly_counters IN EXCLUSIVE MODE")
@@ -575,7 +589,7 @@ fn from_where(
     s: &Selection,
     group: GroupBy,
 ) -> String {
-    let pg = matches!(conn, DbConnection::Postgresql(_));
+    let pg = conn.is_postgres();
     let t = |n: u8, ty: &str| {
         if pg {
             format!("${n}::{ty}")
@@ -778,7 +792,9 @@ pub fn all(conn: &mut DbConnection) -> Result<(Vec<RollupRow>, Vec<ChoiceRow>), 
 /// SQLite writes `false` as 0, PostgreSQL as `FALSE`.
 fn false_literal(conn: &DbConnection) -> &'static str {
     match conn {
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => "0",
+        #[cfg(feature = "postgres")]
         DbConnection::Postgresql(_) => "FALSE",
     }
 }

@@ -1,5 +1,6 @@
-//! Where the database is: `VOCE_DATABASE_URL`, parsed once into the backend it names, and a form
-//! of any URL that is safe to log.
+//! Where the database is: `VOCE_DATABASE_URL`, parsed once into the backend it names (refused
+//! when this build does not have that backend: the cargo features `sqlite` and `postgres`), and a
+//! form of any URL that is safe to log.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -16,22 +17,42 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    /// Picks the backend from the URL scheme.
+    /// Picks the backend from the URL scheme; refuses a backend this build does not have.
     pub fn parse(url: &str) -> Result<DatabaseUrl, ParseError> {
         let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(DatabaseUrl::Postgres(url.to_owned()))
+        let parsed = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DatabaseUrl::Postgres(url.to_owned())
         } else if let Some(path) = url.strip_prefix("sqlite://") {
-            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+            DatabaseUrl::Sqlite(PathBuf::from(path))
         } else if url.contains("://") {
-            Err(ParseError(format!(
+            return Err(ParseError(format!(
                 "{} uses an unsupported scheme; use postgres://… or a SQLite file path",
                 redact_url(url)
-            )))
+            )));
         } else if url.is_empty() {
-            Err(ParseError("the database URL is empty".into()))
+            return Err(ParseError("the database URL is empty".into()));
         } else {
-            Ok(DatabaseUrl::Sqlite(PathBuf::from(url)))
+            DatabaseUrl::Sqlite(PathBuf::from(url))
+        };
+        parsed.built_with(url, cfg!(feature = "sqlite"), cfg!(feature = "postgres"))?;
+        Ok(parsed)
+    }
+
+    /// Whether a build with these backends has this one; if not, the feature to build it with.
+    fn built_with(&self, url: &str, sqlite: bool, postgres: bool) -> Result<(), ParseError> {
+        let (compiled, feature) = match self {
+            DatabaseUrl::Sqlite(_) => (sqlite, "sqlite"),
+            DatabaseUrl::Postgres(_) => (postgres, "postgres"),
+        };
+        if compiled {
+            Ok(())
+        } else {
+            Err(ParseError(format!(
+                "{} names {}, but this voce-collector was built without it; build it with \
+                 `cargo build --release -p voce-collector --features {feature}`",
+                redact_url(url),
+                self.backend()
+            )))
         }
     }
 
@@ -97,6 +118,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(all(feature = "sqlite", feature = "postgres"))]
     fn the_backend_is_chosen_from_the_scheme() {
         assert!(matches!(
             DatabaseUrl::parse("postgres://u:p@h/db"),
@@ -112,6 +134,30 @@ mod tests {
         ));
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
         assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn a_postgres_url_is_refused_by_a_build_without_postgres_naming_the_feature() {
+        let url = "postgres://u:secret@h/db";
+        let postgres = DatabaseUrl::Postgres(url.into());
+        let error = postgres
+            .built_with(url, true, false)
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(
+            error.contains("built without it") && error.contains("--features postgres"),
+            "{error}"
+        );
+        assert!(!error.contains("secret"), "{error}");
+        assert!(postgres.built_with(url, false, true).is_ok());
+        let sqlite = DatabaseUrl::Sqlite("voce.db".into());
+        assert!(sqlite.built_with("voce.db", false, true).is_err());
+        assert_eq!(
+            DatabaseUrl::parse(url).is_ok(),
+            cfg!(feature = "postgres"),
+            "this build parses a PostgreSQL URL exactly when it has PostgreSQL"
+        );
     }
 
     #[test]
@@ -132,6 +178,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn the_debug_form_never_shows_the_password() {
         let url = DatabaseUrl::parse("postgres://u:secret@h/db?password=other")
             .unwrap_or_else(|e| panic!("{e}"));

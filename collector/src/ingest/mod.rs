@@ -16,7 +16,6 @@
 
 pub mod honeypot;
 pub mod rows;
-pub mod seed;
 pub mod strict_json;
 pub mod writer;
 

@@ -228,8 +228,9 @@ fn clone_error(e: &ApiError) -> ApiError {
 }
 
 /// Stores responses now, on the caller's connection, exactly as a batch of the writer is stored
-/// (one transaction, rollups included), without the queue: what `voce-collector seed-demo` uses.
-/// Returns how many were new.
+/// (one transaction, rollups included), without the queue: the entry point of the demo seeder
+/// (`voce-seed` in the `voce-devtools` crate), so that seeded data fills the rollups exactly as
+/// live responses do. Returns how many were new (a ticket id already stored is skipped).
 pub fn store_now(
     conn: &mut DbConnection,
     catalog: &'static Catalog,

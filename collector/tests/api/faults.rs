@@ -131,10 +131,7 @@ mod durability {
     /// Reads one setting through a connection of `pool` (the server's, or its writer's).
     fn read(pool: &Pool, sqlite: &str, postgres: &str) -> anyhow::Result<String> {
         let mut conn = pool.get()?;
-        let sql = match &mut *conn {
-            voce_collector::db::DbConnection::Sqlite(_) => sqlite,
-            voce_collector::db::DbConnection::Postgresql(_) => postgres,
-        };
+        let sql = if conn.is_postgres() { postgres } else { sqlite };
         let rows: Vec<Setting> = diesel::sql_query(sql).load(&mut *conn)?;
         rows.into_iter()
             .next()
@@ -269,7 +266,7 @@ mod backup_postgres_only {
 /// directory, on a free port, run as the `postgres` user when the test runs as root): the shared
 /// server of the other tests is never stopped. PostgreSQL only, since it stops a PostgreSQL
 /// server; run in the PostgreSQL pass of `cargo xtask test`.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "postgres"))]
 mod postgres_outage_postgres_only {
     use std::path::{Path, PathBuf};
     use std::process::Command;

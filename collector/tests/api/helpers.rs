@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+#[cfg(feature = "postgres")]
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -98,10 +99,13 @@ pub fn drop_test_database(url: &str) {
     ) else {
         return;
     };
+    #[cfg(feature = "postgres")]
     if let Ok(mut admin) = PgConnection::establish(&base) {
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .execute(&mut admin);
     }
+    #[cfg(not(feature = "postgres"))]
+    let _ = (base, name);
 }
 
 /// A database URL for one test: a fresh PostgreSQL database when `VOCE_TEST_DATABASE_URL` is set,
@@ -110,9 +114,17 @@ pub fn fresh_database_url(dir: &Path) -> anyhow::Result<String> {
     let Ok(base) = std::env::var("VOCE_TEST_DATABASE_URL") else {
         return Ok(dir.join("voce.db").to_string_lossy().into_owned());
     };
+    anyhow::ensure!(
+        cfg!(feature = "postgres"),
+        "VOCE_TEST_DATABASE_URL is set, but the tests were built without PostgreSQL: add \
+         `--features postgres`"
+    );
     let name = format!("voce_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::establish(&base).context("VOCE_TEST_DATABASE_URL")?;
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+    #[cfg(feature = "postgres")]
+    {
+        let mut admin = PgConnection::establish(&base).context("VOCE_TEST_DATABASE_URL")?;
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+    }
     let (without_query, query) = match base.split_once('?') {
         Some((u, q)) => (u.to_owned(), format!("?{q}")),
         None => (base.clone(), String::new()),

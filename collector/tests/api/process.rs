@@ -216,7 +216,8 @@ impl Collector {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// `http://127.0.0.1:PORT` of the admin listener.
+    /// `http://127.0.0.1:PORT` of the admin listener (used by the PostgreSQL outage test).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub fn admin_address(&self) -> String {
         format!("http://127.0.0.1:{}", self.admin_port)
     }

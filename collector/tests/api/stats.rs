@@ -8,9 +8,9 @@ use voce_collector::auth::operator::{self, OperatorAuth, Role};
 use voce_collector::counts::DailyCounts;
 use voce_collector::db::rollups;
 use voce_collector::domain::IpaCode;
-use voce_collector::ingest::seed::{self, SeedOptions};
 use voce_collector::registry::cache::Snapshot;
 use voce_collector::startup;
+use voce_devtools::seed::{self, SeedOptions};
 
 use crate::helpers::*;
 

@@ -20,6 +20,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(process.env.VOCE_ROOT ?? path.join(here, '..', '..', '..'));
 export const COLLECTOR_BIN = process.env.VOCE_COLLECTOR_BIN ?? path.join(ROOT, 'target', 'debug', 'voce-collector');
 export const XTASK_BIN = process.env.VOCE_XTASK_BIN ?? path.join(ROOT, 'target', 'debug', 'xtask');
+export const SEED_BIN = process.env.VOCE_SEED_BIN ?? path.join(ROOT, 'target', 'debug', 'voce-seed');
 export const WIDGET_DIR = process.env.VOCE_WIDGET_DIR ?? path.join(ROOT, 'target', 'widget');
 export const CHROMIUM = process.env.VOCE_CHROMIUM ?? '/usr/bin/chromium';
 export const PILOT = path.join(ROOT, 'examples', 'registry', 'pilot.toml');
@@ -58,6 +59,7 @@ export function preflight() {
   };
   need(COLLECTOR_BIN, 'the collector binary (VOCE_COLLECTOR_BIN)', 'cargo build -p voce-collector');
   need(XTASK_BIN, 'the xtask binary (VOCE_XTASK_BIN)', 'cargo build -p xtask');
+  need(SEED_BIN, 'the demo seeder (VOCE_SEED_BIN)', 'cargo build -p voce-devtools');
   need(path.join(WIDGET_DIR, 'voce.js'), 'the widget loader (VOCE_WIDGET_DIR)', 'cargo xtask widget');
   need(path.join(WIDGET_DIR, 'manifest.json'), 'the widget manifest (VOCE_WIDGET_DIR)', 'cargo xtask widget');
   need(PILOT, 'the pilot registry', 'examples/registry/pilot.toml is part of the repository');
@@ -194,6 +196,11 @@ export class Collector {
   /** Runs one collector subcommand against the same database and returns its standard output. */
   cli(args) {
     return runToEnd(COLLECTOR_BIN, args, this.env, `voce-collector ${args.join(' ')}`);
+  }
+
+  /** Runs the demo seeder (`voce-seed` of voce-devtools) against the same database. */
+  seed(args) {
+    return runToEnd(SEED_BIN, args, this.env, `voce-seed ${args.join(' ')}`);
   }
 }
 

@@ -1,11 +1,12 @@
 //! The collector under load, against the ceiling of its HTTP stack, in one run with one client.
 //!
-//! `xtask bench-load [--backend sqlite|postgres] [--duration S] [--connections C]
-//! [--client-threads T] [--overload-connections O]` (a hidden task: `cargo xtask bench` builds the release binaries and runs
-//! it, so that the client and the ceiling are optimised like the collector). It starts a release
-//! `voce-collector` on loopback with a fresh database and the pilot registry, its rate limit
-//! raised out of the way, and measures, each phase for `S` seconds over `C` kept-alive
-//! connections (see [`super::client`]):
+//! `voce-bench load [--backend sqlite|postgres] [--duration S] [--connections C]
+//! [--client-threads T] [--overload-connections O]` (`cargo xtask bench` builds the release
+//! binaries, prepares a fresh database with the pilot registry and runs it, so that the client
+//! and the ceiling are optimised like the collector). It starts the release `voce-collector` on
+//! loopback with the environment it was given (its settings: the database, `VOCE_BIND`,
+//! `VOCE_ADMIN_BIND`, its rate limit raised out of the way), and measures, each phase for `S`
+//! seconds over `C` kept-alive connections (see [`super::client`]):
 //!
 //! 1. **forms**: `GET /v1/forms/{service}?locale=…` with the registered `Origin`, five services
 //!    of three bodies in five locales, closed loop. The tickets of these answers are kept: they
@@ -26,12 +27,15 @@
 //!    answers `201`. The ratio is accepted / ceiling. The ceiling is also the check that the
 //!    client is not the bottleneck: it drives the ceiling far faster than the collector.
 //!
-//! The last line printed is one JSON object with the headline figures. `--callgrind N` instead
-//! runs the collector under `valgrind --tool=callgrind`, counts instructions only while `N`
-//! responses are submitted (tickets issued beforehand), and prints the functions they went to.
+//! The last line printed is one JSON object with the headline figures. `--backend` names the
+//! backend in the report (the database is the one the environment names). `--callgrind N`
+//! instead runs the collector under `valgrind --tool=callgrind` (its dump in
+//! `target/bench/<backend>/`), counts instructions only while `N` responses are submitted
+//! (tickets issued beforehand), and prints the functions they went to.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::Arc;
 use std::thread::sleep;
@@ -46,14 +50,10 @@ use tokio::runtime::Runtime;
 
 use super::client::{self, Mode, Outcome, Phase, Workload};
 use super::overload::{self, Overload};
-use crate::collector::Collector;
-use crate::postgres;
-use crate::tools::{apt_install, have, root, run as run_command};
 
-/// Where the collector listens (clear of the demo's 8080/81xx and the browser suite's 82xx).
-const COLLECTOR_BIND: &str = "127.0.0.1:8480";
-/// Its admin listener, for the writer's batch sizes in `/metrics`.
-const COLLECTOR_ADMIN_BIND: &str = "127.0.0.1:8482";
+/// The collector measured, built by `cargo build --release` in the workspace root (the
+/// current directory).
+const COLLECTOR_BINARY: &str = "target/release/voce-collector";
 /// Where the ceiling server listens.
 const CEILING_BIND: &str = "127.0.0.1:8481";
 
@@ -265,6 +265,49 @@ impl Workload for Submit {
     }
 }
 
+/// The collector measured: where it listens, from the settings it is run with.
+struct Collector {
+    /// `VOCE_BIND`.
+    bind: String,
+    /// `VOCE_ADMIN_BIND`, for the writer's batch sizes in `/metrics`.
+    admin_bind: String,
+}
+
+impl Collector {
+    fn from_env() -> Result<Collector> {
+        let var = |name: &str| {
+            std::env::var(name).with_context(|| {
+                format!("{name} is not set: run the benchmark with `cargo xtask bench`")
+            })
+        };
+        Ok(Collector {
+            bind: var("VOCE_BIND")?,
+            admin_bind: var("VOCE_ADMIN_BIND")?,
+        })
+    }
+
+    /// Starts `serve` with this process's environment and waits until it listens.
+    fn serve(&self) -> Result<Process> {
+        let mut server = Process(
+            Command::new(COLLECTOR_BINARY)
+                .arg("serve")
+                .spawn()
+                .with_context(|| format!("starting {COLLECTOR_BINARY} serve"))?,
+        );
+        wait_listening(&self.bind, &mut server.0, Duration::from_secs(30))?;
+        Ok(server)
+    }
+}
+
+/// Runs a command to its end; fails unless it succeeds.
+fn run_command(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
+    ensure!(status.success(), "{cmd:?} failed with {status}");
+    Ok(())
+}
+
 /// A child process killed when dropped.
 struct Process(Child);
 
@@ -288,24 +331,6 @@ fn wait_listening(bind: &str, child: &mut Child, limit: Duration) -> Result<()> 
         sleep(Duration::from_millis(100));
     }
     Ok(())
-}
-
-/// A release collector on a fresh database of `backend`, rate limit out of the way.
-fn collector(backend: Backend) -> Result<Collector> {
-    let dir = root().join("target/bench").join(backend.name());
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let url = match backend {
-        Backend::Sqlite => dir.join("voce.db").display().to_string(),
-        Backend::Postgres => postgres::fresh_database(&postgres::ensure()?, "voce_bench")?,
-    };
-    let collector = Collector::new("release", &url, dir.join("keys"), COLLECTOR_BIND)
-        .env("VOCE_RATE_LIMIT_BURST", "1000000000")
-        .env("VOCE_RATE_LIMIT_PER_MINUTE", "1000000000")
-        .env("VOCE_ADMIN_BIND", COLLECTOR_ADMIN_BIND)
-        .env("RUST_LOG", "warn");
-    collector.prepare()?;
-    Ok(collector)
 }
 
 /// The writer's transactions and the responses they held so far, from the collector's
@@ -333,11 +358,11 @@ impl Batches {
     }
 }
 
-fn write_batches(rt: &Runtime) -> Result<Batches> {
+fn write_batches(rt: &Runtime, admin_bind: &str) -> Result<Batches> {
     let request = Request::get("/metrics")
-        .header(HOST, COLLECTOR_ADMIN_BIND)
+        .header(HOST, admin_bind)
         .body(Full::new(Bytes::new()))?;
-    let (status, body) = client::once(rt, COLLECTOR_ADMIN_BIND.parse()?, request)?;
+    let (status, body) = client::once(rt, admin_bind.parse()?, request)?;
     ensure!(status == StatusCode::OK, "/metrics answered {status}");
     let text = String::from_utf8_lossy(&body);
     let value = |name: &str| -> Result<f64> {
@@ -356,7 +381,8 @@ fn write_batches(rt: &Runtime) -> Result<Batches> {
 
 /// Every (service, locale) gives a form with a ticket, and every body is accepted: the
 /// workloads are valid before anything is timed.
-fn check_workloads(rt: &Runtime, addr: SocketAddr, forms: &Forms) -> Result<()> {
+fn check_workloads(rt: &Runtime, bind: &str, forms: &Forms) -> Result<()> {
+    let addr: SocketAddr = bind.parse()?;
     let mut tickets = Vec::new();
     for i in 0..forms.targets.len().max(BODIES.len()) {
         let (status, body) = client::once(rt, addr, forms.request(i))?;
@@ -369,7 +395,7 @@ fn check_workloads(rt: &Runtime, addr: SocketAddr, forms: &Forms) -> Result<()> 
         let ticket = form["ticket"].as_str().context("a form without a ticket")?;
         tickets.push(ticket_for(ticket, forms.origin(i))?);
     }
-    let submit = Submit::new(COLLECTOR_BIND, Arc::new(tickets), 0, false)?;
+    let submit = Submit::new(bind, Arc::new(tickets), 0, false)?;
     for (i, text) in BODIES.iter().enumerate() {
         let (status, body) = client::once(rt, addr, submit.request(i))?;
         ensure!(
@@ -406,7 +432,9 @@ struct Row {
 
 fn measure(options: &Options) -> Result<()> {
     let rt = client::runtime(options.client_threads)?;
-    let addr: SocketAddr = COLLECTOR_BIND.parse()?;
+    let collector = Collector::from_env()?;
+    let bind = collector.bind.as_str();
+    let addr: SocketAddr = bind.parse()?;
     let d = options.duration;
     let phase = |mode, limit, expect, keep_tickets| Phase {
         addr,
@@ -417,10 +445,9 @@ fn measure(options: &Options) -> Result<()> {
         expect,
         keep_tickets,
     };
-    let collector = collector(options.backend)?;
     let server = collector.serve()?;
-    let forms = Arc::new(Forms::new(COLLECTOR_BIND)?);
-    check_workloads(&rt, addr, &forms)?;
+    let forms = Arc::new(Forms::new(bind)?);
+    check_workloads(&rt, bind, &forms)?;
 
     eprintln!(
         "forms: closed loop, {} connections, {d:?}…",
@@ -437,8 +464,8 @@ fn measure(options: &Options) -> Result<()> {
         "submit: closed loop, {} tickets issued beforehand…",
         tickets.len()
     );
-    let max_work = Submit::new(COLLECTOR_BIND, Arc::new(tickets.clone()), 0, false)?;
-    let batches_before = write_batches(&rt)?;
+    let max_work = Submit::new(bind, Arc::new(tickets.clone()), 0, false)?;
+    let batches_before = write_batches(&rt, &collector.admin_bind)?;
     let max_out = client::run(
         &rt,
         &phase(
@@ -449,7 +476,7 @@ fn measure(options: &Options) -> Result<()> {
         ),
         Arc::new(max_work),
     )?;
-    let batches = write_batches(&rt)?.since(batches_before);
+    let batches = write_batches(&rt, &collector.admin_bind)?.since(batches_before);
     let ran_out = max_out.sent >= tickets.len();
     ensure!(
         max_out.succeeded > 0,
@@ -474,7 +501,7 @@ fn measure(options: &Options) -> Result<()> {
         tickets.extend(tickets_of(&more, &forms)?);
     }
     eprintln!("submit: open loop at {half:.0}/s…");
-    let half_work = Submit::new(COLLECTOR_BIND, Arc::new(tickets.clone()), used, false)?;
+    let half_work = Submit::new(bind, Arc::new(tickets.clone()), used, false)?;
     let half_out = client::run(
         &rt,
         &phase(
@@ -485,7 +512,7 @@ fn measure(options: &Options) -> Result<()> {
         ),
         Arc::new(half_work),
     )?;
-    let rss = overload::memory_mib(server.id(), "VmHWM")?;
+    let rss = overload::memory_mib(server.0.id(), "VmHWM")?;
 
     // Overload at twice the maximum, then recovery, on tickets issued beforehand (not timed).
     let offered = 2.0 * max_out.rate();
@@ -515,7 +542,7 @@ fn measure(options: &Options) -> Result<()> {
     let shared = Arc::new(tickets.clone());
     let overloaded = overload::run(
         &rt,
-        server.id(),
+        server.0.id(),
         (
             &Phase {
                 connections: options.overload_connections,
@@ -526,19 +553,14 @@ fn measure(options: &Options) -> Result<()> {
                     false,
                 )
             },
-            Arc::new(Submit::new(COLLECTOR_BIND, shared.clone(), first, false)?),
+            Arc::new(Submit::new(bind, shared.clone(), first, false)?),
         ),
         (
             &Phase {
                 duration: recovery_time,
                 ..phase(Mode::Closed, for_recovery, StatusCode::CREATED, false)
             },
-            Arc::new(Submit::new(
-                COLLECTOR_BIND,
-                shared,
-                first + for_overload,
-                false,
-            )?),
+            Arc::new(Submit::new(bind, shared, first + for_overload, false)?),
         ),
     )?;
     drop(server);
@@ -546,7 +568,7 @@ fn measure(options: &Options) -> Result<()> {
     eprintln!("ceiling: closed loop…");
     let mut ceiling = Process(
         Command::new(std::env::current_exe()?)
-            .args(["bench-ceiling", CEILING_BIND])
+            .args(["ceiling", CEILING_BIND])
             .spawn()
             .context("starting the ceiling server")?,
     );
@@ -749,15 +771,16 @@ fn describe(errors: &BTreeMap<String, usize>) -> String {
 }
 
 /// Runs the collector under callgrind and counts the instructions of `n` accepted responses.
+/// `valgrind` and `callgrind_annotate` must be installed (`cargo xtask bench --callgrind N`
+/// installs them).
 fn callgrind(options: &Options, n: usize) -> Result<()> {
-    if !have("valgrind") || !have("callgrind_annotate") {
-        apt_install(&["valgrind"])?;
-    }
     let rt = client::runtime(1)?;
-    let addr: SocketAddr = COLLECTOR_BIND.parse()?;
-    let collector = collector(options.backend)?;
-    let dir = root().join("target/bench").join(options.backend.name());
-    let out = dir.join("callgrind.out");
+    let collector = Collector::from_env()?;
+    let bind = collector.bind.as_str();
+    let addr: SocketAddr = bind.parse()?;
+    let dir = Path::new("target/bench").join(options.backend.name());
+    std::fs::create_dir_all(&dir)?;
+    let out: PathBuf = dir.join("callgrind.out");
     let mut server = Process(
         Command::new("valgrind")
             .args([
@@ -765,16 +788,14 @@ fn callgrind(options: &Options, n: usize) -> Result<()> {
                 "--instr-atstart=no",
                 &format!("--callgrind-out-file={}", out.display()),
             ])
-            .arg(collector.binary())
+            .arg(COLLECTOR_BINARY)
             .arg("serve")
-            .envs(collector.environment())
-            .current_dir(root())
             .spawn()
             .context("starting the collector under valgrind")?,
     );
-    wait_listening(COLLECTOR_BIND, &mut server.0, Duration::from_secs(300))?;
-    let forms = Arc::new(Forms::new(COLLECTOR_BIND)?);
-    check_workloads(&rt, addr, &forms)?;
+    wait_listening(bind, &mut server.0, Duration::from_secs(300))?;
+    let forms = Arc::new(Forms::new(bind)?);
+    check_workloads(&rt, bind, &forms)?;
     let phase = |limit, expect, keep_tickets| Phase {
         addr,
         connections: options.connections.min(8),
@@ -795,7 +816,7 @@ fn callgrind(options: &Options, n: usize) -> Result<()> {
     let pid = server.0.id().to_string();
     run_command(Command::new("callgrind_control").args(["-i", "on", &pid]))?;
     eprintln!("submitting {n} responses under callgrind…");
-    let work = Submit::new(COLLECTOR_BIND, Arc::new(tickets), 0, false)?;
+    let work = Submit::new(bind, Arc::new(tickets), 0, false)?;
     let submitted = client::run(&rt, &phase(n, StatusCode::CREATED, false), Arc::new(work))?;
     run_command(Command::new("callgrind_control").args(["-d", &pid]))?;
     drop(server);
@@ -862,6 +883,9 @@ mod tests {
     use voce_shared::{Catalog, Submission};
 
     use super::*;
+
+    /// The collector's address in the benchmark (`cargo xtask bench` sets `VOCE_BIND` to it).
+    const COLLECTOR_BIND: &str = "127.0.0.1:8480";
 
     #[test]
     fn every_benchmark_body_is_valid_for_every_catalog_questionnaire() -> Result<()> {

@@ -1,9 +1,11 @@
-//! `voce-collector seed-demo`: reproducible, realistic responses to look at, stored through the
-//! same path as live ones — each is built by [`super::rows::build`] from a ticket's claims and a
-//! request (so it is validated against its questionnaire and its free text redacted), then
-//! committed in batches by [`super::writer::store_now`], the writer's own transaction, so the
-//! rollups fill exactly as they do in production. Tickets issued and responses stored go through
-//! the daily counts ([`crate::counts::DailyCounts`]).
+//! The demo seeder (`voce-seed`, run by `cargo xtask seed`): reproducible, realistic responses
+//! to look at, stored through the same path as live ones — each is built by
+//! [`voce_collector::ingest::rows::build`] from a ticket's claims and a request (so it is
+//! validated against its questionnaire and its free text redacted), then committed in batches by
+//! [`voce_collector::ingest::writer::store_now`], the writer's own transaction, so the rollups
+//! fill exactly as they do in production. Tickets issued and responses stored go through the
+//! daily counts ([`voce_collector::counts::DailyCounts`]). It lives outside the collector
+//! because an operator never runs it in production.
 //!
 //! What the data looks like, for a seed `S` and `N` responses over the year that ends on
 //! `until`:
@@ -29,13 +31,13 @@ use voce_shared::api::SubmitRequest;
 use voce_shared::questionnaire::QuestionKind;
 use voce_shared::{Catalog, Locale, Questionnaire};
 
-use super::rows::{self, NewResponse};
-use super::writer;
-use crate::auth::tickets::TicketClaims;
-use crate::counts::DailyCounts;
-use crate::db::{DbConnection, DbError};
-use crate::domain::{Channel, day_of};
-use crate::registry::cache::Snapshot;
+use voce_collector::auth::tickets::TicketClaims;
+use voce_collector::counts::DailyCounts;
+use voce_collector::db::{DbConnection, DbError};
+use voce_collector::domain::{Channel, day_of};
+use voce_collector::ingest::rows::{self, NewResponse};
+use voce_collector::ingest::writer;
+use voce_collector::registry::cache::Snapshot;
 
 /// How many responses are committed per transaction.
 const BATCH: usize = 2_000;

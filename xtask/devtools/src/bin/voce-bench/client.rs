@@ -1,5 +1,5 @@
-//! The load generator of `cargo xtask bench`: HTTP/1.1 over many kept-alive connections, every
-//! body read to its end, in one of two modes.
+//! The load generator of `voce-bench load` (`cargo xtask bench`): HTTP/1.1 over many kept-alive
+//! connections, every body read to its end, in one of two modes.
 //!
 //! - **Closed loop** (the maximum rate): each connection sends its next request as soon as the
 //!   previous answer is read, for a fixed time. The rate is the answers of the expected status

@@ -1,6 +1,6 @@
 //! The ceiling of the load benchmark: the least an HTTP server on the collector's stack can do
-//! for one submission. `xtask bench-ceiling ADDR` (a hidden task, run as its own release process
-//! by the benchmark) serves `POST /v1/responses` on actix-web with the collector's runtime
+//! for one submission. `voce-bench ceiling ADDR` (run as its own release process by
+//! [`super::load`]) serves `POST /v1/responses` on actix-web with the collector's runtime
 //! settings (an actix `System`, the default worker count, the same request and disconnect
 //! time-outs), parses the body into the collector's own request type
 //! ([`voce_shared::api::SubmitRequest`]) and answers `201` with a receipt of the same shape. No
@@ -17,7 +17,7 @@ use voce_shared::api::{Receipt, SubmitRequest};
 pub fn serve(args: &[String]) -> Result<()> {
     let addr = args
         .first()
-        .context("usage: xtask bench-ceiling ADDR")?
+        .context("usage: voce-bench ceiling ADDR")?
         .clone();
     actix_web::rt::System::new().block_on(async move {
         let counter = web::Data::new(AtomicU64::new(0));
