@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::openapi::document;
+use crate::openapi::document;
 use crate::state::AppState;
 
 /// The OpenAPI 3.1 document of every route.

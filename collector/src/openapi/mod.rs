@@ -1,7 +1,10 @@
 //! The OpenAPI document, generated from the `#[utoipa::path]` annotations of the handlers and the
 //! JSON schemas of the shared wire types, with the `answers` object described from the national
-//! catalog ([`super::answers_schema`]) so that a client — or a contract tester — knows exactly
-//! which answers are accepted.
+//! catalog ([`answers_schema`]) so that a client — or a contract tester — knows exactly
+//! which answers are accepted; the problem responses every route shares are [`problems`]'.
+
+pub mod answers_schema;
+pub mod problems;
 
 use std::sync::OnceLock;
 
@@ -9,7 +12,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use voce_shared::Catalog;
 
-use super::answers_schema::answers_schema;
+use answers_schema::answers_schema;
 
 /// Every route of the collector.
 #[derive(OpenApi)]
@@ -19,19 +22,19 @@ use super::answers_schema::answers_schema;
         description = "The public listener: forms with one-time tickets, validated responses, widget assets and health. Metrics and readiness are on the admin listener (VOCE_ADMIN_BIND), not described here. Every error is application/problem+json (RFC 9457)."
     ),
     paths(
-        super::issue_form::issue_form,
-        super::submit_response::submit_response,
-        super::serve_openapi::serve_openapi,
-        super::serve_widget_asset::serve_widget_asset,
-        super::check_health::check_health,
-        super::operator::list_responses::list_responses,
-        super::operator::export_responses::export_responses,
-        super::operator::read_audit::read_audit,
-        super::operator::read_stats::read_stats,
-        super::operator::export_aggregates::export_aggregates_csv,
-        super::operator::export_aggregates::export_aggregates_json,
-        super::operator::export_aggregates::export_aggregates_sdmx,
-        super::operator::export_aggregates::export_code_lists,
+        crate::routes::issue_form::issue_form,
+        crate::routes::submit_response::submit_response,
+        crate::routes::serve_openapi::serve_openapi,
+        crate::routes::serve_widget_asset::serve_widget_asset,
+        crate::routes::check_health::check_health,
+        crate::routes::operator::list_responses::list_responses,
+        crate::routes::operator::export_responses::export_responses,
+        crate::routes::operator::read_audit::read_audit,
+        crate::routes::operator::read_stats::read_stats,
+        crate::routes::operator::export_aggregates::export_aggregates_csv,
+        crate::routes::operator::export_aggregates::export_aggregates_json,
+        crate::routes::operator::export_aggregates::export_aggregates_sdmx,
+        crate::routes::operator::export_aggregates::export_code_lists,
     ),
     components(schemas(
         voce_shared::api::Form,
@@ -67,6 +70,20 @@ use super::answers_schema::answers_schema;
         crate::stats::estimators::Correction,
         crate::export::aggregates::CodeList,
         crate::export::aggregates::Code,
+    ), responses(
+        problems::Malformed,
+        problems::InvalidTicket,
+        problems::Unauthenticated,
+        problems::OriginNotAllowed,
+        problems::Forbidden,
+        problems::NotFound,
+        problems::RequestTimeout,
+        problems::TicketUsed,
+        problems::PayloadTooLarge,
+        problems::UnsupportedMediaType,
+        problems::InvalidAnswers,
+        problems::RateLimited,
+        problems::Unavailable,
     )),
     modifiers(&TicketScheme)
 )]
