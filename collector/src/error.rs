@@ -258,7 +258,6 @@ impl From<AuditError> for ApiError {
     fn from(e: AuditError) -> Self {
         match e {
             AuditError::Malformed(detail) => ApiError::Malformed(detail),
-            AuditError::Forbidden(e) => e.into(),
             AuditError::Db(e) => e.into(),
         }
     }

@@ -22,6 +22,7 @@ pub mod housekeeping;
 pub mod ingest;
 pub mod metrics;
 pub mod openapi;
+pub mod problems;
 pub mod rate_limit;
 pub mod registry;
 pub mod retention;

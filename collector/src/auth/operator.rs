@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::jwt::{HmacKeyring, JwtError};
 use super::keys::{self, KeyError, KeyFileMode, TicketKey};
-use crate::audit::{self, Actor, AuditAction};
+use crate::audit::{self, Actor, AuditAction, AuditReader};
 use crate::db::operator_tokens::{self, OperatorTokenRow};
 use crate::db::{DbConnection, DbError};
 use crate::domain::IpaCode;
@@ -247,6 +247,12 @@ impl Operator {
             Role::National => Ok(()),
             _ => Operator::refuse("national".into()),
         }
+    }
+
+    /// The audit log's reader: `national` only.
+    pub fn audit_reader(&self) -> Result<AuditReader, Forbidden> {
+        self.require_national()?;
+        Ok(AuditReader::new(self.actor()))
     }
 
     /// The aggregates of one body's services: `national` and `analyst` for any body, `body` for

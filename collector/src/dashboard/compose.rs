@@ -87,7 +87,7 @@ pub async fn audit(
         cursor: filters.cursor.clone(),
         limit: Some(100),
     };
-    let page = audit::read_for(state, operator, asked).await?;
+    let page = audit::read_for(&state.db, operator.audit_reader()?, asked).await?;
     Ok(screens::audit(operator, lang, filters, &page))
 }
 
@@ -275,8 +275,14 @@ async fn comments(
     id: &str,
 ) -> Result<Vec<Comment>, ApiError> {
     let since = (time::OffsetDateTime::now_utc().date() - time::Duration::days(90)).to_string();
+    let registry = state.registry.snapshot();
+    let from = responses::Sources {
+        db: &state.db,
+        registry: &registry,
+        keys: &state.export_keys,
+    };
     let raw = responses::page_for(
-        state,
+        from,
         operator,
         RawQuery {
             service: Some(id.to_owned()),

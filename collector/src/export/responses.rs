@@ -19,13 +19,12 @@ use serde::{Deserialize, Serialize};
 use time::macros::format_description;
 
 use super::csv::{Cell, CsvWriter};
-use super::ids::{ExportKey, NoExportKey};
+use super::ids::{ExportKey, ExportKeys, NoExportKey};
 use crate::audit::{self, AuditAction};
 use crate::auth::operator::{Forbidden, Operator};
 use crate::db::responses::{FreeTextRow, ResponseRow};
-use crate::db::{self, DbConnection, DbError};
+use crate::db::{self, Database, DbConnection, DbError};
 use crate::registry::cache::Snapshot;
-use crate::state::AppState;
 
 /// Responses per page of `GET /v1/responses` unless `limit` says otherwise.
 pub const DEFAULT_PAGE: usize = 100;
@@ -243,27 +242,38 @@ impl Position {
     }
 }
 
+/// Where raw responses are read from: the database, the registry as it is now, and the export
+/// keys that turn stored ids into the ids that leave.
+pub struct Sources<'a> {
+    /// The database.
+    pub db: &'a Database,
+    /// The registry snapshot.
+    pub registry: &'a Snapshot,
+    /// The export keys.
+    pub keys: &'a ExportKeys,
+}
+
 /// A page of raw responses for `operator`, role-scoped, the read audited: what
 /// `GET /v1/responses` answers and the dashboard's service page reads its comments from.
 pub async fn page_for(
-    state: &AppState,
+    from: Sources<'_>,
     operator: &Operator,
     query: RawQuery,
 ) -> Result<ResponsesPage, ExportError> {
-    let selection = select(operator, &state.registry.snapshot(), &query.filter())?;
+    let selection = select(operator, from.registry, &query.filter())?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ExportError::Malformed(format!(
             "limit must be from 1 to {MAX_PAGE}"
         )));
     }
-    let key = state.export_keys.current()?;
+    let key = from.keys.current()?;
     let start = query
         .cursor()
         .map(|c| Position::open(&key, c))
         .transpose()?;
     let actor = operator.actor();
-    let (page, next, free_texts) = state
+    let (page, next, free_texts) = from
         .db
         .run(move |conn| {
             let (page, next) = read_page(conn, &selection, start.as_ref(), limit)?;

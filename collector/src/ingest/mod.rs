@@ -1,6 +1,6 @@
 //! Ingestion: the path of a citizen's answers from the request body to rows committed once per
 //! ticket. The handlers (`POST /v1/responses` and the hosted page's last step) read the HTTP
-//! request and verify the ticket; [`accept`] does the rest, in order:
+//! request and verify the ticket; [`Ingest::accept`] does the rest, in order:
 //!
 //! 1. [`strict_json`] parses the body (no duplicate keys, bounded depth) into a
 //!    [`SubmitRequest`] and fingerprints it, so a retry can be told from a different body;
@@ -12,7 +12,8 @@
 //!    first receipt or a conflict.
 //!
 //! Nothing here reads the database before the writer's transaction: a refused request costs no
-//! database work. Refusals are [`IngestError`]s, counted by reason with [`count_rejection`].
+//! database work. Refusals are [`IngestError`]s, counted by reason with
+//! [`Ingest::count_rejection`].
 
 pub mod honeypot;
 pub mod rows;
@@ -25,11 +26,15 @@ use time::OffsetDateTime;
 use voce_shared::Violations;
 use voce_shared::api::{Receipt, SubmitRequest};
 
+use voce_shared::Catalog;
+
 use crate::auth::tickets::TicketClaims;
+use crate::counts::DailyCounts;
 use crate::db::DbError;
 use crate::domain::{day_of, rfc3339};
-use crate::state::AppState;
-use writer::Stored;
+use crate::metrics::Metrics;
+use honeypot::Honeypot;
+use writer::{Stored, Writer};
 
 /// Why a response was not stored.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -72,49 +77,67 @@ impl From<DbError> for IngestError {
     }
 }
 
-/// Counts a refused submission under `reason`, in the metrics and the day's counts.
-pub fn count_rejection(state: &AppState, reason: &'static str) {
-    state.metrics.record_rejection(reason);
-    state
-        .counts
-        .rejection(reason, &day_of(OffsetDateTime::now_utc()));
+/// What ingestion works with: the catalog, the writer, the receipts pretended to bots, the
+/// retention of free texts, and where refusals are counted (`AppState::ingest` lends it).
+pub struct Ingest<'a> {
+    /// The national questionnaire catalog.
+    pub catalog: &'static Catalog,
+    /// The group-commit writer.
+    pub writer: &'a Writer,
+    /// The receipts pretended to bots.
+    pub honeypot: &'a Honeypot,
+    /// Days a free text is kept.
+    pub free_text_retention_days: u32,
+    /// The metrics.
+    pub metrics: &'a Metrics,
+    /// The day's counts.
+    pub counts: &'a DailyCounts,
 }
 
-/// Accepts a response carried by a verified ticket: a bot that filled the honeypot is answered as
-/// if stored (and counted); otherwise the answers are validated against the ticket's
-/// questionnaire, the rows built and committed by the writer. What `POST /v1/responses` and the
-/// hosted page's last step both call.
-pub async fn accept(
-    state: &AppState,
-    claims: &TicketClaims,
-    body: &ParsedBody,
-    now: OffsetDateTime,
-) -> Result<Stored, IngestError> {
-    if honeypot::is_filled(&body.request) {
-        count_rejection(state, "honeypot");
-        let pretended = state.honeypot.receipt_for(
-            &claims.jti,
-            &body.fingerprint,
-            claims.exp,
-            now.unix_timestamp(),
-            || Receipt {
-                response_id: uuid::Uuid::new_v4().to_string(),
-                received_at: rfc3339(now),
-            },
-        );
-        check_replay(&pretended.fingerprint, &body.fingerprint)?;
-        return Ok(Stored::Created(pretended.receipt));
+impl Ingest<'_> {
+    /// Counts a refused submission under `reason`, in the metrics and the day's counts.
+    pub fn count_rejection(&self, reason: &'static str) {
+        self.metrics.record_rejection(reason);
+        self.counts
+            .rejection(reason, &day_of(OffsetDateTime::now_utc()));
     }
-    let questionnaire = rows::questionnaire_of(state.catalog, claims)?;
-    let new = rows::build(
-        questionnaire,
-        claims,
-        &body.request,
-        &body.fingerprint,
-        now,
-        state.settings.free_text_retention_days,
-    )?;
-    state.writer.store(new).await
+
+    /// Accepts a response carried by a verified ticket: a bot that filled the honeypot is
+    /// answered as if stored (and counted); otherwise the answers are validated against the
+    /// ticket's questionnaire, the rows built and committed by the writer. What
+    /// `POST /v1/responses` and the hosted page's last step both call.
+    pub async fn accept(
+        &self,
+        claims: &TicketClaims,
+        body: &ParsedBody,
+        now: OffsetDateTime,
+    ) -> Result<Stored, IngestError> {
+        if honeypot::is_filled(&body.request) {
+            self.count_rejection("honeypot");
+            let pretended = self.honeypot.receipt_for(
+                &claims.jti,
+                &body.fingerprint,
+                claims.exp,
+                now.unix_timestamp(),
+                || Receipt {
+                    response_id: uuid::Uuid::new_v4().to_string(),
+                    received_at: rfc3339(now),
+                },
+            );
+            check_replay(&pretended.fingerprint, &body.fingerprint)?;
+            return Ok(Stored::Created(pretended.receipt));
+        }
+        let questionnaire = rows::questionnaire_of(self.catalog, claims)?;
+        let new = rows::build(
+            questionnaire,
+            claims,
+            &body.request,
+            &body.fingerprint,
+            now,
+            self.free_text_retention_days,
+        )?;
+        self.writer.store(new).await
+    }
 }
 
 /// A request body that parsed, with the fingerprint of its canonical form.

@@ -1,10 +1,10 @@
-//! The OpenAPI document, generated from the `#[utoipa::path]` annotations of the handlers and the
-//! JSON schemas of the shared wire types, with the `answers` object described from the national
+//! The OpenAPI document, generated from the `#[utoipa::path]` annotations of the handlers
+//! ([`Paths`]) and the JSON schemas of the shared wire types, with the `answers` object described from the national
 //! catalog ([`answers_schema`]) so that a client — or a contract tester — knows exactly
-//! which answers are accepted; the problem responses every route shares are [`problems`]'.
+//! which answers are accepted; the problem responses every route shares are
+//! [`crate::problems`]'.
 
 pub mod answers_schema;
-pub mod problems;
 
 use std::sync::OnceLock;
 
@@ -14,27 +14,13 @@ use voce_shared::Catalog;
 
 use answers_schema::answers_schema;
 
-/// Every route of the collector.
+/// The document's description, schemas, shared responses and security schemes; the paths come
+/// from the routes ([`Paths`]).
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Voce collector",
         description = "The public listener: forms with one-time tickets, validated responses, widget assets and health. Metrics and readiness are on the admin listener (VOCE_ADMIN_BIND), not described here. Every error is application/problem+json (RFC 9457)."
-    ),
-    paths(
-        crate::routes::issue_form::issue_form,
-        crate::routes::submit_response::submit_response,
-        crate::routes::serve_openapi::serve_openapi,
-        crate::routes::serve_widget_asset::serve_widget_asset,
-        crate::routes::check_health::check_health,
-        crate::routes::operator::list_responses::list_responses,
-        crate::routes::operator::export_responses::export_responses,
-        crate::routes::operator::read_audit::read_audit,
-        crate::routes::operator::read_stats::read_stats,
-        crate::routes::operator::export_aggregates::export_aggregates_csv,
-        crate::routes::operator::export_aggregates::export_aggregates_json,
-        crate::routes::operator::export_aggregates::export_aggregates_sdmx,
-        crate::routes::operator::export_aggregates::export_code_lists,
     ),
     components(schemas(
         voce_shared::api::Form,
@@ -71,19 +57,19 @@ use answers_schema::answers_schema;
         crate::export::aggregates::CodeList,
         crate::export::aggregates::Code,
     ), responses(
-        problems::Malformed,
-        problems::InvalidTicket,
-        problems::Unauthenticated,
-        problems::OriginNotAllowed,
-        problems::Forbidden,
-        problems::NotFound,
-        problems::RequestTimeout,
-        problems::TicketUsed,
-        problems::PayloadTooLarge,
-        problems::UnsupportedMediaType,
-        problems::InvalidAnswers,
-        problems::RateLimited,
-        problems::Unavailable,
+        crate::problems::Malformed,
+        crate::problems::InvalidTicket,
+        crate::problems::Unauthenticated,
+        crate::problems::OriginNotAllowed,
+        crate::problems::Forbidden,
+        crate::problems::NotFound,
+        crate::problems::RequestTimeout,
+        crate::problems::TicketUsed,
+        crate::problems::PayloadTooLarge,
+        crate::problems::UnsupportedMediaType,
+        crate::problems::InvalidAnswers,
+        crate::problems::RateLimited,
+        crate::problems::Unavailable,
     )),
     modifiers(&TicketScheme)
 )]
@@ -120,12 +106,17 @@ impl Modify for TicketScheme {
     }
 }
 
+/// The paths of the document, generated from the handlers' `#[utoipa::path]` annotations and
+/// handed over by `routes::configure` (the routes name this module, so it does not name them).
+pub struct Paths(pub fn() -> utoipa::openapi::OpenApi);
+
 /// The document as JSON, built once: the generated document with the `answers` schema of
 /// `SubmitRequest` replaced by the one the catalog's questionnaires define.
-pub fn document(catalog: &Catalog) -> &'static str {
+pub fn document(catalog: &Catalog, paths: &Paths) -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let generated = ApiDoc::openapi().merge_from((paths.0)());
+        let mut doc = serde_json::to_value(generated).unwrap_or_default();
         if let Some(answers) =
             doc.pointer_mut("/components/schemas/SubmitRequest/properties/answers")
         {

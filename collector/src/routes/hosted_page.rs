@@ -27,7 +27,7 @@ use crate::hosted::answers::{confirmation, failure, not_found, render_form};
 use crate::hosted::form::{self, Posted};
 use crate::hosted::i18n::Text;
 use crate::hosted::{STYLESHEET, links};
-use crate::ingest::{self, IngestError, ParsedBody, count_rejection, rows};
+use crate::ingest::{IngestError, ParsedBody, rows};
 use crate::registry::cache::CachedService;
 use crate::state::AppState;
 
@@ -114,13 +114,13 @@ pub async fn submit_hosted_page(
         return not_found(fallback_locale);
     };
     if !is_form_encoded(&req) {
-        count_rejection(&state, "unsupported_media_type");
+        state.ingest().count_rejection("unsupported_media_type");
         return failure(fallback_locale, &found, &ApiError::UnsupportedMediaType);
     }
     let posted = match form::parse(&body, found.questionnaire) {
         Ok(posted) => posted,
         Err(e) => {
-            count_rejection(&state, "malformed");
+            state.ingest().count_rejection("malformed");
             return failure(fallback_locale, &found, &ApiError::Malformed(e));
         }
     };
@@ -134,7 +134,7 @@ pub async fn submit_hosted_page(
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok());
     if sent_origin.is_some_and(|o| o != "null" && o != origin) {
-        count_rejection(&state, "origin_not_allowed");
+        state.ingest().count_rejection("origin_not_allowed");
         return failure(locale, &found, &ApiError::OriginNotAllowed);
     }
     let claims = state
@@ -145,7 +145,7 @@ pub async fn submit_hosted_page(
         .filter(|c| c.sub == found.service.id && c.origin == origin);
     let Some(claims) = claims else {
         // Expired or not valid: a fresh (unverified) ticket, and the answers kept.
-        count_rejection(&state, "invalid_ticket");
+        state.ingest().count_rejection("invalid_ticket");
         return match forms::issue_ticket(
             &state,
             &found,
@@ -170,7 +170,7 @@ pub async fn submit_hosted_page(
     };
     if posted.website.is_some() {
         // A bot: thanked, nothing stored, counted.
-        count_rejection(&state, "honeypot");
+        state.ingest().count_rejection("honeypot");
         return confirmation(locale, &found);
     }
     let questionnaire = match rows::questionnaire_of(state.catalog, &claims) {
@@ -210,7 +210,7 @@ pub async fn submit_hosted_page(
     store(&state, &found, questionnaire, &posted, &claims).await
 }
 
-/// Step 2: validates, redacts and stores through [`ingest::accept`]; the confirmation, or the
+/// Step 2: validates, redacts and stores through [`crate::ingest::Ingest::accept`]; the confirmation, or the
 /// form with its errors.
 async fn store(
     state: &AppState,
@@ -225,13 +225,18 @@ async fn store(
         locale,
         website: None,
     }) {
-        Ok(body) => ingest::accept(state, claims, &body, OffsetDateTime::now_utc()).await,
+        Ok(body) => {
+            state
+                .ingest()
+                .accept(claims, &body, OffsetDateTime::now_utc())
+                .await
+        }
         Err(e) => Err(e),
     };
     match accepted {
         Ok(_) => confirmation(locale, found),
         Err(IngestError::InvalidAnswers(violations)) => {
-            count_rejection(state, "invalid_answers");
+            state.ingest().count_rejection("invalid_answers");
             let on_step_one = violations.0.iter().any(|v| {
                 questionnaire
                     .question(&v.question)
@@ -251,7 +256,7 @@ async fn store(
         }
         Err(e) => {
             let e = ApiError::from(e);
-            count_rejection(state, e.rejection_reason());
+            state.ingest().count_rejection(e.rejection_reason());
             failure(locale, found, &e)
         }
     }

@@ -12,8 +12,8 @@ use voce_shared::Locale;
 use crate::domain::{ServiceId, rfc3339};
 use crate::error::ApiError;
 use crate::extract::request_origin;
+use crate::forms;
 use crate::state::AppState;
-use crate::{forms, ingest};
 
 /// The query string.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -36,11 +36,11 @@ pub struct FormQuery {
     ),
     responses(
         (status = 200, description = "The form with a fresh ticket", body = voce_shared::api::Form, content_type = "application/json"),
-        (status = 400, response = crate::openapi::problems::Malformed),
-        (status = 403, response = crate::openapi::problems::OriginNotAllowed),
-        (status = 404, response = crate::openapi::problems::NotFound),
-        (status = 429, response = crate::openapi::problems::RateLimited),
-        (status = 503, response = crate::openapi::problems::Unavailable),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 403, response = crate::problems::OriginNotAllowed),
+        (status = 404, response = crate::problems::NotFound),
+        (status = 429, response = crate::problems::RateLimited),
+        (status = 503, response = crate::problems::Unavailable),
     ))]
 pub async fn issue_form(
     req: HttpRequest,
@@ -70,7 +70,7 @@ pub async fn issue_form(
         .service(service_id.as_str())
         .ok_or_else(not_found)?;
     if !found.origins.contains(origin.as_str()) {
-        ingest::count_rejection(&state, "origin_not_allowed");
+        state.ingest().count_rejection("origin_not_allowed");
         return Err(ApiError::OriginNotAllowed);
     }
     let (ticket, claims) = forms::issue_ticket(

@@ -29,6 +29,26 @@ use crate::metrics::Metrics;
 use crate::rate_limit::limit_rate;
 use crate::registry::cache::RegistryCache;
 
+/// The paths of the OpenAPI document: every route of the public listener that the document
+/// describes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    issue_form::issue_form,
+    submit_response::submit_response,
+    serve_openapi::serve_openapi,
+    serve_widget_asset::serve_widget_asset,
+    check_health::check_health,
+    operator::list_responses::list_responses,
+    operator::export_responses::export_responses,
+    operator::read_audit::read_audit,
+    operator::read_stats::read_stats,
+    operator::export_aggregates::export_aggregates_csv,
+    operator::export_aggregates::export_aggregates_json,
+    operator::export_aggregates::export_aggregates_sdmx,
+    operator::export_aggregates::export_code_lists,
+))]
+struct RoutePaths;
+
 /// Which listener [`configure`] mounts the routes of.
 pub enum Listener {
     /// `VOCE_BIND`: the API, the hosted page, the widget and the dashboard. The registry's
@@ -42,6 +62,9 @@ pub enum Listener {
 pub fn configure(cfg: &mut web::ServiceConfig, listener: Listener) {
     match listener {
         Listener::Public(registry) => {
+            cfg.app_data(web::Data::new(crate::openapi::Paths(
+                <RoutePaths as utoipa::OpenApi>::openapi,
+            )));
             let api = api_guard(registry);
             cfg.service(operator_routes(public_api(web::scope("/v1"), &api), &api));
             public_pages(cfg);

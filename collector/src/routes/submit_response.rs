@@ -24,16 +24,16 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Stored", body = voce_shared::api::Receipt, content_type = "application/json"),
         (status = 200, description = "Already stored with this ticket and body: the same receipt", body = voce_shared::api::Receipt, content_type = "application/json"),
-        (status = 400, response = crate::openapi::problems::Malformed),
-        (status = 401, response = crate::openapi::problems::InvalidTicket),
-        (status = 403, response = crate::openapi::problems::OriginNotAllowed),
-        (status = 408, response = crate::openapi::problems::RequestTimeout),
-        (status = 409, response = crate::openapi::problems::TicketUsed),
-        (status = 413, response = crate::openapi::problems::PayloadTooLarge),
-        (status = 415, response = crate::openapi::problems::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::problems::InvalidAnswers),
-        (status = 429, response = crate::openapi::problems::RateLimited),
-        (status = 503, response = crate::openapi::problems::Unavailable),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::InvalidTicket),
+        (status = 403, response = crate::problems::OriginNotAllowed),
+        (status = 408, response = crate::problems::RequestTimeout),
+        (status = 409, response = crate::problems::TicketUsed),
+        (status = 413, response = crate::problems::PayloadTooLarge),
+        (status = 415, response = crate::problems::UnsupportedMediaType),
+        (status = 422, response = crate::problems::InvalidAnswers),
+        (status = 429, response = crate::problems::RateLimited),
+        (status = 503, response = crate::problems::Unavailable),
     ))]
 pub async fn submit_response(
     req: HttpRequest,
@@ -42,7 +42,7 @@ pub async fn submit_response(
 ) -> Result<HttpResponse, ApiError> {
     let result = submit(&req, payload, &state).await;
     if let Err(e) = &result {
-        ingest::count_rejection(&state, e.rejection_reason());
+        state.ingest().count_rejection(e.rejection_reason());
     }
     result
 }
@@ -63,7 +63,11 @@ async fn submit(
         .map_err(|_| ApiError::RequestTimeout)??;
     let body = ingest::parse_body(&bytes)?;
     Ok(
-        match ingest::accept(state, &claims, &body, OffsetDateTime::now_utc()).await? {
+        match state
+            .ingest()
+            .accept(&claims, &body, OffsetDateTime::now_utc())
+            .await?
+        {
             Stored::Created(receipt) => receipt_response(HttpResponse::Created(), receipt),
             Stored::Replayed(receipt) => receipt_response(HttpResponse::Ok(), receipt),
         },

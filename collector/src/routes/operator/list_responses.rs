@@ -16,10 +16,10 @@ use crate::state::AppState;
     security(("operator" = [])),
     responses(
         (status = 200, description = "A page of responses (keyed ids, days, answers; free texts where the role may read them)", body = ResponsesPage),
-        (status = 400, response = crate::openapi::problems::Malformed),
-        (status = 401, response = crate::openapi::problems::Unauthenticated),
-        (status = 403, response = crate::openapi::problems::Forbidden),
-        (status = 404, response = crate::openapi::problems::NotFound),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
+        (status = 404, response = crate::problems::NotFound),
     )
 )]
 pub async fn list_responses(
@@ -27,7 +27,13 @@ pub async fn list_responses(
     operator: Operator,
     query: web::Query<RawQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = responses::page_for(&state, &operator, query.into_inner()).await?;
+    let registry = state.registry.snapshot();
+    let from = responses::Sources {
+        db: &state.db,
+        registry: &registry,
+        keys: &state.export_keys,
+    };
+    let body = responses::page_for(from, &operator, query.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(body))

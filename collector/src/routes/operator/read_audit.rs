@@ -16,9 +16,9 @@ use crate::state::AppState;
     security(("operator" = [])),
     responses(
         (status = 200, description = "A page of audit entries, newest first", body = AuditPage),
-        (status = 400, response = crate::openapi::problems::Malformed),
-        (status = 401, response = crate::openapi::problems::Unauthenticated),
-        (status = 403, response = crate::openapi::problems::Forbidden),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
     )
 )]
 pub async fn read_audit(
@@ -26,7 +26,8 @@ pub async fn read_audit(
     operator: Operator,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = audit::read_for(&state, &operator, query.into_inner()).await?;
+    let reader = operator.audit_reader()?;
+    let page = audit::read_for(&state.db, reader, query.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(page))

@@ -17,10 +17,10 @@ use crate::stats::query::{StatsAnswer, StatsQuery};
     security(("operator" = [])),
     responses(
         (status = 200, description = "The cells, with suppressed ones carrying no figures", body = StatsAnswer, content_type = "application/json"),
-        (status = 400, response = crate::openapi::problems::Malformed),
-        (status = 401, response = crate::openapi::problems::Unauthenticated),
-        (status = 403, response = crate::openapi::problems::Forbidden),
-        (status = 503, response = crate::openapi::problems::Unavailable),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
+        (status = 503, response = crate::problems::Unavailable),
     ))]
 pub async fn read_stats(
     operator: Operator,

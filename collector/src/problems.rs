@@ -1,4 +1,5 @@
-//! The problem responses of the OpenAPI document, written once: each is a reusable response
+//! The problem responses of the OpenAPI document, written once (outside `routes` and `openapi`,
+//! which both name them): each is a reusable response
 //! component (`#/components/responses/…`) with an `application/problem+json` body, which the
 //! handlers' `#[utoipa::path]` annotations name by type instead of repeating the description,
 //! the body and the content type. The descriptions say what the status means on every route;
