@@ -48,7 +48,7 @@ pub fn issue_ticket(
                 }
             }
         });
-    let issued = state.keys.keyring().issue_with(
+    let issued = state.keys.keyring().issue(
         &found.service.id,
         found.reference.clone(),
         origin,

@@ -130,26 +130,10 @@ impl Keyring {
         self.jwt.signing_kid()
     }
 
-    /// Issues a ticket for a service, questionnaire and origin at `now` (Unix seconds); returns
-    /// the token and its claims.
+    /// Issues a ticket for a service, questionnaire and origin at `now` (Unix seconds), with a
+    /// channel and an attestation's `jti` when `extras` has them; returns the token and its
+    /// claims.
     pub fn issue(
-        &self,
-        service_id: &str,
-        questionnaire: QuestionnaireRef,
-        origin: &str,
-        now: i64,
-    ) -> Result<(String, TicketClaims), TicketError> {
-        self.issue_with(
-            service_id,
-            questionnaire,
-            origin,
-            now,
-            TicketExtras::default(),
-        )
-    }
-
-    /// Issues a ticket like [`Keyring::issue`], with a channel and an attestation's `jti`.
-    pub fn issue_with(
         &self,
         service_id: &str,
         questionnaire: QuestionnaireRef,
@@ -224,7 +208,13 @@ mod tests {
     #[test]
     fn an_issued_ticket_verifies_with_its_claims() -> Result<(), TicketError> {
         let ring = keyring(1);
-        let (token, claims) = ring.issue("inps-naspi", qref(), "https://www.inps.it", now())?;
+        let (token, claims) = ring.issue(
+            "inps-naspi",
+            qref(),
+            "https://www.inps.it",
+            now(),
+            TicketExtras::default(),
+        )?;
         assert_eq!(ring.verify(&token)?, claims);
         assert_eq!(claims.exp - claims.iat, 7200);
         Ok(())
@@ -232,7 +222,13 @@ mod tests {
 
     #[test]
     fn a_ticket_signed_with_another_key_of_the_same_id_is_refused() -> Result<(), TicketError> {
-        let (token, _) = keyring(2).issue("inps-naspi", qref(), "https://www.inps.it", now())?;
+        let (token, _) = keyring(2).issue(
+            "inps-naspi",
+            qref(),
+            "https://www.inps.it",
+            now(),
+            TicketExtras::default(),
+        )?;
         assert!(keyring(1).verify(&token).is_err());
         Ok(())
     }
@@ -241,7 +237,7 @@ mod tests {
     fn older_keys_still_verify_and_the_newest_signs() -> Result<(), TicketError> {
         let settings = TicketSettings::default();
         let old = Keyring::new(&[TicketKey::new("a".into(), [1; 32])], &settings);
-        let (token, _) = old.issue("s", qref(), "https://x.it", now())?;
+        let (token, _) = old.issue("s", qref(), "https://x.it", now(), TicketExtras::default())?;
         let both = Keyring::new(
             &[
                 TicketKey::new("a".into(), [1; 32]),
@@ -257,11 +253,29 @@ mod tests {
     #[test]
     fn expired_and_future_tickets_are_refused_beyond_the_leeway() -> Result<(), TicketError> {
         let ring = keyring(1);
-        let (expired, _) = ring.issue("s", qref(), "https://x.it", now() - 7200 - 10)?;
+        let (expired, _) = ring.issue(
+            "s",
+            qref(),
+            "https://x.it",
+            now() - 7200 - 10,
+            TicketExtras::default(),
+        )?;
         assert!(ring.verify(&expired).is_err());
-        let (future, _) = ring.issue("s", qref(), "https://x.it", now() + 60)?;
+        let (future, _) = ring.issue(
+            "s",
+            qref(),
+            "https://x.it",
+            now() + 60,
+            TicketExtras::default(),
+        )?;
         assert!(ring.verify(&future).is_err());
-        let (within, _) = ring.issue("s", qref(), "https://x.it", now() + 2)?;
+        let (within, _) = ring.issue(
+            "s",
+            qref(),
+            "https://x.it",
+            now() + 2,
+            TicketExtras::default(),
+        )?;
         assert!(ring.verify(&within).is_ok());
         Ok(())
     }
@@ -290,7 +304,13 @@ mod tests {
     fn bench_ticket_verification_against_a_bare_hmac() -> Result<(), TicketError> {
         use hmac::{Hmac, Mac};
         let ring = keyring(1);
-        let (token, _) = ring.issue("inps-naspi", qref(), "https://www.inps.it", now())?;
+        let (token, _) = ring.issue(
+            "inps-naspi",
+            qref(),
+            "https://www.inps.it",
+            now(),
+            TicketExtras::default(),
+        )?;
         let signing_input = token
             .rsplit_once('.')
             .map_or("", |(input, _)| input)
