@@ -210,8 +210,8 @@ pub async fn submit_hosted_page(
     store(&state, &found, questionnaire, &posted, &claims).await
 }
 
-/// Step 2: validates, redacts and stores through [`crate::ingest::Ingest::accept`]; the confirmation, or the
-/// form with its errors.
+/// Step 2: validates, redacts and stores through [`crate::ingest::Ingest::accept`]; the
+/// confirmation, or the form with its errors.
 async fn store(
     state: &AppState,
     found: &CachedService,

@@ -306,3 +306,57 @@ pub async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
         "There is nothing at this path for this method.".into(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `$ref` of `value`, with where it was found.
+    fn refs(value: &serde_json::Value, at: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", serde_json::Value::String(r)) => {
+                            out.push((at.to_owned(), r.clone()));
+                        }
+                        _ => refs(v, &format!("{at}/{k}"), out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    refs(v, &format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_problem_responses_are_written_once_and_every_reference_resolves() -> anyhow::Result<()> {
+        let catalog = voce_shared::Catalog::national().map_err(anyhow::Error::msg)?;
+        let paths = crate::openapi::Paths(<RoutePaths as utoipa::OpenApi>::openapi);
+        let doc: serde_json::Value =
+            serde_json::from_str(crate::openapi::document(catalog, &paths))?;
+        let mut found = Vec::new();
+        refs(&doc, "", &mut found);
+        assert!(found.len() > 40, "only {} references", found.len());
+        for (at, reference) in &found {
+            let pointer = reference.strip_prefix('#').unwrap_or(reference);
+            assert!(
+                doc.pointer(pointer).is_some(),
+                "{at}: {reference} does not resolve"
+            );
+        }
+        assert_eq!(
+            doc.pointer("/paths/~1v1~1responses/post/responses/422/$ref"),
+            Some(&serde_json::json!("#/components/responses/InvalidAnswers"))
+        );
+        assert_eq!(
+            doc.pointer("/components/responses/Unauthenticated/content/application~1problem+json/schema/$ref"),
+            Some(&serde_json::json!("#/components/schemas/Problem"))
+        );
+        Ok(())
+    }
+}
