@@ -1,9 +1,12 @@
 //! The audit log: who (a token id and its role, or the command line) did what, and when. Every
 //! token issued or revoked, registry import, export and raw-data read is recorded through
 //! [`record`], in the same connection as the work it describes; `national` reads the log through
-//! `GET /v1/audit` and `voce-collector audit`.
+//! `GET /v1/audit` (and the dashboard's audit page) through [`read_for`], and
+//! `voce-collector audit`.
 
-use crate::db::{self, DbConnection, DbError};
+use serde::Deserialize;
+
+use crate::db::{self, Database, DbConnection, DbError};
 
 /// Who acted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,6 +158,124 @@ pub fn page(
             .collect(),
         next_cursor,
     })
+}
+
+/// Who reads the audit log: made by `Operator::audit_reader`, which only a `national` token
+/// gets, so [`read_for`] cannot be called for anyone else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditReader(Actor);
+
+impl AuditReader {
+    /// The reader acting as `actor`, once its role has been checked.
+    pub fn new(actor: Actor) -> AuditReader {
+        AuditReader(actor)
+    }
+}
+
+/// Why the audit log cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// A filter or cursor that is not acceptable.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The filters of `GET /v1/audit`.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only this action: `token-issued`, `token-revoked`, `registry-imported`, `exported`,
+    /// `raw-read`, `audit-read` or `purged`.
+    #[param(
+        pattern = "^(token-issued|token-revoked|registry-imported|exported|raw-read|audit-read|purged)$"
+    )]
+    pub action: Option<String>,
+    /// Only this actor (a token id, or `cli:<user>`).
+    pub actor: Option<String>,
+    /// Only entries concerning this body (IPA code).
+    pub body: Option<String>,
+    /// From this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// To this day, inclusive (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+    /// Entries per page, default 100.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+}
+
+fn day(field: &str, text: &str) -> Result<time::Date, AuditError> {
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AuditError::Malformed(format!("{field} must be a day such as 2026-10-31")))
+}
+
+/// A page of the audit log for `reader`, the read itself audited: what `GET /v1/audit` answers
+/// and the dashboard's audit page shows.
+pub async fn read_for(
+    db: &Database,
+    reader: AuditReader,
+    query: AuditQuery,
+) -> Result<AuditPage, AuditError> {
+    if let Some(action) = &query.action
+        && AuditAction::parse(action).is_none()
+    {
+        return Err(AuditError::Malformed(format!(
+            "action must be one of {}",
+            AuditAction::ALL.map(AuditAction::as_str).join(", ")
+        )));
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(AuditError::Malformed("limit must be from 1 to 1000".into()));
+    }
+    let before_id = query
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| AuditError::Malformed("the cursor is not one this API gave".into()))
+        })
+        .transpose()?;
+    let from = query.from.as_deref().map(|d| day("from", d)).transpose()?;
+    let to = query
+        .to
+        .as_deref()
+        .map(|d| day("to", d))
+        .transpose()?
+        .map(|d| d.next_day().unwrap_or(d));
+    let filter = db::audit::AuditFilter {
+        action: query.action,
+        actor: query.actor,
+        body: query.body,
+        from: from.map(|d| d.to_string()),
+        to: to.map(|d| d.to_string()),
+        before_id,
+    };
+    let actor = reader.0;
+    db.run(move |conn| {
+        let found = page(conn, &filter, limit)?;
+        record(
+            conn,
+            &actor,
+            AuditAction::AuditRead,
+            None,
+            &format!("GET /v1/audit {} entries", found.entries.len()),
+        )?;
+        Ok(found)
+    })
+    .await
+    .map_err(AuditError::from)
 }
 
 #[cfg(test)]

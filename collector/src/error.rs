@@ -1,10 +1,14 @@
-//! The one error type of the HTTP API.
+//! The one error type of the HTTP API, and the one table that turns the capabilities' errors
+//! into it.
 //!
-//! Error policy: handlers return [`ApiError`]; each variant has one status and one stable problem
-//! `type`, and every error body is an RFC 9457 `application/problem+json` document
-//! ([`voce_shared::api::Problem`]). Client errors say what to fix without echoing parser or
-//! database internals; server errors (5xx) log the cause chain and show an opaque message.
-//! `anyhow` is used only at start-up and in the command line.
+//! Error policy: capability code (ingest, audit, export, auth…) returns its own `thiserror`
+//! enum and knows nothing of HTTP; handlers return [`ApiError`], reached from those enums by the
+//! `From` impls at the end of this file, the only place that decides which status a capability's
+//! refusal gets. Each variant has one status and one stable problem `type`, and every error body
+//! is an RFC 9457 `application/problem+json` document ([`voce_shared::api::Problem`]). Client
+//! errors say what to fix without echoing parser or database internals; server errors (5xx) log
+//! the cause chain and show an opaque message. `anyhow` is used only at start-up and in the
+//! command line.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -12,7 +16,13 @@ use actix_web::{HttpResponse, ResponseError};
 use voce_shared::Violations;
 use voce_shared::api::Problem;
 
+use crate::audit::AuditError;
+use crate::auth::operator::Forbidden;
+use crate::auth::tickets::TicketError;
 use crate::db::DbError;
+use crate::export::ids::NoExportKey;
+use crate::export::responses::ExportError;
+use crate::ingest::IngestError;
 
 /// Every way an API request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -202,6 +212,74 @@ impl From<DbError> for ApiError {
             }
         } else {
             ApiError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<Forbidden> for ApiError {
+    fn from(e: Forbidden) -> Self {
+        ApiError::Forbidden { scope: e.scope }
+    }
+}
+
+impl From<TicketError> for ApiError {
+    /// A ticket that does not verify is the client's `401`; one that cannot be signed is ours.
+    fn from(e: TicketError) -> Self {
+        match e {
+            TicketError::Malformed
+            | TicketError::Header(_)
+            | TicketError::UnknownKey
+            | TicketError::Invalid(_) => ApiError::InvalidTicket,
+            TicketError::NoKey | TicketError::Sign(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Malformed(detail) => ApiError::Malformed(detail),
+            IngestError::InvalidTicket => ApiError::InvalidTicket,
+            IngestError::TicketUsed => ApiError::TicketUsed,
+            IngestError::InvalidAnswers(violations) => ApiError::InvalidAnswers(violations),
+            IngestError::Unavailable {
+                retry_after_secs,
+                cause,
+            } => ApiError::Unavailable {
+                retry_after_secs,
+                cause,
+            },
+            IngestError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Malformed(detail) => ApiError::Malformed(detail),
+            AuditError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<NoExportKey> for ApiError {
+    fn from(e: NoExportKey) -> Self {
+        ApiError::Unavailable {
+            retry_after_secs: 60,
+            cause: e.to_string(),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Malformed(detail) => ApiError::Malformed(detail),
+            ExportError::NotFound(detail) => ApiError::NotFound(detail),
+            ExportError::Forbidden(e) => e.into(),
+            ExportError::NoKey(e) => e.into(),
+            ExportError::Db(e) => e.into(),
         }
     }
 }

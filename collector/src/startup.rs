@@ -7,12 +7,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_cors::{Cors, CorsError};
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
-use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpServer, ResponseError, web};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use voce_shared::Catalog;
 
@@ -164,37 +161,6 @@ fn ensure_key(
     Ok(())
 }
 
-/// Turns actix-cors's refusal of an unknown origin into our 403 problem document.
-async fn cors_problem(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let res = next.call(req).await?;
-    let refused = res
-        .response()
-        .error()
-        .is_some_and(|e| e.as_error::<CorsError>().is_some());
-    if refused {
-        if let Some(m) = metrics {
-            m.record_rejection("origin_not_allowed");
-        }
-        let (req, _) = res.into_parts();
-        let mut response = ApiError::OriginNotAllowed.error_response();
-        // A page asking for a form may read the refusal (it says nothing secret), so the widget
-        // shows its polite "unavailable" state instead of a network error. Nothing else is
-        // readable: preflights and submissions stay opaque to the refused origin.
-        if req.method() == actix_web::http::Method::GET {
-            response.headers_mut().insert(
-                actix_web::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                actix_web::http::header::HeaderValue::from_static("*"),
-            );
-        }
-        return Ok(ServiceResponse::new(req, response).map_into_right_body());
-    }
-    Ok(res.map_into_left_body())
-}
-
 /// Reads the key directory again on every `SIGHUP` (`systemctl reload`), on the server's runtime.
 fn reload_keys_on_sighup(keys: Arc<RotatingKeys>) {
     use tokio::signal::unix::{SignalKind, signal};
@@ -225,22 +191,7 @@ fn admin_server(
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
-            .service(routes::resource(
-                "/metrics",
-                "GET",
-                vec![web::get().to(routes::render_metrics)],
-            ))
-            .service(routes::resource(
-                "/readyz",
-                "GET",
-                vec![web::get().to(routes::check_readiness)],
-            ))
-            .service(routes::resource(
-                "/healthz",
-                "GET",
-                vec![web::get().to(routes::check_health)],
-            ))
-            .default_service(web::to(routes::route_not_found))
+            .configure(|cfg| routes::configure(cfg, routes::Listener::Admin))
     })
     .workers(1)
     .shutdown_timeout(5)
@@ -335,27 +286,6 @@ impl Application {
         let (state_for_admin, metrics_for_admin) = (state.clone(), metrics.clone());
         let server = HttpServer::new(move || {
             let registry = state.registry.clone();
-            // The API's routes, each behind the rate limit and CORS; a method a path does not
-            // serve gets 405 before either, whatever its Origin.
-            let api = move |route: actix_web::Route| {
-                let registry = registry.clone();
-                let cors = Cors::default()
-                    .allowed_origin_fn(move |origin, _| {
-                        origin
-                            .to_str()
-                            .is_ok_and(|o| registry.snapshot().is_known_origin(o))
-                    })
-                    .allowed_methods(["GET", "POST"])
-                    .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-                    .max_age(600)
-                    .block_on_origin_mismatch(true);
-                route
-                    .wrap(from_fn(crate::rate_limit::limit_rate))
-                    .wrap(cors)
-                    .wrap(from_fn(cors_problem))
-            };
-            // A CORS preflight is answered by the CORS middleware; a bare OPTIONS gets 405.
-            let preflight = || web::route().method(actix_web::http::Method::OPTIONS);
             App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
@@ -368,105 +298,7 @@ impl Application {
                         .error_handler(|_, _| ApiError::NotFound("Not found.".into()).into()),
                 )
                 .wrap(from_fn(crate::metrics::track_requests))
-                .service(
-                    web::scope("/v1")
-                        .service(routes::resource(
-                            "/forms/{service_id}",
-                            "GET",
-                            vec![
-                                api(web::get().to(routes::issue_form)),
-                                api(preflight().to(|| routes::method_not_allowed("GET"))),
-                            ],
-                        ))
-                        .service(routes::resource(
-                            "/responses",
-                            "GET, POST",
-                            vec![
-                                api(web::post().to(routes::submit_response)),
-                                api(web::get().to(routes::operator::list_responses)),
-                                api(preflight().to(|| routes::method_not_allowed("GET, POST"))),
-                            ],
-                        ))
-                        .service(routes::resource(
-                            "/exports/responses.csv",
-                            "GET",
-                            vec![api(web::get().to(routes::operator::export_responses))],
-                        ))
-                        .service(routes::resource(
-                            "/audit",
-                            "GET",
-                            vec![api(web::get().to(routes::operator::read_audit))],
-                        ))
-                        .service(routes::resource(
-                            "/stats",
-                            "GET",
-                            vec![api(web::get().to(routes::operator::read_stats))],
-                        ))
-                        .service(routes::resource(
-                            "/exports/aggregates.csv",
-                            "GET",
-                            vec![api(web::get().to(routes::operator::export_aggregates_csv))],
-                        ))
-                        .service(routes::resource(
-                            "/exports/aggregates.json",
-                            "GET",
-                            vec![api(web::get().to(routes::operator::export_aggregates_json))],
-                        ))
-                        .service(routes::resource(
-                            "/exports/aggregates.sdmx.csv",
-                            "GET",
-                            vec![api(web::get().to(routes::operator::export_aggregates_sdmx))],
-                        ))
-                        .service(routes::resource(
-                            "/exports/codelists.json",
-                            "GET",
-                            vec![api(web::get().to(routes::operator::export_code_lists))],
-                        ))
-                        .service(routes::resource(
-                            "/openapi.json",
-                            "GET",
-                            vec![api(web::get().to(routes::serve_openapi))],
-                        )),
-                )
-                .service(routes::resource(
-                    "/healthz",
-                    "GET",
-                    vec![web::get().to(routes::check_health)],
-                ))
-                // The hosted page and its QR codes: same-origin, no CORS; tickets behind the
-                // same rate limit as the API's.
-                .service(routes::resource(
-                    "/s/static/page.css",
-                    "GET",
-                    vec![web::get().to(routes::serve_page_stylesheet)],
-                ))
-                .service(routes::resource(
-                    "/s/{service_id}/{file}",
-                    "GET",
-                    vec![web::get().to(routes::serve_qr)],
-                ))
-                .service(
-                    routes::resource(
-                        "/s/{service_id}",
-                        "GET, POST",
-                        vec![
-                            web::get()
-                                .to(routes::show_hosted_page)
-                                .wrap(from_fn(crate::rate_limit::limit_rate)),
-                            web::post()
-                                .to(routes::submit_hosted_page)
-                                .wrap(from_fn(crate::rate_limit::limit_rate)),
-                        ],
-                    )
-                    .app_data(web::PayloadConfig::new(voce_shared::api::MAX_BODY_BYTES)),
-                )
-                .service(routes::resource(
-                    "/widget/v1/{file}",
-                    "GET",
-                    vec![web::get().to(routes::serve_widget_asset)],
-                ))
-                .configure(routes::dashboard::configure)
-                .default_service(web::to(routes::route_not_found))
+                .configure(|cfg| routes::configure(cfg, routes::Listener::Public(registry)))
         })
         .client_request_timeout(request_timeout)
         .client_disconnect_timeout(Duration::from_secs(2))

@@ -13,6 +13,7 @@ use crate::configuration::Settings;
 use crate::counts::DailyCounts;
 use crate::db::Database;
 use crate::export::ids::ExportKeys;
+use crate::ingest::Ingest;
 use crate::ingest::honeypot::Honeypot;
 use crate::ingest::writer::Writer;
 use crate::metrics::Metrics;
@@ -44,6 +45,20 @@ pub struct AppState {
     pub operators: Arc<OperatorAuth>,
     /// The key that turns stored response ids into the ids exports show.
     pub export_keys: Arc<ExportKeys>,
+}
+
+impl AppState {
+    /// What ingestion works with, lent from the state.
+    pub fn ingest(&self) -> Ingest<'_> {
+        Ingest {
+            catalog: self.catalog,
+            writer: &self.writer,
+            honeypot: &self.honeypot,
+            free_text_retention_days: self.settings.free_text_retention_days,
+            metrics: &self.metrics,
+            counts: &self.counts,
+        }
+    }
 }
 
 /// How long one answer of the database stands for.

@@ -6,6 +6,11 @@
 //! including the branches of `use crate::{a, b::c}` groups and `pub use`, every `super::x` that
 //! climbs to the crate root, and every name the crate root re-exports (`pub use x::Name` in
 //! `lib.rs` makes `crate::Name` a use of `x`). Test modules count: they are code of their module.
+//!
+//! The route-import check reads the collector's `src/routes/` the same way: a handler file
+//! (any file there but a `mod.rs`) may not name another file or module of `routes` — through
+//! `crate::routes::…` or `super::…` — except itself (its own test module's `use super::*`).
+//! What two handlers share belongs to a capability outside `routes`.
 
 #[cfg(test)]
 mod tests {
@@ -543,5 +548,167 @@ mod tests {
             ("b.rs", "mod tests { use super::a; }\n"),
         ]);
         assert_eq!(inline_only, Vec::<String>::new());
+    }
+
+    /// The path segments that follow `tokens[i]` (`:: a :: b`, stopping before a group or a
+    /// glob is entered), or the heads of a `{…}` group right after it, each as one path.
+    fn paths_after(tokens: &[(String, usize)], mut i: usize) -> Vec<Vec<String>> {
+        let mut path = Vec::new();
+        while tokens.get(i + 1).is_some_and(|t| t.0 == "::") {
+            match tokens.get(i + 2).map(|t| t.0.as_str()) {
+                Some("{") => {
+                    let (heads, _) = group_heads(tokens, i + 3);
+                    return heads
+                        .into_iter()
+                        .map(|h| path.iter().cloned().chain([h]).collect())
+                        .collect();
+                }
+                Some(segment) => path.push(segment.to_owned()),
+                None => break,
+            }
+            i += 2;
+        }
+        vec![path]
+    }
+
+    /// Where a file under `src/routes/` (not a `mod.rs`) names another file or module of
+    /// `routes`: `file:line: routes::…`, one per reference.
+    fn route_imports(src: &Path) -> Vec<String> {
+        let mut files = Vec::new();
+        rust_files(&src.join("routes"), &mut files);
+        files.sort();
+        let mut found = Vec::new();
+        for file in files {
+            if file.file_name().is_some_and(|n| n == "mod.rs") {
+                continue;
+            }
+            let relative = file.strip_prefix(src).unwrap_or(&file);
+            let own: Vec<String> = relative
+                .components()
+                .map(|c| {
+                    let c = c.as_os_str().to_string_lossy();
+                    c.strip_suffix(".rs").unwrap_or(&c).to_owned()
+                })
+                .collect();
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let tokens = tokens(&text);
+            let mut inline_mods: Vec<(String, usize)> = Vec::new();
+            let mut braces = 0_usize;
+            for (i, (t, line)) in tokens.iter().enumerate() {
+                let next = |k: usize| tokens.get(i + k).map_or("", |t| t.0.as_str());
+                let after_colons = i.checked_sub(1).is_some_and(|p| tokens[p].0 == "::");
+                let targets: Vec<Vec<String>> = match t.as_str() {
+                    "{" => {
+                        braces += 1;
+                        continue;
+                    }
+                    "}" => {
+                        braces = braces.saturating_sub(1);
+                        if inline_mods.last().is_some_and(|(_, at)| *at == braces) {
+                            inline_mods.pop();
+                        }
+                        continue;
+                    }
+                    "mod" if next(2) == "{" => {
+                        inline_mods.push((next(1).to_owned(), braces));
+                        continue;
+                    }
+                    "crate" if !after_colons && next(1) == "::" => paths_after(&tokens, i),
+                    "super" if !after_colons && next(1) == "::" => {
+                        let mut climbs = 0;
+                        while tokens.get(i + 2 * climbs).is_some_and(|t| t.0 == "super")
+                            && tokens.get(i + 2 * climbs + 1).is_some_and(|t| t.0 == "::")
+                        {
+                            climbs += 1;
+                        }
+                        let module: Vec<String> = own
+                            .iter()
+                            .cloned()
+                            .chain(inline_mods.iter().map(|(name, _)| name.clone()))
+                            .collect();
+                        let base = &module[..module.len().saturating_sub(climbs)];
+                        paths_after(&tokens, i + 2 * (climbs - 1))
+                            .into_iter()
+                            .map(|p| base.iter().cloned().chain(p).collect())
+                            .collect()
+                    }
+                    _ => continue,
+                };
+                for target in targets {
+                    if target.first().is_some_and(|s| s == "routes") && !target.starts_with(&own) {
+                        found.push(format!(
+                            "{}:{line}: {}",
+                            file.strip_prefix(root()).unwrap_or(&file).display(),
+                            target.join("::")
+                        ));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn no_route_file_imports_another() {
+        let src = root().join("collector/src");
+        assert!(src.join("routes").is_dir(), "no collector/src/routes");
+        let found = route_imports(&src);
+        assert!(
+            found.is_empty(),
+            "route files that import another file of routes/ (a handler reads the request and \
+             calls one capability: move what they share out of routes/, into the capability it \
+             belongs to):\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn a_route_file_importing_another_is_found_once_per_reference() {
+        let clean = synthetic_crate(&[
+            ("lib.rs", "pub mod routes;\npub mod state;\n"),
+            (
+                "routes/mod.rs",
+                "pub mod a;\npub mod op;\npub fn configure() { a::f() }\n",
+            ),
+            (
+                "routes/a.rs",
+                "use crate::state::AppState;\npub fn f() { crate::routes::a::g() }\n\
+                 #[cfg(test)]\nmod tests { use super::*; }\n",
+            ),
+            ("routes/op/mod.rs", "pub mod c;\n"),
+            (
+                "routes/op/c.rs",
+                "// use crate::routes::a;\nconst S: &str = \"super::d\";\nuse super::super::super::state;\n",
+            ),
+        ]);
+        assert_eq!(route_imports(clean.path()), Vec::<String>::new());
+        let knotted = synthetic_crate(&[
+            ("lib.rs", "pub mod routes;\n"),
+            (
+                "routes/mod.rs",
+                "pub mod a;\npub mod b;\npub mod op;\npub fn helper() {}\n",
+            ),
+            ("routes/a.rs", "pub fn f() {}\n"),
+            (
+                "routes/b.rs",
+                "use crate::routes::a::f;\nfn g() { super::helper() }\n",
+            ),
+            ("routes/op/mod.rs", "pub mod c;\npub mod d;\n"),
+            (
+                "routes/op/c.rs",
+                "use crate::{routes, state};\nfn h() { super::d::f() }\n",
+            ),
+            ("routes/op/d.rs", "pub fn f() {}\n"),
+        ]);
+        let found = route_imports(knotted.path());
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[0].ends_with("b.rs:1: routes::a::f"), "{}", found[0]);
+        assert!(found[1].ends_with("b.rs:2: routes::helper"), "{}", found[1]);
+        assert!(found[2].ends_with("c.rs:1: routes"), "{}", found[2]);
+        assert!(
+            found[3].ends_with("c.rs:2: routes::op::d::f"),
+            "{}",
+            found[3]
+        );
     }
 }

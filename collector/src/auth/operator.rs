@@ -19,8 +19,9 @@
 //! responses and their redacted free texts, and the national comparison figures; `analyst` reads
 //! the aggregates of every body and never a raw response or a free text. Handlers take an
 //! [`Operator`] (an actix extractor: `Authorization: Bearer …` or the dashboard's `voce_session`
-//! cookie) and call one of its `may_*`/`require_*` methods, which refuse with a `403` naming the
-//! missing scope.
+//! cookie) and call one of its `may_*`/`require_*` methods, which refuse with [`Forbidden`] (a
+//! `403` naming the missing scope). An [`Operator`] carries its token's expiry, so nothing
+//! reads a verified token twice.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -29,16 +30,15 @@ use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
 use diesel::Connection;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::jwt::{self, HeaderRefusal};
+use super::jwt::{HmacKeyring, JwtError};
 use super::keys::{self, KeyError, KeyFileMode, TicketKey};
-use crate::audit::{self, Actor, AuditAction};
+use crate::audit::{self, Actor, AuditAction, AuditReader};
 use crate::db::operator_tokens::{self, OperatorTokenRow};
 use crate::db::{DbConnection, DbError};
 use crate::domain::IpaCode;
-use crate::error::ApiError;
 
 /// The `typ` header of every operator token.
 pub const OPERATOR_TYP: &str = "voce-operator+jwt";
@@ -153,12 +153,34 @@ pub enum TokenError {
     Sign(String),
 }
 
-/// An authenticated operator: the token's id, role and body.
+impl From<JwtError> for TokenError {
+    fn from(e: JwtError) -> Self {
+        match e {
+            JwtError::Malformed => TokenError::Malformed,
+            JwtError::Header(what) => TokenError::Header(what),
+            JwtError::UnknownKey => TokenError::UnknownKey,
+            JwtError::Invalid(why) => TokenError::Invalid(why),
+            JwtError::NoKey => TokenError::NoKey,
+            JwtError::Sign(why) => TokenError::Sign(why),
+        }
+    }
+}
+
+/// The role does not grant the scope a request needs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("forbidden: missing scope {scope}")]
+pub struct Forbidden {
+    /// The scope missing, such as `raw-responses:inail` or `national`.
+    pub scope: String,
+}
+
+/// An authenticated operator: the token's id, role, body and expiry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Operator {
     id: String,
     role: Role,
     body: Option<IpaCode>,
+    expires_at: Option<i64>,
 }
 
 impl Operator {
@@ -170,8 +192,26 @@ impl Operator {
             (Role::National | Role::Analyst, Some(_)) => {
                 Err(format!("the {role} role takes no body"))
             }
-            _ => Ok(Operator { id, role, body }),
+            _ => Ok(Operator {
+                id,
+                role,
+                body,
+                expires_at: None,
+            }),
         }
+    }
+
+    /// The same operator, its token expiring at `exp` (Unix seconds).
+    fn expiring_at(self, exp: i64) -> Operator {
+        Operator {
+            expires_at: Some(exp),
+            ..self
+        }
+    }
+
+    /// When the token expires (Unix seconds): `Some` for every operator read from a token.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.expires_at
     }
 
     /// The token id.
@@ -197,27 +237,27 @@ impl Operator {
         }
     }
 
-    fn refuse(scope: String) -> Result<(), ApiError> {
-        Err(ApiError::Forbidden { scope })
+    fn refuse(scope: String) -> Result<(), Forbidden> {
+        Err(Forbidden { scope })
     }
 
     /// Only `national`: the audit log, any body's data.
-    pub fn require_national(&self) -> Result<(), ApiError> {
+    pub fn require_national(&self) -> Result<(), Forbidden> {
         match self.role {
             Role::National => Ok(()),
             _ => Operator::refuse("national".into()),
         }
     }
 
-    /// Aggregates at all (every role reads some: `body` its own and the national comparison
-    /// figures).
-    pub fn may_read_aggregates(&self) -> Result<(), ApiError> {
-        Ok(())
+    /// The audit log's reader: `national` only.
+    pub fn audit_reader(&self) -> Result<AuditReader, Forbidden> {
+        self.require_national()?;
+        Ok(AuditReader::new(self.actor()))
     }
 
     /// The aggregates of one body's services: `national` and `analyst` for any body, `body` for
     /// its own.
-    pub fn may_read_aggregates_of(&self, body: &str) -> Result<(), ApiError> {
+    pub fn may_read_aggregates_of(&self, body: &str) -> Result<(), Forbidden> {
         match self.role {
             Role::National | Role::Analyst => Ok(()),
             Role::Body if self.body() == Some(body) => Ok(()),
@@ -226,7 +266,7 @@ impl Operator {
     }
 
     /// One body's raw responses: `national` for any body, `body` for its own, `analyst` never.
-    pub fn may_read_raw(&self, body: &str) -> Result<(), ApiError> {
+    pub fn may_read_raw(&self, body: &str) -> Result<(), Forbidden> {
         match self.role {
             Role::National => Ok(()),
             Role::Body if self.body() == Some(body) => Ok(()),
@@ -236,7 +276,7 @@ impl Operator {
 
     /// One body's (redacted) free texts: `national` for any body, `body` for its own, `analyst`
     /// never.
-    pub fn may_read_free_text(&self, body: &str) -> Result<(), ApiError> {
+    pub fn may_read_free_text(&self, body: &str) -> Result<(), Forbidden> {
         match self.role {
             Role::National => Ok(()),
             Role::Body if self.body() == Some(body) => Ok(()),
@@ -246,23 +286,8 @@ impl Operator {
 }
 
 /// The operator keys in memory: all verify, the newest signs.
-struct Keyring {
-    signing: Option<(String, EncodingKey)>,
-    verifying: HashMap<String, DecodingKey>,
-}
-
-impl Keyring {
-    fn new(keys: &[TicketKey]) -> Keyring {
-        Keyring {
-            signing: keys
-                .last()
-                .map(|k| (k.kid.clone(), EncodingKey::from_secret(k.secret()))),
-            verifying: keys
-                .iter()
-                .map(|k| (k.kid.clone(), DecodingKey::from_secret(k.secret())))
-                .collect(),
-        }
-    }
+fn keyring(keys: &[TicketKey]) -> HmacKeyring {
+    HmacKeyring::new(OPERATOR_TYP, MAX_TOKEN_BYTES, keys)
 }
 
 /// What this collector knows of an issued token.
@@ -275,7 +300,7 @@ struct Known {
 pub struct OperatorAuth {
     dir: PathBuf,
     mode: KeyFileMode,
-    keyring: RwLock<Arc<Keyring>>,
+    keyring: RwLock<Arc<HmacKeyring>>,
     tokens: RwLock<HashMap<String, Known>>,
     validation: Validation,
 }
@@ -342,7 +367,7 @@ impl OperatorAuth {
         Ok(OperatorAuth {
             dir,
             mode,
-            keyring: RwLock::new(Arc::new(Keyring::new(&keys))),
+            keyring: RwLock::new(Arc::new(keyring(&keys))),
             tokens: RwLock::new(HashMap::new()),
             validation: validation(),
         })
@@ -354,16 +379,11 @@ impl OperatorAuth {
         *self
             .keyring
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(Keyring::new(&keys));
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keyring(&keys));
         Ok(())
     }
 
-    /// How many operator keys verify.
-    pub fn key_count(&self) -> usize {
-        self.keyring().verifying.len()
-    }
-
-    fn keyring(&self) -> Arc<Keyring> {
+    fn keyring(&self) -> Arc<HmacKeyring> {
         self.keyring
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -413,8 +433,6 @@ impl OperatorAuth {
                 "a token lives from 1 minute to 400 days".into(),
             ));
         }
-        let keyring = self.keyring();
-        let (kid, key) = keyring.signing.as_ref().ok_or(TokenError::NoKey)?;
         let mut jti = [0_u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut jti);
         let claims = OperatorClaims {
@@ -425,26 +443,14 @@ impl OperatorAuth {
             nbf: now,
             exp: now + ttl_secs,
         };
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(kid.clone());
-        header.typ = Some(OPERATOR_TYP.to_owned());
-        let token = jsonwebtoken::encode(&header, &claims, key)
-            .map_err(|e| TokenError::Sign(e.to_string()))?;
+        let token = self.keyring().sign(&claims)?;
         Ok((token, claims))
     }
 
     /// Checks a token's header, signature, claims and times; returns the operator it names. Does
     /// not look at revocations (see [`OperatorAuth::verify`]).
     pub fn check_signature(&self, token: &str) -> Result<Operator, TokenError> {
-        let kid = jwt::check_header(token, OPERATOR_TYP, MAX_TOKEN_BYTES).map_err(|r| match r {
-            HeaderRefusal::Malformed => TokenError::Malformed,
-            HeaderRefusal::Refused(what) => TokenError::Header(what),
-        })?;
-        let keyring = self.keyring();
-        let key = keyring.verifying.get(&kid).ok_or(TokenError::UnknownKey)?;
-        let claims = jsonwebtoken::decode::<OperatorClaims>(token, key, &self.validation)
-            .map_err(|e| TokenError::Invalid(format!("{:?}", e.kind())))?
-            .claims;
+        let claims: OperatorClaims = self.keyring().verify(token, &self.validation)?;
         let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
         if claims.iat > now_secs() + leeway
             || claims.nbf < claims.iat
@@ -458,7 +464,9 @@ impl OperatorAuth {
             .map(IpaCode::parse)
             .transpose()
             .map_err(|_| TokenError::Invalid("body".into()))?;
-        Operator::new(claims.jti, claims.role, body).map_err(TokenError::Invalid)
+        Operator::new(claims.jti, claims.role, body)
+            .map(|o| o.expiring_at(claims.exp))
+            .map_err(TokenError::Invalid)
     }
 
     /// Verifies a token against the tokens in memory: a revoked token is refused; one not in
@@ -733,10 +741,9 @@ mod tests {
         let inps = Operator::new("b".into(), Role::Body, Some(ipa("inps")?))
             .map_err(anyhow::Error::msg)?;
         let analyst = Operator::new("a".into(), Role::Analyst, None).map_err(anyhow::Error::msg)?;
-        let scope = |r: Result<(), ApiError>| match r {
+        let scope = |r: Result<(), Forbidden>| match r {
             Ok(()) => "ok".to_owned(),
-            Err(ApiError::Forbidden { scope }) => scope,
-            Err(e) => e.to_string(),
+            Err(Forbidden { scope }) => scope,
         };
         assert_eq!(scope(national.require_national()), "ok");
         assert_eq!(scope(national.may_read_raw("inail")), "ok");
@@ -751,7 +758,6 @@ mod tests {
             scope(inps.may_read_aggregates_of("inail")),
             "aggregates:inail"
         );
-        assert_eq!(scope(inps.may_read_aggregates()), "ok");
         assert_eq!(scope(analyst.require_national()), "national");
         assert_eq!(scope(analyst.may_read_raw("inps")), "raw-responses:inps");
         assert_eq!(scope(analyst.may_read_free_text("inps")), "free-text:inps");

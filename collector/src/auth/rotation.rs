@@ -118,7 +118,9 @@ mod tests {
             hash: "h".into(),
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let (old_ticket, _) = keys.keyring().issue("s", reference, "https://a.it", now)?;
+        let (old_ticket, _) =
+            keys.keyring()
+                .issue("s", reference, "https://a.it", now, Default::default())?;
         std::thread::sleep(Duration::from_millis(1100));
         let (new, _) = keys::generate(dir.path())?;
         keys.reload()?;

@@ -4,14 +4,14 @@
 //! lives two hours by default. Verification is strict: only `HS256`; the key is chosen by `kid`
 //! from the keys held in memory (never from anything the token points to, so `jku`, `x5u`, `jwk`
 //! and friends are refused); `typ`, `iss`, `aud`, `exp` and `nbf` are all checked, with a small
-//! explicit leeway. HMAC keeps the check to a few microseconds.
+//! explicit leeway. HMAC keeps the check to a few microseconds. The signing and the checks are
+//! [`super::jwt`]'s, shared with the operator tokens.
 
-use std::collections::HashMap;
-
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, Validation};
 use serde::{Deserialize, Serialize};
 use voce_shared::QuestionnaireRef;
 
+use super::jwt::{HmacKeyring, JwtError};
 use crate::auth::keys::TicketKey;
 use crate::configuration::TicketSettings;
 
@@ -87,10 +87,22 @@ pub enum TicketError {
     Sign(String),
 }
 
-/// The keys in memory: all verify, the newest signs.
+impl From<JwtError> for TicketError {
+    fn from(e: JwtError) -> Self {
+        match e {
+            JwtError::Malformed => TicketError::Malformed,
+            JwtError::Header(what) => TicketError::Header(what),
+            JwtError::UnknownKey => TicketError::UnknownKey,
+            JwtError::Invalid(why) => TicketError::Invalid(why),
+            JwtError::NoKey => TicketError::NoKey,
+            JwtError::Sign(why) => TicketError::Sign(why),
+        }
+    }
+}
+
+/// The ticket keys in memory: all verify, the newest signs.
 pub struct Keyring {
-    signing: Option<(String, EncodingKey)>,
-    verifying: HashMap<String, DecodingKey>,
+    jwt: HmacKeyring,
     validation: Validation,
     settings: TicketSettings,
 }
@@ -107,13 +119,7 @@ impl Keyring {
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.set_audience(&[settings.issuer.as_str()]);
         Keyring {
-            signing: keys
-                .last()
-                .map(|k| (k.kid.clone(), EncodingKey::from_secret(k.secret()))),
-            verifying: keys
-                .iter()
-                .map(|k| (k.kid.clone(), DecodingKey::from_secret(k.secret())))
-                .collect(),
+            jwt: HmacKeyring::new(TICKET_TYP, MAX_TICKET_BYTES, keys),
             validation,
             settings: settings.clone(),
         }
@@ -121,29 +127,13 @@ impl Keyring {
 
     /// The id of the key that signs, if any.
     pub fn signing_kid(&self) -> Option<&str> {
-        self.signing.as_ref().map(|(kid, _)| kid.as_str())
+        self.jwt.signing_kid()
     }
 
-    /// Issues a ticket for a service, questionnaire and origin at `now` (Unix seconds); returns
-    /// the token and its claims.
+    /// Issues a ticket for a service, questionnaire and origin at `now` (Unix seconds), with a
+    /// channel and an attestation's `jti` when `extras` has them; returns the token and its
+    /// claims.
     pub fn issue(
-        &self,
-        service_id: &str,
-        questionnaire: QuestionnaireRef,
-        origin: &str,
-        now: i64,
-    ) -> Result<(String, TicketClaims), TicketError> {
-        self.issue_with(
-            service_id,
-            questionnaire,
-            origin,
-            now,
-            TicketExtras::default(),
-        )
-    }
-
-    /// Issues a ticket like [`Keyring::issue`], with a channel and an attestation's `jti`.
-    pub fn issue_with(
         &self,
         service_id: &str,
         questionnaire: QuestionnaireRef,
@@ -151,7 +141,9 @@ impl Keyring {
         now: i64,
         extras: TicketExtras,
     ) -> Result<(String, TicketClaims), TicketError> {
-        let (kid, key) = self.signing.as_ref().ok_or(TicketError::NoKey)?;
+        if self.jwt.signing_kid().is_none() {
+            return Err(TicketError::NoKey);
+        }
         let verified = extras.attested_jti.is_some();
         let jti = extras.attested_jti.unwrap_or_else(|| fresh_jti(now));
         let ttl = i64::try_from(self.settings.ttl_secs).unwrap_or(7200);
@@ -168,27 +160,13 @@ impl Keyring {
             channel: extras.channel.map(|c| c.code().to_owned()),
             verified,
         };
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(kid.clone());
-        header.typ = Some(TICKET_TYP.to_owned());
-        let token = jsonwebtoken::encode(&header, &claims, key)
-            .map_err(|e| TicketError::Sign(e.to_string()))?;
+        let token = self.jwt.sign(&claims)?;
         Ok((token, claims))
     }
 
     /// Verifies a ticket and returns its claims.
     pub fn verify(&self, token: &str) -> Result<TicketClaims, TicketError> {
-        let kid =
-            super::jwt::check_header(token, TICKET_TYP, MAX_TICKET_BYTES).map_err(|refusal| {
-                match refusal {
-                    super::jwt::HeaderRefusal::Malformed => TicketError::Malformed,
-                    super::jwt::HeaderRefusal::Refused(what) => TicketError::Header(what),
-                }
-            })?;
-        let key = self.verifying.get(&kid).ok_or(TicketError::UnknownKey)?;
-        let data = jsonwebtoken::decode::<TicketClaims>(token, key, &self.validation)
-            .map_err(|e| TicketError::Invalid(format!("{:?}", e.kind())))?;
-        Ok(data.claims)
+        Ok(self.jwt.verify(token, &self.validation)?)
     }
 }
 
@@ -230,7 +208,13 @@ mod tests {
     #[test]
     fn an_issued_ticket_verifies_with_its_claims() -> Result<(), TicketError> {
         let ring = keyring(1);
-        let (token, claims) = ring.issue("inps-naspi", qref(), "https://www.inps.it", now())?;
+        let (token, claims) = ring.issue(
+            "inps-naspi",
+            qref(),
+            "https://www.inps.it",
+            now(),
+            TicketExtras::default(),
+        )?;
         assert_eq!(ring.verify(&token)?, claims);
         assert_eq!(claims.exp - claims.iat, 7200);
         Ok(())
@@ -238,7 +222,13 @@ mod tests {
 
     #[test]
     fn a_ticket_signed_with_another_key_of_the_same_id_is_refused() -> Result<(), TicketError> {
-        let (token, _) = keyring(2).issue("inps-naspi", qref(), "https://www.inps.it", now())?;
+        let (token, _) = keyring(2).issue(
+            "inps-naspi",
+            qref(),
+            "https://www.inps.it",
+            now(),
+            TicketExtras::default(),
+        )?;
         assert!(keyring(1).verify(&token).is_err());
         Ok(())
     }
@@ -247,7 +237,7 @@ mod tests {
     fn older_keys_still_verify_and_the_newest_signs() -> Result<(), TicketError> {
         let settings = TicketSettings::default();
         let old = Keyring::new(&[TicketKey::new("a".into(), [1; 32])], &settings);
-        let (token, _) = old.issue("s", qref(), "https://x.it", now())?;
+        let (token, _) = old.issue("s", qref(), "https://x.it", now(), TicketExtras::default())?;
         let both = Keyring::new(
             &[
                 TicketKey::new("a".into(), [1; 32]),
@@ -263,11 +253,29 @@ mod tests {
     #[test]
     fn expired_and_future_tickets_are_refused_beyond_the_leeway() -> Result<(), TicketError> {
         let ring = keyring(1);
-        let (expired, _) = ring.issue("s", qref(), "https://x.it", now() - 7200 - 10)?;
+        let (expired, _) = ring.issue(
+            "s",
+            qref(),
+            "https://x.it",
+            now() - 7200 - 10,
+            TicketExtras::default(),
+        )?;
         assert!(ring.verify(&expired).is_err());
-        let (future, _) = ring.issue("s", qref(), "https://x.it", now() + 60)?;
+        let (future, _) = ring.issue(
+            "s",
+            qref(),
+            "https://x.it",
+            now() + 60,
+            TicketExtras::default(),
+        )?;
         assert!(ring.verify(&future).is_err());
-        let (within, _) = ring.issue("s", qref(), "https://x.it", now() + 2)?;
+        let (within, _) = ring.issue(
+            "s",
+            qref(),
+            "https://x.it",
+            now() + 2,
+            TicketExtras::default(),
+        )?;
         assert!(ring.verify(&within).is_ok());
         Ok(())
     }
@@ -296,7 +304,13 @@ mod tests {
     fn bench_ticket_verification_against_a_bare_hmac() -> Result<(), TicketError> {
         use hmac::{Hmac, Mac};
         let ring = keyring(1);
-        let (token, _) = ring.issue("inps-naspi", qref(), "https://www.inps.it", now())?;
+        let (token, _) = ring.issue(
+            "inps-naspi",
+            qref(),
+            "https://www.inps.it",
+            now(),
+            TicketExtras::default(),
+        )?;
         let signing_input = token
             .rsplit_once('.')
             .map_or("", |(input, _)| input)

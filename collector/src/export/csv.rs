@@ -21,7 +21,7 @@ use std::future::Future;
 use actix_web::web::Bytes;
 use futures_util::Stream;
 
-use crate::error::ApiError;
+use crate::db::DbError;
 
 /// The media type of every CSV export (RFC 4180 with its `header` parameter).
 pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8; header=present";
@@ -186,11 +186,11 @@ pub fn stream<C, F, Fut>(
     header: &[&str],
     start: C,
     next: F,
-) -> impl Stream<Item = Result<Bytes, ApiError>> + 'static
+) -> impl Stream<Item = Result<Bytes, DbError>> + 'static
 where
     C: 'static,
     F: FnMut(C) -> Fut + 'static,
-    Fut: Future<Output = Result<(Bytes, Option<C>), ApiError>> + 'static,
+    Fut: Future<Output = Result<(Bytes, Option<C>), DbError>> + 'static,
 {
     let mut first = CsvWriter::new();
     first.header(header);
@@ -330,7 +330,7 @@ mod tests {
             }
             Ok((w.into_bytes(), (page < 2).then_some(page + 1)))
         });
-        let chunks: Vec<Result<Bytes, ApiError>> = body.collect().await;
+        let chunks: Vec<Result<Bytes, DbError>> = body.collect().await;
         let text: String = chunks
             .iter()
             .map(|c| match c {

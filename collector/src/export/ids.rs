@@ -23,7 +23,11 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use crate::auth::keys::{self, KeyError, KeyFileMode, TicketKey};
-use crate::error::ApiError;
+
+/// No export key is loaded: nothing may leave (a `503` until one is generated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("no export key: run `voce-collector keys generate --for export`")]
+pub struct NoExportKey;
 
 /// The export key in use.
 pub struct ExportKey {
@@ -117,24 +121,14 @@ impl ExportKeys {
         Ok(())
     }
 
-    /// Whether a key is loaded.
-    pub fn is_loaded(&self) -> bool {
-        self.current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_some()
-    }
-
-    /// The key in use, or a 503 when there is none (nothing leaves without its keyed ids).
-    pub fn current(&self) -> Result<Arc<ExportKey>, ApiError> {
+    /// The key in use, or [`NoExportKey`] when there is none (nothing leaves without its keyed
+    /// ids).
+    pub fn current(&self) -> Result<Arc<ExportKey>, NoExportKey> {
         self.current
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
-            .ok_or_else(|| ApiError::Unavailable {
-                retry_after_secs: 60,
-                cause: "no export key: run `voce-collector keys generate --for export`".into(),
-            })
+            .ok_or(NoExportKey)
     }
 }
 

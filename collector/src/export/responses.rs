@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 use time::macros::format_description;
 
 use super::csv::{Cell, CsvWriter};
-use super::ids::ExportKey;
-use crate::auth::operator::Operator;
+use super::ids::{ExportKey, ExportKeys, NoExportKey};
+use crate::audit::{self, AuditAction};
+use crate::auth::operator::{Forbidden, Operator};
 use crate::db::responses::{FreeTextRow, ResponseRow};
-use crate::db::{self, DbConnection, DbError};
-use crate::error::ApiError;
+use crate::db::{self, Database, DbConnection, DbError};
 use crate::registry::cache::Snapshot;
 
 /// Responses per page of `GET /v1/responses` unless `limit` says otherwise.
@@ -32,6 +32,26 @@ pub const DEFAULT_PAGE: usize = 100;
 pub const MAX_PAGE: usize = 1000;
 /// Responses per chunk of the CSV export.
 pub const EXPORT_CHUNK: usize = 2000;
+
+/// Why raw responses cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A filter or cursor that is not acceptable.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// No such service.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The role may not read these responses.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    /// No export key: nothing leaves.
+    #[error(transparent)]
+    NoKey(#[from] NoExportKey),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
 
 /// The query of `GET /v1/exports/responses.csv`: which responses.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -122,9 +142,9 @@ impl Selection {
     }
 }
 
-fn day(field: &str, text: &str) -> Result<time::Date, ApiError> {
+fn day(field: &str, text: &str) -> Result<time::Date, ExportError> {
     time::Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| ApiError::Malformed(format!("{field} must be a day such as 2026-10-31")))
+        .map_err(|_| ExportError::Malformed(format!("{field} must be a day such as 2026-10-31")))
 }
 
 /// Checks a query against the operator's role and the registry: the body of a named service is
@@ -133,10 +153,10 @@ pub fn select(
     operator: &Operator,
     registry: &Snapshot,
     query: &RawFilter,
-) -> Result<Selection, ApiError> {
+) -> Result<Selection, ExportError> {
     if let Some(body) = &query.body {
         crate::domain::IpaCode::parse(body)
-            .map_err(|e| ApiError::Malformed(format!("body: {e}")))?;
+            .map_err(|e| ExportError::Malformed(format!("body: {e}")))?;
     }
     let mut body = query
         .body
@@ -147,10 +167,10 @@ pub fn select(
     if let Some(service) = service {
         let cached = registry
             .service(service)
-            .ok_or_else(|| ApiError::NotFound(format!("No service {service:?}.")))?;
+            .ok_or_else(|| ExportError::NotFound(format!("No service {service:?}.")))?;
         let owner = cached.body.ipa_code.clone();
         if body.as_ref().is_some_and(|b| *b != owner) && query.body.is_some() {
-            return Err(ApiError::Malformed(format!(
+            return Err(ExportError::Malformed(format!(
                 "service {service:?} is not a service of body {:?}",
                 query.body.as_deref().unwrap_or_default()
             )));
@@ -166,12 +186,12 @@ pub fn select(
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
-        return Err(ApiError::Malformed("to is before from".into()));
+        return Err(ExportError::Malformed("to is before from".into()));
     }
     let before = to
         .map(|d| {
             d.next_day()
-                .ok_or_else(|| ApiError::Malformed("to is too late".into()))
+                .ok_or_else(|| ExportError::Malformed("to is too late".into()))
         })
         .transpose()?;
     Ok(Selection {
@@ -202,9 +222,9 @@ impl Position {
     }
 
     /// The position a cursor stands for; 400 for a cursor this key did not make.
-    pub fn open(key: &ExportKey, cursor: &str) -> Result<Position, ApiError> {
+    pub fn open(key: &ExportKey, cursor: &str) -> Result<Position, ExportError> {
         let refused = || {
-            ApiError::Malformed(
+            ExportError::Malformed(
                 "the cursor is not one this collector gave, or the export key changed since; \
                  start again without a cursor"
                     .into(),
@@ -220,6 +240,61 @@ impl Position {
             _ => Err(refused()),
         }
     }
+}
+
+/// Where raw responses are read from: the database, the registry as it is now, and the export
+/// keys that turn stored ids into the ids that leave.
+pub struct Sources<'a> {
+    /// The database.
+    pub db: &'a Database,
+    /// The registry snapshot.
+    pub registry: &'a Snapshot,
+    /// The export keys.
+    pub keys: &'a ExportKeys,
+}
+
+/// A page of raw responses for `operator`, role-scoped, the read audited: what
+/// `GET /v1/responses` answers and the dashboard's service page reads its comments from.
+pub async fn page_for(
+    from: Sources<'_>,
+    operator: &Operator,
+    query: RawQuery,
+) -> Result<ResponsesPage, ExportError> {
+    let selection = select(operator, from.registry, &query.filter())?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ExportError::Malformed(format!(
+            "limit must be from 1 to {MAX_PAGE}"
+        )));
+    }
+    let key = from.keys.current()?;
+    let start = query
+        .cursor()
+        .map(|c| Position::open(&key, c))
+        .transpose()?;
+    let actor = operator.actor();
+    let (page, next, free_texts) = from
+        .db
+        .run(move |conn| {
+            let (page, next) = read_page(conn, &selection, start.as_ref(), limit)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::RawRead,
+                selection.body.as_deref(),
+                &format!(
+                    "GET /v1/responses {} rows={}",
+                    selection.describe(),
+                    page.len()
+                ),
+            )?;
+            Ok((page, next, selection.free_texts))
+        })
+        .await?;
+    Ok(ResponsesPage {
+        responses: page.iter().map(|r| r.public(&key, free_texts)).collect(),
+        next_cursor: next.map(|p| p.seal(&key)),
+    })
 }
 
 /// One stored response with its body and (if readable) its free texts.

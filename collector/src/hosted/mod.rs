@@ -5,9 +5,11 @@
 //! [`form`] reads what the browser posts and splits the questionnaire into two steps (the rating,
 //! then the one follow-up it shows with the rest), [`page`] renders the pages with askama,
 //! [`i18n`] holds the page's own words, [`links`] builds the page's public URL for a channel, and
-//! [`qr`] draws that URL as a QR code (SVG and PNG). Tickets, validation, redaction and storage
+//! [`qr`] draws that URL as a QR code (SVG and PNG); [`answers`] wraps the pages in their HTTP
+//! answers. Tickets, validation, redaction and storage
 //! are the widget's: the same ticket code, validator, row builder and group-commit writer.
 
+pub mod answers;
 pub mod form;
 pub mod i18n;
 pub mod links;

@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 use voce_shared::api::SubmitRequest;
 use voce_shared::{Answer, Catalog, IndicatorColumn, Questionnaire, Submission};
 
+use super::IngestError;
 use crate::auth::tickets::TicketClaims;
 use crate::db::responses::{FreeTextRow, ResponseRow};
 use crate::domain::{Channel, day_of, rfc3339};
-use crate::error::ApiError;
 
 /// The rows of one response, ready to commit together.
 #[derive(Clone, Debug)]
@@ -29,7 +29,7 @@ pub struct NewResponse {
 pub fn questionnaire_of<'c>(
     catalog: &'c Catalog,
     claims: &TicketClaims,
-) -> Result<&'c Questionnaire, ApiError> {
+) -> Result<&'c Questionnaire, IngestError> {
     let named = &claims.questionnaire;
     catalog
         .get(&named.id, named.version)
@@ -39,7 +39,7 @@ pub fn questionnaire_of<'c>(
                 .reference(&q.id, q.version)
                 .is_ok_and(|r| r.hash == named.hash)
         })
-        .ok_or(ApiError::InvalidTicket)
+        .ok_or(IngestError::InvalidTicket)
 }
 
 /// Validates the answers (422 with every violation) and builds the rows, received `now`.
@@ -50,12 +50,12 @@ pub fn build(
     fingerprint: &str,
     now: OffsetDateTime,
     free_text_retention_days: u32,
-) -> Result<NewResponse, ApiError> {
+) -> Result<NewResponse, IngestError> {
     let submission = Submission {
         answers: request.answers.clone(),
     };
     let answers = voce_shared::validate(questionnaire, &submission)
-        .map_err(ApiError::InvalidAnswers)?
+        .map_err(IngestError::InvalidAnswers)?
         .into_answers();
     // Time-ordered, so the unique index of ids grows at its end; the receipt's `received_at`
     // tells the citizen the same time. The export is ordered by the random `export_key`.
@@ -99,14 +99,14 @@ pub fn build(
         service_id: claims.sub.clone(),
         questionnaire_id: claims.questionnaire.id.clone(),
         questionnaire_version: i32::try_from(claims.questionnaire.version)
-            .map_err(|_| ApiError::InvalidTicket)?,
+            .map_err(|_| IngestError::InvalidTicket)?,
         questionnaire_hash: claims.questionnaire.hash.clone(),
         ticket_id: claims.jti.clone(),
         body_fingerprint: fingerprint.to_owned(),
         received_at: rfc3339(now),
         locale: request.locale.code().to_owned(),
         answers: serde_json::to_string(&structured)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| IngestError::Internal(e.to_string()))?,
         valutazione: columns.valutazione,
         motivo: columns.motivo,
         esito: columns.esito,
@@ -116,7 +116,7 @@ pub fn build(
             .channel
             .as_deref()
             .map_or(Ok(Channel::Widget), Channel::parse)
-            .map_err(|_| ApiError::InvalidTicket)?
+            .map_err(|_| IngestError::InvalidTicket)?
             .code()
             .to_owned(),
         verified: claims.verified,

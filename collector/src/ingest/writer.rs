@@ -26,12 +26,12 @@ use tokio::sync::oneshot;
 use voce_shared::Catalog;
 use voce_shared::api::Receipt;
 
+use super::IngestError;
 use super::check_replay;
 use super::rows::NewResponse;
 use crate::counts::DailyCounts;
 use crate::db::responses::StoredTicket;
 use crate::db::{self, DbConnection, DbError, Pool};
-use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::stats::rollups::{Counted, Increments};
 
@@ -60,7 +60,7 @@ pub struct BatchSettings {
 
 struct Job {
     new: NewResponse,
-    reply: oneshot::Sender<Result<Stored, ApiError>>,
+    reply: oneshot::Sender<Result<Stored, IngestError>>,
 }
 
 /// The handle through which handlers store responses.
@@ -105,18 +105,18 @@ impl Writer {
     }
 
     /// Stores a response; returns once its batch is committed (or refused).
-    pub async fn store(&self, new: NewResponse) -> Result<Stored, ApiError> {
+    pub async fn store(&self, new: NewResponse) -> Result<Stored, IngestError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .try_send(Job { new, reply })
-            .map_err(|e| ApiError::Unavailable {
+            .map_err(|e| IngestError::Unavailable {
                 retry_after_secs: 1,
                 cause: match e {
                     TrySendError::Full(_) => "the write queue is full".into(),
                     TrySendError::Disconnected(_) => "the writer has stopped".into(),
                 },
             })?;
-        answer.await.map_err(|_| ApiError::Unavailable {
+        answer.await.map_err(|_| IngestError::Unavailable {
             retry_after_secs: 1,
             cause: "the writer stopped before answering".into(),
         })?
@@ -205,25 +205,11 @@ fn commit(batch: Vec<Job>, sink: &Sink) {
             }
         }
         Err(e) => {
-            let e = ApiError::from(e);
+            let e = IngestError::from(e);
             for job in batch {
-                let _ = job.reply.send(Err(clone_error(&e)));
+                let _ = job.reply.send(Err(e.clone()));
             }
         }
-    }
-}
-
-/// The same refusal for every request of a failed batch.
-fn clone_error(e: &ApiError) -> ApiError {
-    match e {
-        ApiError::Unavailable {
-            retry_after_secs,
-            cause,
-        } => ApiError::Unavailable {
-            retry_after_secs: *retry_after_secs,
-            cause: cause.clone(),
-        },
-        other => ApiError::Internal(other.to_string()),
     }
 }
 

@@ -15,20 +15,19 @@ use std::collections::BTreeMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use voce_shared::api::SubmitRequest;
-use voce_shared::{Locale, Submission, Violation};
+use voce_shared::{Locale, Questionnaire, Submission};
 
 use crate::auth::tickets::TicketClaims;
-use crate::domain::{Channel, ServiceId, day_of};
+use crate::domain::{Channel, ServiceId};
 use crate::error::ApiError;
+use crate::forms;
+use crate::hosted::answers::{confirmation, failure, not_found, render_form};
 use crate::hosted::form::{self, Posted};
 use crate::hosted::i18n::Text;
-use crate::hosted::page::{self, FormInput};
-use crate::hosted::{CONTENT_SECURITY_POLICY, STYLESHEET, links};
-use crate::ingest::rows;
-use crate::ingest::writer::Stored;
+use crate::hosted::{STYLESHEET, links};
+use crate::ingest::{IngestError, ParsedBody, rows};
 use crate::registry::cache::CachedService;
 use crate::state::AppState;
 
@@ -76,7 +75,7 @@ pub async fn show_hosted_page(
     }
     let now = OffsetDateTime::now_utc();
     let issued = public_origin(&state).and_then(|origin| {
-        crate::routes::issue_ticket(
+        forms::issue_ticket(
             &state,
             &found,
             &origin,
@@ -84,6 +83,7 @@ pub async fn show_hosted_page(
             query.a.as_deref(),
             now,
         )
+        .map_err(ApiError::from)
     });
     let (ticket, _) = match issued {
         Ok(issued) => issued,
@@ -114,13 +114,13 @@ pub async fn submit_hosted_page(
         return not_found(fallback_locale);
     };
     if !is_form_encoded(&req) {
-        count_rejection(&state, "unsupported_media_type");
+        state.ingest().count_rejection("unsupported_media_type");
         return failure(fallback_locale, &found, &ApiError::UnsupportedMediaType);
     }
     let posted = match form::parse(&body, found.questionnaire) {
         Ok(posted) => posted,
         Err(e) => {
-            count_rejection(&state, "malformed");
+            state.ingest().count_rejection("malformed");
             return failure(fallback_locale, &found, &ApiError::Malformed(e));
         }
     };
@@ -134,7 +134,7 @@ pub async fn submit_hosted_page(
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok());
     if sent_origin.is_some_and(|o| o != "null" && o != origin) {
-        count_rejection(&state, "origin_not_allowed");
+        state.ingest().count_rejection("origin_not_allowed");
         return failure(locale, &found, &ApiError::OriginNotAllowed);
     }
     let claims = state
@@ -145,8 +145,8 @@ pub async fn submit_hosted_page(
         .filter(|c| c.sub == found.service.id && c.origin == origin);
     let Some(claims) = claims else {
         // Expired or not valid: a fresh (unverified) ticket, and the answers kept.
-        count_rejection(&state, "invalid_ticket");
-        return match crate::routes::issue_ticket(
+        state.ingest().count_rejection("invalid_ticket");
+        return match forms::issue_ticket(
             &state,
             &found,
             &origin,
@@ -165,17 +165,17 @@ pub async fn submit_hosted_page(
                 Some(Text::Expired),
                 StatusCode::OK,
             ),
-            Err(e) => failure(locale, &found, &e),
+            Err(e) => failure(locale, &found, &e.into()),
         };
     };
     if posted.website.is_some() {
         // A bot: thanked, nothing stored, counted.
-        count_rejection(&state, "honeypot");
+        state.ingest().count_rejection("honeypot");
         return confirmation(locale, &found);
     }
     let questionnaire = match rows::questionnaire_of(state.catalog, &claims) {
         Ok(q) => q,
-        Err(e) => return failure(locale, &found, &e),
+        Err(e) => return failure(locale, &found, &e.into()),
     };
     if posted.step == 1 {
         let step_one = form::step_one_answers(questionnaire, &posted.answers);
@@ -207,44 +207,36 @@ pub async fn submit_hosted_page(
             ),
         };
     }
-    store(&state, &found, &posted, &claims).await
+    store(&state, &found, questionnaire, &posted, &claims).await
 }
 
-/// Step 2: validates, redacts and stores; the confirmation, or the form with its errors.
+/// Step 2: validates, redacts and stores through [`crate::ingest::Ingest::accept`]; the
+/// confirmation, or the form with its errors.
 async fn store(
     state: &AppState,
     found: &CachedService,
+    questionnaire: &Questionnaire,
     posted: &Posted,
     claims: &TicketClaims,
 ) -> HttpResponse {
     let locale = posted.locale;
-    let request = SubmitRequest {
+    let accepted = match ParsedBody::of(SubmitRequest {
         answers: posted.answers.clone(),
         locale,
         website: None,
-    };
-    let fingerprint = serde_json::to_vec(&request)
-        .map(|canonical| hex::encode(Sha256::digest(&canonical)))
-        .unwrap_or_default();
-    let Ok(questionnaire) = rows::questionnaire_of(state.catalog, claims) else {
-        return failure(locale, found, &ApiError::InvalidTicket);
-    };
-    let built = rows::build(
-        questionnaire,
-        claims,
-        &request,
-        &fingerprint,
-        OffsetDateTime::now_utc(),
-        state.settings.free_text_retention_days,
-    );
-    let result = match built {
-        Ok(new) => state.writer.store(new).await,
+    }) {
+        Ok(body) => {
+            state
+                .ingest()
+                .accept(claims, &body, OffsetDateTime::now_utc())
+                .await
+        }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(Stored::Created(_) | Stored::Replayed(_)) => confirmation(locale, found),
-        Err(ApiError::InvalidAnswers(violations)) => {
-            count_rejection(state, "invalid_answers");
+    match accepted {
+        Ok(_) => confirmation(locale, found),
+        Err(IngestError::InvalidAnswers(violations)) => {
+            state.ingest().count_rejection("invalid_answers");
             let on_step_one = violations.0.iter().any(|v| {
                 questionnaire
                     .question(&v.question)
@@ -263,17 +255,11 @@ async fn store(
             )
         }
         Err(e) => {
-            count_rejection(state, e.rejection_reason());
+            let e = ApiError::from(e);
+            state.ingest().count_rejection(e.rejection_reason());
             failure(locale, found, &e)
         }
     }
-}
-
-fn count_rejection(state: &AppState, reason: &'static str) {
-    state.metrics.record_rejection(reason);
-    state
-        .counts
-        .rejection(reason, &day_of(OffsetDateTime::now_utc()));
 }
 
 fn find_service(state: &AppState, id: &str) -> Option<std::sync::Arc<CachedService>> {
@@ -311,123 +297,4 @@ fn is_form_encoded(req: &HttpRequest) -> bool {
                 .trim()
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn render_form(
-    found: &CachedService,
-    locale: Locale,
-    kept_query: &str,
-    ticket: &str,
-    step: u8,
-    answers: &BTreeMap<String, serde_json::Value>,
-    violations: &[Violation],
-    notice: Option<Text>,
-    status: StatusCode,
-) -> HttpResponse {
-    let resolved = found.questionnaire.resolve(locale, &found.body.name);
-    let mut chrome = page::chrome(
-        locale,
-        &format!("{} — {}", found.service.name, found.body.name),
-        &found.body.name,
-        &format!("/s/{}", links::encode_component(&found.service.id)),
-        kept_query,
-    );
-    let html = page::render_form(
-        &mut chrome,
-        &FormInput {
-            questionnaire: &resolved,
-            locale,
-            service_id: &found.service.id,
-            service_name: &found.service.name,
-            ticket,
-            step,
-            answers,
-            violations,
-            notice,
-        },
-    );
-    html_response(status, html)
-}
-
-fn confirmation(locale: Locale, found: &CachedService) -> HttpResponse {
-    let resolved = found.questionnaire.resolve(locale, &found.body.name);
-    message(
-        StatusCode::OK,
-        locale,
-        found,
-        Text::ThankYou.get(locale),
-        resolved.confirmation.get(locale),
-    )
-}
-
-fn not_found(locale: Locale) -> HttpResponse {
-    let chrome = page::chrome(locale, Text::NotFound.get(locale), "Voce", "", "");
-    html_response(
-        StatusCode::NOT_FOUND,
-        page::render_message(
-            &chrome,
-            Text::NotFound.get(locale),
-            Text::NotFound.get(locale),
-        ),
-    )
-}
-
-/// The page for a refusal that the citizen cannot fix by editing answers.
-fn failure(locale: Locale, found: &CachedService, e: &ApiError) -> HttpResponse {
-    let (status, text) = match e {
-        ApiError::TicketUsed => (StatusCode::CONFLICT, Text::AlreadyAnswered),
-        ApiError::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, Text::Unavailable),
-        ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, Text::NotValid),
-        ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, Text::NotValid),
-        ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, Text::NotValid),
-        ApiError::InvalidTicket => (StatusCode::UNAUTHORIZED, Text::Expired),
-        other => {
-            tracing::error!(error = %other, "hosted page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Text::Unavailable)
-        }
-    };
-    let mut response = message(status, locale, found, &found.service.name, text.get(locale));
-    if let ApiError::Unavailable {
-        retry_after_secs, ..
-    } = e
-        && let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string())
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
-}
-
-fn message(
-    status: StatusCode,
-    locale: Locale,
-    found: &CachedService,
-    heading: &str,
-    text: &str,
-) -> HttpResponse {
-    let chrome = page::chrome(
-        locale,
-        &format!("{heading} — {}", found.service.name),
-        &found.body.name,
-        &format!("/s/{}", links::encode_component(&found.service.id)),
-        "",
-    );
-    html_response(status, page::render_message(&chrome, heading, text))
-}
-
-fn html_response(status: StatusCode, html: Result<String, askama::Error>) -> HttpResponse {
-    let mut builder = HttpResponse::build(status);
-    builder
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"));
-    match html {
-        Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot render the hosted page");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
 }

@@ -9,9 +9,10 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use voce_shared::Locale;
 
-use crate::domain::{ServiceId, day_of, rfc3339};
+use crate::domain::{ServiceId, rfc3339};
 use crate::error::ApiError;
-use crate::routes::request_origin;
+use crate::extract::request_origin;
+use crate::forms;
 use crate::state::AppState;
 
 /// The query string.
@@ -35,11 +36,11 @@ pub struct FormQuery {
     ),
     responses(
         (status = 200, description = "The form with a fresh ticket", body = voce_shared::api::Form, content_type = "application/json"),
-        (status = 400, description = "The query string is not acceptable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The Origin is missing or not allowed for the service's body", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 403, response = crate::problems::OriginNotAllowed),
+        (status = 404, response = crate::problems::NotFound),
+        (status = 429, response = crate::problems::RateLimited),
+        (status = 503, response = crate::problems::Unavailable),
     ))]
 pub async fn issue_form(
     req: HttpRequest,
@@ -69,11 +70,10 @@ pub async fn issue_form(
         .service(service_id.as_str())
         .ok_or_else(not_found)?;
     if !found.origins.contains(origin.as_str()) {
-        state.metrics.record_rejection("origin_not_allowed");
-        state.counts.rejection("origin_not_allowed", &day_of(now));
+        state.ingest().count_rejection("origin_not_allowed");
         return Err(ApiError::OriginNotAllowed);
     }
-    let (ticket, claims) = crate::routes::issue_ticket(
+    let (ticket, claims) = forms::issue_ticket(
         &state,
         found,
         origin.as_str(),

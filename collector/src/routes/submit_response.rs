@@ -12,11 +12,9 @@ use time::OffsetDateTime;
 use voce_shared::api::{MAX_BODY_BYTES, Receipt};
 
 use crate::auth::tickets::TicketClaims;
-use crate::domain::{day_of, rfc3339};
 use crate::error::ApiError;
-use crate::ingest::writer::Stored;
-use crate::ingest::{self, honeypot, rows};
-use crate::routes::request_origin;
+use crate::extract::request_origin;
+use crate::ingest::{self, writer::Stored};
 use crate::state::AppState;
 
 /// Stores a response.
@@ -26,16 +24,16 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Stored", body = voce_shared::api::Receipt, content_type = "application/json"),
         (status = 200, description = "Already stored with this ticket and body: the same receipt", body = voce_shared::api::Receipt, content_type = "application/json"),
-        (status = 400, description = "Malformed JSON, duplicate keys, unknown fields, deep nesting", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid or expired ticket", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Origin differs from the ticket's", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 408, description = "The body was not received within the request timeout; the connection is closed", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The ticket already stored a different body", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 16 KiB", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid answers, each violation listed", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable; nothing stored", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::InvalidTicket),
+        (status = 403, response = crate::problems::OriginNotAllowed),
+        (status = 408, response = crate::problems::RequestTimeout),
+        (status = 409, response = crate::problems::TicketUsed),
+        (status = 413, response = crate::problems::PayloadTooLarge),
+        (status = 415, response = crate::problems::UnsupportedMediaType),
+        (status = 422, response = crate::problems::InvalidAnswers),
+        (status = 429, response = crate::problems::RateLimited),
+        (status = 503, response = crate::problems::Unavailable),
     ))]
 pub async fn submit_response(
     req: HttpRequest,
@@ -44,16 +42,9 @@ pub async fn submit_response(
 ) -> Result<HttpResponse, ApiError> {
     let result = submit(&req, payload, &state).await;
     if let Err(e) = &result {
-        count_rejection(&state, e.rejection_reason());
+        state.ingest().count_rejection(e.rejection_reason());
     }
     result
-}
-
-fn count_rejection(state: &AppState, reason: &'static str) {
-    state.metrics.record_rejection(reason);
-    state
-        .counts
-        .rejection(reason, &day_of(OffsetDateTime::now_utc()));
 }
 
 async fn submit(
@@ -71,46 +62,16 @@ async fn submit(
         .await
         .map_err(|_| ApiError::RequestTimeout)??;
     let body = ingest::parse_body(&bytes)?;
-    let now = OffsetDateTime::now_utc();
-    if honeypot::is_filled(&body.request) {
-        return pretend_stored(state, &claims, &body.fingerprint, now).await;
-    }
-    let questionnaire = rows::questionnaire_of(state.catalog, &claims)?;
-    let new = rows::build(
-        questionnaire,
-        &claims,
-        &body.request,
-        &body.fingerprint,
-        now,
-        state.settings.free_text_retention_days,
-    )?;
-    Ok(match state.writer.store(new).await? {
-        Stored::Created(receipt) => receipt_response(HttpResponse::Created(), receipt),
-        Stored::Replayed(receipt) => receipt_response(HttpResponse::Ok(), receipt),
-    })
-}
-
-/// Answers a bot as if its response were stored (`201`, and the same receipt on a replay of the
-/// same ticket and body), storing nothing; the refusal is counted.
-async fn pretend_stored(
-    state: &AppState,
-    claims: &TicketClaims,
-    fingerprint: &str,
-    now: OffsetDateTime,
-) -> Result<HttpResponse, ApiError> {
-    count_rejection(state, "honeypot");
-    let pretended = state.honeypot.receipt_for(
-        &claims.jti,
-        fingerprint,
-        claims.exp,
-        now.unix_timestamp(),
-        || Receipt {
-            response_id: uuid::Uuid::new_v4().to_string(),
-            received_at: rfc3339(now),
+    Ok(
+        match state
+            .ingest()
+            .accept(&claims, &body, OffsetDateTime::now_utc())
+            .await?
+        {
+            Stored::Created(receipt) => receipt_response(HttpResponse::Created(), receipt),
+            Stored::Replayed(receipt) => receipt_response(HttpResponse::Ok(), receipt),
         },
-    );
-    ingest::check_replay(&pretended.fingerprint, fingerprint)?;
-    Ok(receipt_response(HttpResponse::Created(), pretended.receipt))
+    )
 }
 
 fn receipt_response(mut builder: actix_web::HttpResponseBuilder, receipt: Receipt) -> HttpResponse {
@@ -152,7 +113,7 @@ fn verify_ticket(req: &HttpRequest, state: &AppState) -> Result<TicketClaims, Ap
         .ok_or(ApiError::InvalidTicket)?;
     state.keys.keyring().verify(token).map_err(|e| {
         tracing::debug!(reason = %e, "ticket refused");
-        ApiError::InvalidTicket
+        ApiError::from(e)
     })
 }
 

@@ -91,9 +91,9 @@ async fn export(
     security(("operator" = [])),
     responses(
         (status = 200, description = "period, grouping, group, group_name, body_kind, body, service_kind, indicator, statistic, option, value, unit, status; a suppressed cell has empty values", body = String, content_type = "text/csv"),
-        (status = 400, description = "The query string is not acceptable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid operator token", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read these aggregates", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
     ))]
 pub async fn export_aggregates_csv(
     operator: Operator,
@@ -109,9 +109,9 @@ pub async fn export_aggregates_csv(
     security(("operator" = [])),
     responses(
         (status = 200, description = "The answer of GET /v1/stats, as a file", body = StatsAnswer, content_type = "application/json"),
-        (status = 400, description = "The query string is not acceptable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid operator token", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read these aggregates", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
     ))]
 pub async fn export_aggregates_json(
     operator: Operator,
@@ -127,9 +127,9 @@ pub async fn export_aggregates_json(
     security(("operator" = [])),
     responses(
         (status = 200, description = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,BODY_KIND,BODY,SERVICE_KIND,SERVICE,INDICATOR,STATISTIC,OPTION,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,CONF_STATUS,UNIT_MULT; suppressed cells have an empty OBS_VALUE, OBS_STATUS O and CONF_STATUS A (primary) or D (secondary)", body = String, content_type = "text/csv"),
-        (status = 400, description = "The query string is not acceptable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid operator token", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read these aggregates", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
     ))]
 pub async fn export_aggregates_sdmx(
     operator: Operator,
@@ -144,9 +144,8 @@ pub async fn export_aggregates_sdmx(
     security(("operator" = [])),
     responses(
         (status = 200, description = "Every code list of aggregates.sdmx.csv", body = Vec<CodeList>, content_type = "application/json"),
-        (status = 401, description = "No valid operator token", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 401, response = crate::problems::Unauthenticated),
     ))]
-pub async fn export_code_lists(operator: Operator) -> Result<HttpResponse, ApiError> {
-    operator.may_read_aggregates()?;
+pub async fn export_code_lists(_operator: Operator) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(aggregates::code_lists()))
 }

@@ -21,10 +21,10 @@ use crate::state::AppState;
     security(("operator" = [])),
     responses(
         (status = 200, description = "CSV with the columns response_id, service, body, day, questionnaire_id, questionnaire_version, locale, channel, verified, valutazione, motivo, esito, soddisfazione, fiducia, answers (JSON), free_text (the redacted free text, where the role may read it). Text cells beginning with = + - @ TAB CR or ' carry a leading apostrophe.", content_type = "text/csv", body = String),
-        (status = 400, description = "A malformed filter", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid operator token", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not export these raw responses (analyst, or another body)", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
+        (status = 404, response = crate::problems::NotFound),
     )
 )]
 pub async fn export_responses(

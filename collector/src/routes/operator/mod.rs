@@ -3,7 +3,6 @@
 
 pub mod export_aggregates;
 pub mod export_responses;
-pub mod extract;
 pub mod list_responses;
 pub mod read_audit;
 pub mod read_stats;

@@ -17,10 +17,10 @@ use crate::stats::query::{StatsAnswer, StatsQuery};
     security(("operator" = [])),
     responses(
         (status = 200, description = "The cells, with suppressed ones carrying no figures", body = StatsAnswer, content_type = "application/json"),
-        (status = 400, description = "The query string is not acceptable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid operator token", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read these aggregates", body = voce_shared::api::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = voce_shared::api::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::problems::Malformed),
+        (status = 401, response = crate::problems::Unauthenticated),
+        (status = 403, response = crate::problems::Forbidden),
+        (status = 503, response = crate::problems::Unavailable),
     ))]
 pub async fn read_stats(
     operator: Operator,
@@ -38,7 +38,6 @@ pub async fn answer_for(
     operator: &Operator,
     mut query: StatsQuery,
 ) -> Result<StatsAnswer, ApiError> {
-    operator.may_read_aggregates()?;
     let registry = state.registry.snapshot();
     if let Some(service) = &query.service
         && let Some(s) = registry.service(service)

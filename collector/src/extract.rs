@@ -1,12 +1,14 @@
-//! How a request names its operator: the `Operator` extractor (`Authorization: Bearer …` or the
-//! dashboard's `voce_session` cookie), verified against the operator keys and the tokens known
-//! to this collector. It lives with the routes because it reads the application state; the
-//! tokens themselves are `crate::auth::operator`'s.
+//! What a handler reads from a request before it calls a capability: the `Operator` extractor
+//! (`Authorization: Bearer …` or the dashboard's `voce_session` cookie), verified against the
+//! operator keys and the tokens known to this collector, and the request's `Origin`. It reads
+//! the application state, so it sits beside [`crate::state`] rather than in [`crate::auth`]
+//! (whose tokens it checks) or in [`crate::routes`] (whose files all use it).
 
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::operator::{Operator, SESSION_COOKIE, TokenError};
+use crate::domain::Origin;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -58,4 +60,12 @@ impl FromRequest for Operator {
             }
         })
     }
+}
+
+/// The request's `Origin` header, when it is a well-formed origin.
+pub fn request_origin(req: &HttpRequest) -> Option<Origin> {
+    req.headers()
+        .get(actix_web::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Origin::parse(v).ok())
 }

@@ -1,7 +1,10 @@
-//! The OpenAPI document, generated from the `#[utoipa::path]` annotations of the handlers and the
-//! JSON schemas of the shared wire types, with the `answers` object described from the national
-//! catalog ([`super::answers_schema`]) so that a client — or a contract tester — knows exactly
-//! which answers are accepted.
+//! The OpenAPI document, generated from the `#[utoipa::path]` annotations of the handlers
+//! ([`Paths`]) and the JSON schemas of the shared wire types, with the `answers` object described from the national
+//! catalog ([`answers_schema`]) so that a client — or a contract tester — knows exactly
+//! which answers are accepted; the problem responses every route shares are
+//! [`crate::problems`]'.
+
+pub mod answers_schema;
 
 use std::sync::OnceLock;
 
@@ -9,29 +12,15 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use voce_shared::Catalog;
 
-use super::answers_schema::answers_schema;
+use answers_schema::answers_schema;
 
-/// Every route of the collector.
+/// The document's description, schemas, shared responses and security schemes; the paths come
+/// from the routes ([`Paths`]).
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Voce collector",
         description = "The public listener: forms with one-time tickets, validated responses, widget assets and health. Metrics and readiness are on the admin listener (VOCE_ADMIN_BIND), not described here. Every error is application/problem+json (RFC 9457)."
-    ),
-    paths(
-        super::issue_form::issue_form,
-        super::submit_response::submit_response,
-        super::serve_openapi::serve_openapi,
-        super::serve_widget_asset::serve_widget_asset,
-        super::check_health::check_health,
-        super::operator::list_responses::list_responses,
-        super::operator::export_responses::export_responses,
-        super::operator::read_audit::read_audit,
-        super::operator::read_stats::read_stats,
-        super::operator::export_aggregates::export_aggregates_csv,
-        super::operator::export_aggregates::export_aggregates_json,
-        super::operator::export_aggregates::export_aggregates_sdmx,
-        super::operator::export_aggregates::export_code_lists,
     ),
     components(schemas(
         voce_shared::api::Form,
@@ -67,6 +56,20 @@ use super::answers_schema::answers_schema;
         crate::stats::estimators::Correction,
         crate::export::aggregates::CodeList,
         crate::export::aggregates::Code,
+    ), responses(
+        crate::problems::Malformed,
+        crate::problems::InvalidTicket,
+        crate::problems::Unauthenticated,
+        crate::problems::OriginNotAllowed,
+        crate::problems::Forbidden,
+        crate::problems::NotFound,
+        crate::problems::RequestTimeout,
+        crate::problems::TicketUsed,
+        crate::problems::PayloadTooLarge,
+        crate::problems::UnsupportedMediaType,
+        crate::problems::InvalidAnswers,
+        crate::problems::RateLimited,
+        crate::problems::Unavailable,
     )),
     modifiers(&TicketScheme)
 )]
@@ -103,12 +106,17 @@ impl Modify for TicketScheme {
     }
 }
 
+/// The paths of the document, generated from the handlers' `#[utoipa::path]` annotations and
+/// handed over by `routes::configure` (the routes name this module, so it does not name them).
+pub struct Paths(pub fn() -> utoipa::openapi::OpenApi);
+
 /// The document as JSON, built once: the generated document with the `answers` schema of
 /// `SubmitRequest` replaced by the one the catalog's questionnaires define.
-pub fn document(catalog: &Catalog) -> &'static str {
+pub fn document(catalog: &Catalog, paths: &Paths) -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let generated = ApiDoc::openapi().merge_from((paths.0)());
+        let mut doc = serde_json::to_value(generated).unwrap_or_default();
         if let Some(answers) =
             doc.pointer_mut("/components/schemas/SubmitRequest/properties/answers")
         {

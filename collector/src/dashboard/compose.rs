@@ -1,0 +1,312 @@
+//! Each dashboard page, put together: it reads what it shows through the same capability
+//! functions the API calls (`answer_for` for the statistics, [`crate::audit::read_for`],
+//! [`crate::export::responses::page_for`] for the comments, so every read is scoped and audited
+//! as the API's is) and renders it with [`super::stat_pages`] and [`super::screens`].
+
+use crate::audit::{self, AuditQuery};
+use crate::auth::operator::Operator;
+use crate::dashboard::charts::VersionChange;
+use crate::dashboard::i18n::Lang;
+use crate::dashboard::pages::Comment;
+use crate::dashboard::{embed, screens, stat_pages, views};
+use crate::error::ApiError;
+use crate::export::responses::{self, RawQuery};
+use crate::routes::operator::read_stats::answer_for;
+use crate::state::AppState;
+use crate::stats::query::{Grouping, StatsAnswer, StatsQuery};
+
+/// How many raw responses the service page reads to find its latest comments, and how many it
+/// shows.
+const COMMENT_SCAN: usize = 500;
+const COMMENTS_SHOWN: usize = 10;
+
+/// Where an operator lands after signing in: the first section the role may open.
+pub fn first_page(operator: &Operator, lang: Lang) -> String {
+    views::nav(operator, lang, "")
+        .into_iter()
+        .next()
+        .map(|l| l.href)
+        .unwrap_or_else(|| "/dashboard".into())
+}
+
+/// The kinds of service and of body in the registry, sorted, for the filters.
+fn kinds(state: &AppState) -> (Vec<String>, Vec<String>) {
+    let snapshot = state.registry.snapshot();
+    let mut services = std::collections::BTreeSet::new();
+    let mut bodies = std::collections::BTreeSet::new();
+    for s in snapshot.services() {
+        services.insert(s.service.service_kind.clone());
+        bodies.insert(s.body.body_kind.clone());
+    }
+    (services.into_iter().collect(), bodies.into_iter().collect())
+}
+
+/// The `/v1/stats` query of the dashboard's filters, for one period when `period` is given
+/// (else the API's default span, a year of months by default).
+fn stats_query(filters: &stat_pages::StatFilters, period: Option<&str>) -> StatsQuery {
+    let day = period.and_then(stat_pages::period_start);
+    StatsQuery {
+        service_kind: filters.service_kind.clone(),
+        body_kind: filters.body_kind.clone(),
+        channel: filters.channel.clone(),
+        verified: filters.verified(),
+        granularity: Some(filters.granularity()),
+        from: day.clone(),
+        to: day,
+        ..StatsQuery::default()
+    }
+}
+
+/// The period a page shows: the one asked for, else the latest with published figures for the
+/// indicator, else the latest.
+fn chosen_period(filters: &stat_pages::StatFilters, trend: &StatsAnswer) -> Option<String> {
+    filters.period.clone().or_else(|| {
+        let published = trend
+            .cells
+            .iter()
+            .filter(|c| c.indicator == filters.indicator() && !c.suppressed)
+            .map(|c| c.period.clone())
+            .max();
+        published.or_else(|| stat_pages::periods(trend).into_iter().next())
+    })
+}
+
+/// The audit log (`national`), read as `GET /v1/audit` reads it.
+pub async fn audit(
+    state: &AppState,
+    operator: &Operator,
+    lang: Lang,
+    filters: &screens::AuditFilters,
+) -> Result<String, ApiError> {
+    let asked = AuditQuery {
+        action: filters.action.clone(),
+        actor: filters.actor.clone(),
+        body: filters.body.clone(),
+        from: filters.from.clone(),
+        to: filters.to.clone(),
+        cursor: filters.cursor.clone(),
+        limit: Some(100),
+    };
+    let page = audit::read_for(&state.db, operator.audit_reader()?, asked).await?;
+    Ok(screens::audit(operator, lang, filters, &page))
+}
+
+/// A button per export, carrying the filters.
+pub fn exports(
+    state: &AppState,
+    operator: &Operator,
+    lang: Lang,
+    filters: &screens::ExportFilters,
+) -> String {
+    let (service_kinds, body_kinds) = kinds(state);
+    screens::exports(operator, lang, filters, &service_kinds, &body_kinds)
+}
+
+/// The national overview: the trend of the indicator and the services ranked on one period.
+pub async fn overview(
+    state: &AppState,
+    operator: &Operator,
+    lang: Lang,
+    filters: &stat_pages::StatFilters,
+) -> Result<String, ApiError> {
+    let mut trend_query = stats_query(filters, None);
+    trend_query.indicator = Some(filters.indicator().to_owned());
+    let trend = answer_for(state, operator, trend_query).await?;
+    let period = chosen_period(filters, &trend);
+    let mut ranked_query = stats_query(filters, period.as_deref());
+    ranked_query.group_by = Some(Grouping::Service);
+    ranked_query.indicator = Some(filters.indicator().to_owned());
+    let ranked = answer_for(state, operator, ranked_query).await?;
+    let (service_kinds, body_kinds) = kinds(state);
+    Ok(stat_pages::overview(
+        operator,
+        lang,
+        filters,
+        &trend,
+        &ranked,
+        period.as_deref(),
+        &service_kinds,
+        &body_kinds,
+    ))
+}
+
+/// A body's services against the national figures, and their embed snippets for the widget
+/// served from `address`. Readable as `GET /v1/stats?body=…` is.
+pub async fn body(
+    state: &AppState,
+    operator: &Operator,
+    lang: Lang,
+    filters: &stat_pages::StatFilters,
+    code: &str,
+    address: &str,
+) -> Result<String, ApiError> {
+    operator.may_read_aggregates_of(code)?;
+    let snapshot = state.registry.snapshot();
+    let mut services: Vec<_> = snapshot
+        .services()
+        .filter(|s| s.body.ipa_code == code)
+        .cloned()
+        .collect();
+    if services.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "No body {code} in the registry."
+        )));
+    }
+    services.sort_by(|a, b| a.service.id.cmp(&b.service.id));
+    let mut trend_query = stats_query(filters, None);
+    trend_query.body = Some(code.to_owned());
+    trend_query.indicator = Some(filters.indicator().to_owned());
+    let trend = answer_for(state, operator, trend_query).await?;
+    let period = chosen_period(filters, &trend);
+    let mut asked = stats_query(filters, period.as_deref());
+    asked.body = Some(code.to_owned());
+    asked.group_by = Some(Grouping::Service);
+    asked.indicator = Some(filters.indicator().to_owned());
+    let answer = answer_for(state, operator, asked).await?;
+    let loader = embed::read_pinned_loader(&state.settings.widget_dir);
+    let snippets: Vec<(String, String, Option<String>)> = services
+        .iter()
+        .map(|s| {
+            (
+                s.service.id.clone(),
+                s.service.name.clone(),
+                loader
+                    .as_ref()
+                    .map(|l| embed::snippet(address, l, &s.service.id, lang.code())),
+            )
+        })
+        .collect();
+    Ok(stat_pages::body(
+        operator,
+        lang,
+        filters,
+        (code, &services[0].body.name),
+        &answer,
+        &stat_pages::periods(&trend),
+        period.as_deref(),
+        &snippets,
+    ))
+}
+
+/// One service's trend, distribution, outcome, reasons, response rate, questionnaire versions
+/// and, for the roles that may read them, its latest redacted comments.
+pub async fn service(
+    state: &AppState,
+    operator: &Operator,
+    lang: Lang,
+    filters: &stat_pages::StatFilters,
+    id: &str,
+) -> Result<String, ApiError> {
+    let snapshot = state.registry.snapshot();
+    let service = snapshot
+        .service(id)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("No service {id} in the registry.")))?;
+    operator.may_read_aggregates_of(&service.body.ipa_code)?;
+    let mut trend_query = stats_query(filters, None);
+    trend_query.service = Some(id.to_owned());
+    trend_query.service_kind = None;
+    trend_query.body_kind = None;
+    let trend = answer_for(state, operator, trend_query).await?;
+    let period = chosen_period(filters, &trend);
+    let mut asked = stats_query(filters, period.as_deref());
+    asked.service = Some(id.to_owned());
+    asked.service_kind = None;
+    asked.body_kind = None;
+    let answer = answer_for(state, operator, asked).await?;
+    let versions = version_changes(state, id, filters).await?;
+    let comments = if operator.may_read_free_text(&service.body.ipa_code).is_ok() {
+        Some(comments(state, operator, lang, id).await?)
+    } else {
+        None
+    };
+    Ok(stat_pages::service(
+        operator,
+        lang,
+        filters,
+        &stat_pages::ServiceFacts {
+            id,
+            name: &service.service.name,
+            body: &service.body.ipa_code,
+            versions: &versions,
+            comments: comments.as_deref(),
+        },
+        &trend,
+        &answer,
+        period.as_deref(),
+    ))
+}
+
+/// Where a new questionnaire version started answering for the service, in the page's periods.
+async fn version_changes(
+    state: &AppState,
+    id: &str,
+    filters: &stat_pages::StatFilters,
+) -> Result<Vec<VersionChange>, ApiError> {
+    let service_id = id.to_owned();
+    let firsts = state
+        .db
+        .run(move |conn| crate::db::versions::first_days(conn, &service_id))
+        .await?;
+    let granularity = filters.granularity();
+    Ok(firsts
+        .iter()
+        .skip(1)
+        .filter_map(|(questionnaire, version, day)| {
+            let date = time::Date::parse(
+                day,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()?;
+            Some(VersionChange {
+                period: granularity.period_of(date),
+                label: format!("{questionnaire} v{version}"),
+            })
+        })
+        .collect())
+}
+
+/// The latest redacted comments of the last 90 days, read as `GET /v1/responses` reads them
+/// (and audited the same way).
+async fn comments(
+    state: &AppState,
+    operator: &Operator,
+    lang: Lang,
+    id: &str,
+) -> Result<Vec<Comment>, ApiError> {
+    let since = (time::OffsetDateTime::now_utc().date() - time::Duration::days(90)).to_string();
+    let registry = state.registry.snapshot();
+    let from = responses::Sources {
+        db: &state.db,
+        registry: &registry,
+        keys: &state.export_keys,
+    };
+    let raw = responses::page_for(
+        from,
+        operator,
+        RawQuery {
+            service: Some(id.to_owned()),
+            from: Some(since),
+            limit: Some(COMMENT_SCAN),
+            ..RawQuery::default()
+        },
+    )
+    .await?;
+    let mut list: Vec<Comment> = raw
+        .responses
+        .iter()
+        .flat_map(|r| {
+            r.free_texts.iter().flatten().map(|f| Comment {
+                locale: r.locale.clone(),
+                text: f.text.clone(),
+                day: r.day.clone(),
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| b.day.cmp(&a.day));
+    list.truncate(COMMENTS_SHOWN);
+    for c in &mut list {
+        c.day = lang.period(&c.day);
+    }
+    Ok(list)
+}
