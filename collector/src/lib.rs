@@ -15,6 +15,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod filters;
 pub mod hosted;
 pub mod housekeeping;
 pub mod ingest;

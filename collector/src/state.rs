@@ -17,6 +17,7 @@ use crate::ingest::honeypot::Honeypot;
 use crate::ingest::writer::Writer;
 use crate::metrics::Metrics;
 use crate::registry::cache::RegistryCache;
+use crate::stats::cache::ClosedPeriods;
 
 /// What every handler shares.
 pub struct AppState {
@@ -44,6 +45,8 @@ pub struct AppState {
     pub operators: Arc<OperatorAuth>,
     /// The key that turns stored response ids into the ids exports show.
     pub export_keys: Arc<ExportKeys>,
+    /// The rollup rows of periods that are over, read less than a minute ago.
+    pub closed_periods: Arc<ClosedPeriods>,
 }
 
 /// How long one answer of the database stands for.

@@ -24,9 +24,11 @@ use crate::error::ApiError;
 use crate::export::responses::RawQuery;
 use crate::routes::operator::list_responses::responses_for;
 use crate::routes::operator::read_audit::{AuditQuery, audit_for};
-use crate::routes::operator::read_stats::answer_for;
+use crate::domain::{IpaCode, ServiceId};
+use crate::filters::Filters;
 use crate::state::AppState;
-use crate::stats::query::{Grouping, StatsAnswer, StatsQuery};
+use crate::stats::answer_for;
+use crate::stats::query::Grouping;
 
 /// The dashboard's Content Security Policy: its own script and stylesheet only, forms posting
 /// only to itself, never framed.
@@ -270,10 +272,10 @@ fn signed_in(
 pub async fn show_audit(
     req: HttpRequest,
     operator: Result<Operator, ApiError>,
-    query: web::Query<screens::AuditFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner();
     let lang = lang_of(
         &req,
         &LocaleQuery {
@@ -287,9 +289,9 @@ pub async fn show_audit(
     let asked = AuditQuery {
         action: filters.action.clone(),
         actor: filters.actor.clone(),
-        body: filters.body.clone(),
-        from: filters.from.clone(),
-        to: filters.to.clone(),
+        body: filters.body.as_ref().map(ToString::to_string),
+        from: filters.from.map(|d| d.to_string()),
+        to: filters.to.map(|d| d.to_string()),
         cursor: filters.cursor.clone(),
         limit: Some(100),
     };
@@ -306,10 +308,10 @@ pub async fn show_audit(
 pub async fn show_exports(
     req: HttpRequest,
     operator: Result<Operator, ApiError>,
-    query: web::Query<screens::ExportFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner();
     let lang = lang_of(
         &req,
         &LocaleQuery {
@@ -342,45 +344,15 @@ fn kinds(state: &AppState) -> (Vec<String>, Vec<String>) {
     (services.into_iter().collect(), bodies.into_iter().collect())
 }
 
-/// The `/v1/stats` query of the dashboard's filters, for one period when `period` is given
-/// (else the API's default span, a year of months by default).
-fn stats_query(filters: &stat_pages::StatFilters, period: Option<&str>) -> StatsQuery {
-    let day = period.and_then(stat_pages::period_start);
-    StatsQuery {
-        service_kind: filters.service_kind.clone(),
-        body_kind: filters.body_kind.clone(),
-        channel: filters.channel.clone(),
-        verified: filters.verified(),
-        granularity: Some(filters.granularity()),
-        from: day.clone(),
-        to: day,
-        ..StatsQuery::default()
-    }
-}
-
-/// The period a page shows: the one asked for, else the latest with published figures for the
-/// indicator, else the latest.
-fn chosen_period(filters: &stat_pages::StatFilters, trend: &StatsAnswer) -> Option<String> {
-    filters.period.clone().or_else(|| {
-        let published = trend
-            .cells
-            .iter()
-            .filter(|c| c.indicator == filters.indicator() && !c.suppressed)
-            .map(|c| c.period.clone())
-            .max();
-        published.or_else(|| stat_pages::periods(trend).into_iter().next())
-    })
-}
-
 /// `GET /dashboard`: the national overview (`national`, `analyst`; a `body` operator is sent
 /// to its body's page).
 pub async fn show_overview(
     req: HttpRequest,
     operator: Result<Operator, ApiError>,
-    query: web::Query<stat_pages::StatFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner().for_charts();
     let lang = lang_of(
         &req,
         &LocaleQuery {
@@ -395,13 +367,13 @@ pub async fn show_overview(
         return see_other(&format!("/dashboard/bodies/{body}?locale={}", lang.code()));
     }
     let page = async {
-        let mut trend_query = stats_query(&filters, None);
-        trend_query.indicator = Some(filters.indicator().to_owned());
+        let mut trend_query = stat_pages::stats_query(&filters, None);
+        trend_query.indicator = Some(filters.rated_indicator());
         let trend = answer_for(&state, &operator, trend_query).await?;
-        let period = chosen_period(&filters, &trend);
-        let mut ranked_query = stats_query(&filters, period.as_deref());
+        let period = stat_pages::chosen_period(&filters, &trend);
+        let mut ranked_query = stat_pages::stats_query(&filters, period);
         ranked_query.group_by = Some(Grouping::Service);
-        ranked_query.indicator = Some(filters.indicator().to_owned());
+        ranked_query.indicator = Some(filters.rated_indicator());
         let ranked = answer_for(&state, &operator, ranked_query).await?;
         let (service_kinds, body_kinds) = kinds(&state);
         Ok::<_, ApiError>(stat_pages::overview(
@@ -410,7 +382,7 @@ pub async fn show_overview(
             &filters,
             &trend,
             &ranked,
-            period.as_deref(),
+            period,
             &service_kinds,
             &body_kinds,
         ))
@@ -433,10 +405,10 @@ pub async fn show_body(
     req: HttpRequest,
     operator: Result<Operator, ApiError>,
     path: web::Path<String>,
-    query: web::Query<stat_pages::StatFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner().for_charts();
     let lang = lang_of(
         &req,
         &LocaleQuery {
@@ -462,15 +434,16 @@ pub async fn show_body(
             )));
         }
         services.sort_by(|a, b| a.service.id.cmp(&b.service.id));
-        let mut trend_query = stats_query(&filters, None);
-        trend_query.body = Some(code.clone());
-        trend_query.indicator = Some(filters.indicator().to_owned());
+        let body = IpaCode::parse(&code).map_err(|e| ApiError::NotFound(e.0))?;
+        let mut trend_query = stat_pages::stats_query(&filters, None);
+        trend_query.body = Some(body.clone());
+        trend_query.indicator = Some(filters.rated_indicator());
         let trend = answer_for(&state, &operator, trend_query).await?;
-        let period = chosen_period(&filters, &trend);
-        let mut asked = stats_query(&filters, period.as_deref());
-        asked.body = Some(code.clone());
+        let period = stat_pages::chosen_period(&filters, &trend);
+        let mut asked = stat_pages::stats_query(&filters, period);
+        asked.body = Some(body);
         asked.group_by = Some(Grouping::Service);
-        asked.indicator = Some(filters.indicator().to_owned());
+        asked.indicator = Some(filters.rated_indicator());
         let answer = answer_for(&state, &operator, asked).await?;
         let loader = embed::read_pinned_loader(&state.settings.widget_dir);
         let address = collector_address(&req);
@@ -493,7 +466,7 @@ pub async fn show_body(
             (&code, &services[0].body.name),
             &answer,
             &stat_pages::periods(&trend),
-            period.as_deref(),
+            period,
             &snippets,
         ))
     };
@@ -515,10 +488,10 @@ pub async fn show_service(
     req: HttpRequest,
     operator: Result<Operator, ApiError>,
     path: web::Path<String>,
-    query: web::Query<stat_pages::StatFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner().for_charts();
     let lang = lang_of(
         &req,
         &LocaleQuery {
@@ -537,14 +510,15 @@ pub async fn show_service(
             .cloned()
             .ok_or_else(|| ApiError::NotFound(format!("No service {id} in the registry.")))?;
         operator.may_read_aggregates_of(&service.body.ipa_code)?;
-        let mut trend_query = stats_query(&filters, None);
-        trend_query.service = Some(id.clone());
+        let asked_service = ServiceId::parse(&id).map_err(|e| ApiError::NotFound(e.0))?;
+        let mut trend_query = stat_pages::stats_query(&filters, None);
+        trend_query.service = Some(asked_service.clone());
         trend_query.service_kind = None;
         trend_query.body_kind = None;
         let trend = answer_for(&state, &operator, trend_query).await?;
-        let period = chosen_period(&filters, &trend);
-        let mut asked = stats_query(&filters, period.as_deref());
-        asked.service = Some(id.clone());
+        let period = stat_pages::chosen_period(&filters, &trend);
+        let mut asked = stat_pages::stats_query(&filters, period);
+        asked.service = Some(asked_service);
         asked.service_kind = None;
         asked.body_kind = None;
         let answer = answer_for(&state, &operator, asked).await?;
@@ -553,7 +527,7 @@ pub async fn show_service(
             .db
             .run(move |conn| crate::db::versions::first_days(conn, &service_id))
             .await?;
-        let granularity = filters.granularity();
+        let granularity = filters.chart_granularity();
         let versions: Vec<VersionChange> = firsts
             .iter()
             .skip(1)
@@ -564,7 +538,7 @@ pub async fn show_service(
                 )
                 .ok()?;
                 Some(VersionChange {
-                    period: granularity.period_of(date),
+                    period: granularity.period_of(date).to_string(),
                     label: format!("{questionnaire} v{version}"),
                 })
             })
@@ -616,7 +590,7 @@ pub async fn show_service(
             },
             &trend,
             &answer,
-            period.as_deref(),
+            period,
         ))
     };
     match page.await {
