@@ -98,12 +98,8 @@ impl QueryValue for Granularity {
 
 impl QueryValue for Grouping {
     fn parse_value(text: &str) -> Result<Self, String> {
-        Grouping::parse(text).ok_or_else(|| {
-            unknown(
-                text,
-                "national, service, body, service-kind or body-kind",
-            )
-        })
+        Grouping::parse(text)
+            .ok_or_else(|| unknown(text, "national, service, body, service-kind or body-kind"))
     }
     fn text(&self) -> String {
         self.code().to_owned()
@@ -330,9 +326,7 @@ impl Filters {
     /// The filters the statistics pages keep: a rated indicator, a chart's granularity.
     pub fn for_charts(mut self) -> Filters {
         self.indicator = self.indicator.filter(|i| RATED.contains(i));
-        self.granularity = self
-            .granularity
-            .filter(|g| CHART_GRANULARITIES.contains(g));
+        self.granularity = self.granularity.filter(|g| CHART_GRANULARITIES.contains(g));
         self
     }
 
@@ -373,13 +367,23 @@ impl Filters {
     /// The filters of `keys` that are set, as a query string in the order of `keys`.
     pub fn query(&self, keys: &[Key]) -> String {
         keys.iter()
-            .filter_map(|k| {
-                self.value(*k)
-                    .map(|v| format!("{k}={}", crate::dashboard::screens::encode(&v)))
-            })
+            .filter_map(|k| self.value(*k).map(|v| format!("{k}={}", encode(&v))))
             .collect::<Vec<_>>()
             .join("&")
     }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 impl fmt::Display for Key {

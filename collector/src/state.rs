@@ -17,6 +17,7 @@ use crate::ingest::honeypot::Honeypot;
 use crate::ingest::writer::Writer;
 use crate::metrics::Metrics;
 use crate::registry::cache::RegistryCache;
+use crate::stats::Sources;
 use crate::stats::cache::ClosedPeriods;
 
 /// What every handler shares.
@@ -47,6 +48,19 @@ pub struct AppState {
     pub export_keys: Arc<ExportKeys>,
     /// The rollup rows of periods that are over, read less than a minute ago.
     pub closed_periods: Arc<ClosedPeriods>,
+}
+
+impl AppState {
+    /// What answering a statistics query reads.
+    pub fn stats_sources(&self) -> Sources<'_> {
+        Sources {
+            db: &self.db,
+            catalog: self.catalog,
+            registry: &self.registry,
+            disclosure_k: self.settings.disclosure_k,
+            closed_periods: &self.closed_periods,
+        }
+    }
 }
 
 /// How long one answer of the database stands for.

@@ -4,7 +4,7 @@
 
 use crate::audit::{AuditAction, AuditPage};
 use crate::auth::operator::{Operator, Role};
-use crate::filters::{AGGREGATE_KEYS, AUDIT_KEYS, Filters, RAW_KEYS};
+use crate::filters::{AGGREGATE_KEYS, AUDIT_KEYS, Filters, RAW_KEYS, encode};
 use crate::stats::query::{Granularity, Grouping};
 use voce_shared::Indicator;
 
@@ -12,19 +12,6 @@ use super::charts::Table;
 use super::i18n::Lang;
 use super::pages::{DateInput, Link, Page, Parts, Section, Select};
 use super::views;
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 /// The audit page: the filter form, the entries, a link to older ones.
 pub fn audit(operator: &Operator, lang: Lang, filters: &Filters, page: &AuditPage) -> String {

@@ -44,11 +44,7 @@ pub fn chosen_period(filters: &Filters, trend: &StatsAnswer) -> Option<Period> {
             .filter(|c| c.indicator == indicator && !c.suppressed)
             .filter_map(|c| Period::parse(&c.period))
             .max();
-        published.or_else(|| {
-            periods(trend)
-                .first()
-                .and_then(|p| Period::parse(p))
-        })
+        published.or_else(|| periods(trend).first().and_then(|p| Period::parse(p)))
     })
 }
 
@@ -313,7 +309,13 @@ pub fn overview(
         Lang::En => ("Services compared", "National trend"),
     };
     Page {
-        frame: views::frame(operator, lang, t.overview, "/dashboard", &filters.query(&STAT_KEYS)),
+        frame: views::frame(
+            operator,
+            lang,
+            t.overview,
+            "/dashboard",
+            &filters.query(&STAT_KEYS),
+        ),
         lead: Some(format!("k = {}. {}", ranked.k, t.footer)),
         sections: vec![
             Section {

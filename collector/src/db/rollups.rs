@@ -724,7 +724,11 @@ static SUMS: LazyLock<String> = LazyLock::new(|| {
 /// The rollups of the selection summed per period × questionnaire × group: in each row
 /// `service_id` holds the group's code (empty for [`GroupBy::All`]), `channel` is empty and
 /// `verified` false.
-pub fn read(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> Result<Vec<SumRow>, DbError> {
+pub fn read(
+    conn: &mut DbConnection,
+    s: &Selection,
+    group: GroupBy,
+) -> Result<Vec<SumRow>, DbError> {
     let sql = format!(
         "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
          {f} AS verified{sums}{from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}",

@@ -20,12 +20,12 @@ use crate::dashboard::charts::VersionChange;
 use crate::dashboard::i18n::Lang;
 use crate::dashboard::pages::Comment;
 use crate::dashboard::{embed, screens, session, stat_pages, views};
+use crate::domain::{IpaCode, ServiceId};
 use crate::error::ApiError;
 use crate::export::responses::RawQuery;
+use crate::filters::Filters;
 use crate::routes::operator::list_responses::responses_for;
 use crate::routes::operator::read_audit::{AuditQuery, audit_for};
-use crate::domain::{IpaCode, ServiceId};
-use crate::filters::Filters;
 use crate::state::AppState;
 use crate::stats::answer_for;
 use crate::stats::query::Grouping;
@@ -369,12 +369,12 @@ pub async fn show_overview(
     let page = async {
         let mut trend_query = stat_pages::stats_query(&filters, None);
         trend_query.indicator = Some(filters.rated_indicator());
-        let trend = answer_for(&state, &operator, trend_query).await?;
+        let trend = answer_for(&state.stats_sources(), &operator, trend_query).await?;
         let period = stat_pages::chosen_period(&filters, &trend);
         let mut ranked_query = stat_pages::stats_query(&filters, period);
         ranked_query.group_by = Some(Grouping::Service);
         ranked_query.indicator = Some(filters.rated_indicator());
-        let ranked = answer_for(&state, &operator, ranked_query).await?;
+        let ranked = answer_for(&state.stats_sources(), &operator, ranked_query).await?;
         let (service_kinds, body_kinds) = kinds(&state);
         Ok::<_, ApiError>(stat_pages::overview(
             &operator,
@@ -438,13 +438,13 @@ pub async fn show_body(
         let mut trend_query = stat_pages::stats_query(&filters, None);
         trend_query.body = Some(body.clone());
         trend_query.indicator = Some(filters.rated_indicator());
-        let trend = answer_for(&state, &operator, trend_query).await?;
+        let trend = answer_for(&state.stats_sources(), &operator, trend_query).await?;
         let period = stat_pages::chosen_period(&filters, &trend);
         let mut asked = stat_pages::stats_query(&filters, period);
         asked.body = Some(body);
         asked.group_by = Some(Grouping::Service);
         asked.indicator = Some(filters.rated_indicator());
-        let answer = answer_for(&state, &operator, asked).await?;
+        let answer = answer_for(&state.stats_sources(), &operator, asked).await?;
         let loader = embed::read_pinned_loader(&state.settings.widget_dir);
         let address = collector_address(&req);
         let snippets: Vec<(String, String, Option<String>)> = services
@@ -515,13 +515,13 @@ pub async fn show_service(
         trend_query.service = Some(asked_service.clone());
         trend_query.service_kind = None;
         trend_query.body_kind = None;
-        let trend = answer_for(&state, &operator, trend_query).await?;
+        let trend = answer_for(&state.stats_sources(), &operator, trend_query).await?;
         let period = stat_pages::chosen_period(&filters, &trend);
         let mut asked = stat_pages::stats_query(&filters, period);
         asked.service = Some(asked_service);
         asked.service_kind = None;
         asked.body_kind = None;
-        let answer = answer_for(&state, &operator, asked).await?;
+        let answer = answer_for(&state.stats_sources(), &operator, asked).await?;
         let service_id = id.clone();
         let firsts = state
             .db

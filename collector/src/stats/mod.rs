@@ -12,22 +12,44 @@ pub mod rollups;
 pub use query::{StatsAnswer, StatsQuery};
 pub use voce_stats::{disclosure, estimators};
 
+use std::sync::Arc;
+
+use voce_shared::Catalog;
+
 use crate::auth::operator::{Operator, Role};
+use crate::db::Database;
 use crate::domain::IpaCode;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::registry::cache::RegistryCache;
+use cache::ClosedPeriods;
 use disclosure::Threshold;
+
+/// What answering a statistics query reads: the collector's database, catalog and registry,
+/// its disclosure threshold and its cache of closed periods (`crate::state::AppState` lends
+/// them).
+pub struct Sources<'a> {
+    /// The database.
+    pub db: &'a Database,
+    /// The national questionnaire catalog.
+    pub catalog: &'static Catalog,
+    /// The registry, in memory.
+    pub registry: &'a RegistryCache,
+    /// The disclosure threshold `k` as configured.
+    pub disclosure_k: u64,
+    /// The rollup rows of periods that are over.
+    pub closed_periods: &'a Arc<ClosedPeriods>,
+}
 
 /// The statistics a query asks for, as `operator` may read them: a `body` operator reads its
 /// own body (asking for another body's cells is a `403`); answered on the blocking pool. What
 /// `GET /v1/stats`, the aggregate exports and the dashboard's pages all call.
 pub async fn answer_for(
-    state: &AppState,
+    sources: &Sources<'_>,
     operator: &Operator,
     mut query: StatsQuery,
 ) -> Result<StatsAnswer, ApiError> {
     operator.may_read_aggregates()?;
-    let registry = state.registry.snapshot();
+    let registry = sources.registry.snapshot();
     if let Some(service) = &query.service
         && let Some(s) = registry.service(service.as_str())
     {
@@ -41,12 +63,11 @@ pub async fn answer_for(
     {
         query.body = IpaCode::parse(own).ok();
     }
-    let k = Threshold::new(state.settings.disclosure_k)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let catalog = state.catalog;
+    let k = Threshold::new(sources.disclosure_k).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let catalog = sources.catalog;
     let today = time::OffsetDateTime::now_utc().date();
-    let closed = state.closed_periods.clone();
-    state
+    let closed = sources.closed_periods.clone();
+    sources
         .db
         .run(move |conn| query::run(conn, catalog, &registry, query, k, today, &closed))
         .await?

@@ -202,7 +202,9 @@ fn fold(
         }
     }
     for ch in choices {
-        let c = out.entry((period(&ch.period), ch.group.clone())).or_default();
+        let c = out
+            .entry((period(&ch.period), ch.group.clone()))
+            .or_default();
         *c.choices
             .entry((ch.question.clone(), ch.option.clone()))
             .or_default() += ch.count;
@@ -773,7 +775,6 @@ fn blank(
         comparison_same_body_kind: None,
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -74,7 +74,9 @@ impl Granularity {
     pub fn start_of(self, d: Date) -> Date {
         match self {
             Granularity::Day => d,
-            Granularity::Week => d - Duration::days(i64::from(d.weekday().number_days_from_monday())),
+            Granularity::Week => {
+                d - Duration::days(i64::from(d.weekday().number_days_from_monday()))
+            }
             Granularity::Month => d.replace_day(1).unwrap_or(d),
             Granularity::Quarter => {
                 let month = Month::try_from(((u8::from(d.month()) - 1) / 3) * 3 + 1)
@@ -204,7 +206,13 @@ impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.start;
         match self.granularity {
-            Granularity::Day => write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+            Granularity::Day => write!(
+                f,
+                "{:04}-{:02}-{:02}",
+                d.year(),
+                u8::from(d.month()),
+                d.day()
+            ),
             Granularity::Week => {
                 let (year, week, _) = d.to_iso_week_date();
                 write!(f, "{year:04}-W{week:02}")
@@ -261,8 +269,14 @@ mod tests {
             "2028-02-29"
         );
         let of = |g, text| Period::of_rollup(g, text).map(|p| p.to_string());
-        assert_eq!(of(Granularity::Quarter, "2026-11").as_deref(), Some("2026-Q4"));
-        assert_eq!(of(Granularity::Week, "2027-01-01").as_deref(), Some("2026-W53"));
+        assert_eq!(
+            of(Granularity::Quarter, "2026-11").as_deref(),
+            Some("2026-Q4")
+        );
+        assert_eq!(
+            of(Granularity::Week, "2027-01-01").as_deref(),
+            Some("2026-W53")
+        );
     }
 
     #[test]

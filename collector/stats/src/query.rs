@@ -159,8 +159,14 @@ mod tests {
     fn a_query_reaches_a_year_of_months_back_by_default_and_reads_month_rows() {
         let today = day(2026, Month::October, 3);
         let p = plan(&Asked::default(), today).expect("a plan");
-        assert_eq!((day_text(p.from), day_text(p.to)), ("2025-11-01".into(), "2026-10-31".into()));
-        assert_eq!((p.grain, p.first.as_str(), p.last.as_str()), (Grain::Month, "2025-11", "2026-10"));
+        assert_eq!(
+            (day_text(p.from), day_text(p.to)),
+            ("2025-11-01".into(), "2026-10-31".into())
+        );
+        assert_eq!(
+            (p.grain, p.first.as_str(), p.last.as_str()),
+            (Grain::Month, "2025-11", "2026-10")
+        );
         let by_channel = Asked {
             splits_channel: true,
             ..Asked::default()

@@ -230,7 +230,11 @@ mod tests {
         let rating = rows[1].1.scale(IndicatorColumn::Valutazione);
         assert_eq!((rows[1].1.responses, rating.n, rating.sumsq), (2, 2, 8));
         assert_eq!(choices.len(), 2);
-        assert!(choices.iter().all(|c| c.question == "esito" && c.count == 2));
+        assert!(
+            choices
+                .iter()
+                .all(|c| c.question == "esito" && c.count == 2)
+        );
         Ok(())
     }
 }

@@ -177,21 +177,41 @@ mod tests {
         assert_eq!(columns.len(), WIDTH);
         assert_eq!(
             &columns[..4],
-            ["responses", "valutazione_n", "valutazione_sum", "valutazione_sumsq"]
+            [
+                "responses",
+                "valutazione_n",
+                "valutazione_sum",
+                "valutazione_sumsq"
+            ]
         );
         assert_eq!(columns[WIDTH - 1], "fiducia_5");
-        let mut sums = Sums::default();
-        sums.responses = 2;
+        let mut sums = Sums {
+            responses: 2,
+            ..Sums::default()
+        };
         for v in [4, 5, 9] {
             if let Some(s) = sums.scale_mut(IndicatorColumn::Fiducia) {
                 s.record(v);
             }
         }
         let array = sums.to_array();
-        assert_eq!(array[columns.iter().position(|c| c == "fiducia_sumsq").unwrap_or(0)], 41);
-        assert_eq!(array[columns.iter().position(|c| c == "fiducia_4").unwrap_or(0)], 1);
+        assert_eq!(
+            array[columns
+                .iter()
+                .position(|c| c == "fiducia_sumsq")
+                .unwrap_or(0)],
+            41
+        );
+        assert_eq!(
+            array[columns.iter().position(|c| c == "fiducia_4").unwrap_or(0)],
+            1
+        );
         assert_eq!(Sums::from_array(array), sums);
-        assert_eq!(sums.scale(IndicatorColumn::Fiducia).n, 2, "9 is not an answer");
+        assert_eq!(
+            sums.scale(IndicatorColumn::Fiducia).n,
+            2,
+            "9 is not an answer"
+        );
         assert_eq!(sums.scale(IndicatorColumn::Esito), Scale::default());
     }
 }

@@ -39,7 +39,7 @@ async fn export(
         },
         serde_json::to_string(&query).unwrap_or_default()
     );
-    let answer = crate::stats::answer_for(&state, &operator, query).await?;
+    let answer = crate::stats::answer_for(&state.stats_sources(), &operator, query).await?;
     let actor = operator.actor();
     let body = operator.body().map(str::to_owned);
     state

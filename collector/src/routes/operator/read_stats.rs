@@ -26,6 +26,6 @@ pub async fn read_stats(
     query: web::Query<StatsQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let answer = answer_for(&state, &operator, query.into_inner()).await?;
+    let answer = answer_for(&state.stats_sources(), &operator, query.into_inner()).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
