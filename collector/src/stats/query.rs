@@ -100,7 +100,8 @@ pub fn plan(query: &StatsQuery, registry: &Snapshot, today: Date) -> Result<Plan
         && registry.service(service.as_str()).is_none()
     {
         return Err(BadQuery(format!(
-            "service={service:?}: not in the registry"
+            "service={:?}: not in the registry",
+            service.as_str()
         )));
     }
     let splits_channel = query.channel.is_some() || query.verified.is_some();
