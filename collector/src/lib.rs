@@ -26,6 +26,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod filters;
 pub mod forms;
 pub mod hosted;
 pub mod housekeeping;

@@ -282,6 +282,7 @@ impl Application {
             honeypot: Default::default(),
             operators,
             export_keys,
+            closed_periods: Arc::default(),
         });
         let (state_for_admin, metrics_for_admin) = (state.clone(), metrics.clone());
         let server = HttpServer::new(move || {

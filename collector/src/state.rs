@@ -18,6 +18,8 @@ use crate::ingest::honeypot::Honeypot;
 use crate::ingest::writer::Writer;
 use crate::metrics::Metrics;
 use crate::registry::cache::RegistryCache;
+use crate::stats::Sources;
+use crate::stats::cache::ClosedPeriods;
 
 /// What every handler shares.
 pub struct AppState {
@@ -45,6 +47,21 @@ pub struct AppState {
     pub operators: Arc<OperatorAuth>,
     /// The key that turns stored response ids into the ids exports show.
     pub export_keys: Arc<ExportKeys>,
+    /// The rollup rows of periods that are over, read less than a minute ago.
+    pub closed_periods: Arc<ClosedPeriods>,
+}
+
+impl AppState {
+    /// What answering a statistics query reads.
+    pub fn stats_sources(&self) -> Sources<'_> {
+        Sources {
+            db: &self.db,
+            catalog: self.catalog,
+            registry: &self.registry,
+            disclosure_k: self.settings.disclosure_k,
+            closed_periods: &self.closed_periods,
+        }
+    }
 }
 
 impl AppState {

@@ -9,7 +9,8 @@
 //! distinction colour makes is also made by a pattern or a shape: an interval is a hatched bar
 //! or band, an estimate a solid marker, a significant difference a triangle pointing its way.
 //!
-//! A suppressed cell (fewer than k responses, see `shared/domain/statistics.md`) never appears
+//! A suppressed cell (fewer than k responses, see
+//! [Disclosure control](../../../docs/methods.md#disclosure-control)) never appears
 //! as a figure or as zero: the chart writes "dati insufficienti" where its mark would be and the
 //! table writes the same words, with `n` shown only as "< k".
 //!

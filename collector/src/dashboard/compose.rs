@@ -1,5 +1,5 @@
 //! Each dashboard page, put together: it reads what it shows through the same capability
-//! functions the API calls (`answer_for` for the statistics, [`crate::audit::read_for`],
+//! functions the API calls ([`crate::stats::answer_for`] for the statistics, [`crate::audit::read_for`],
 //! [`crate::export::responses::page_for`] for the comments, so every read is scoped and audited
 //! as the API's is) and renders it with [`super::stat_pages`] and [`super::screens`].
 
@@ -9,11 +9,13 @@ use crate::dashboard::charts::VersionChange;
 use crate::dashboard::i18n::Lang;
 use crate::dashboard::pages::Comment;
 use crate::dashboard::{embed, screens, stat_pages, views};
+use crate::domain::{IpaCode, ServiceId};
 use crate::error::ApiError;
 use crate::export::responses::{self, RawQuery};
-use crate::routes::operator::read_stats::answer_for;
+use crate::filters::Filters;
 use crate::state::AppState;
-use crate::stats::query::{Grouping, StatsAnswer, StatsQuery};
+use crate::stats::answer_for;
+use crate::stats::query::Grouping;
 
 /// How many raw responses the service page reads to find its latest comments, and how many it
 /// shows.
@@ -41,49 +43,19 @@ fn kinds(state: &AppState) -> (Vec<String>, Vec<String>) {
     (services.into_iter().collect(), bodies.into_iter().collect())
 }
 
-/// The `/v1/stats` query of the dashboard's filters, for one period when `period` is given
-/// (else the API's default span, a year of months by default).
-fn stats_query(filters: &stat_pages::StatFilters, period: Option<&str>) -> StatsQuery {
-    let day = period.and_then(stat_pages::period_start);
-    StatsQuery {
-        service_kind: filters.service_kind.clone(),
-        body_kind: filters.body_kind.clone(),
-        channel: filters.channel.clone(),
-        verified: filters.verified(),
-        granularity: Some(filters.granularity()),
-        from: day.clone(),
-        to: day,
-        ..StatsQuery::default()
-    }
-}
-
-/// The period a page shows: the one asked for, else the latest with published figures for the
-/// indicator, else the latest.
-fn chosen_period(filters: &stat_pages::StatFilters, trend: &StatsAnswer) -> Option<String> {
-    filters.period.clone().or_else(|| {
-        let published = trend
-            .cells
-            .iter()
-            .filter(|c| c.indicator == filters.indicator() && !c.suppressed)
-            .map(|c| c.period.clone())
-            .max();
-        published.or_else(|| stat_pages::periods(trend).into_iter().next())
-    })
-}
-
 /// The audit log (`national`), read as `GET /v1/audit` reads it.
 pub async fn audit(
     state: &AppState,
     operator: &Operator,
     lang: Lang,
-    filters: &screens::AuditFilters,
+    filters: &Filters,
 ) -> Result<String, ApiError> {
     let asked = AuditQuery {
         action: filters.action.clone(),
         actor: filters.actor.clone(),
-        body: filters.body.clone(),
-        from: filters.from.clone(),
-        to: filters.to.clone(),
+        body: filters.body.as_ref().map(ToString::to_string),
+        from: filters.from.map(|d| d.to_string()),
+        to: filters.to.map(|d| d.to_string()),
         cursor: filters.cursor.clone(),
         limit: Some(100),
     };
@@ -92,12 +64,7 @@ pub async fn audit(
 }
 
 /// A button per export, carrying the filters.
-pub fn exports(
-    state: &AppState,
-    operator: &Operator,
-    lang: Lang,
-    filters: &screens::ExportFilters,
-) -> String {
+pub fn exports(state: &AppState, operator: &Operator, lang: Lang, filters: &Filters) -> String {
     let (service_kinds, body_kinds) = kinds(state);
     screens::exports(operator, lang, filters, &service_kinds, &body_kinds)
 }
@@ -107,16 +74,16 @@ pub async fn overview(
     state: &AppState,
     operator: &Operator,
     lang: Lang,
-    filters: &stat_pages::StatFilters,
+    filters: &Filters,
 ) -> Result<String, ApiError> {
-    let mut trend_query = stats_query(filters, None);
-    trend_query.indicator = Some(filters.indicator().to_owned());
-    let trend = answer_for(state, operator, trend_query).await?;
-    let period = chosen_period(filters, &trend);
-    let mut ranked_query = stats_query(filters, period.as_deref());
+    let mut trend_query = stat_pages::stats_query(filters, None);
+    trend_query.indicator = Some(filters.rated_indicator());
+    let trend = answer_for(&state.stats_sources(), operator, trend_query).await?;
+    let period = stat_pages::chosen_period(filters, &trend);
+    let mut ranked_query = stat_pages::stats_query(filters, period);
     ranked_query.group_by = Some(Grouping::Service);
-    ranked_query.indicator = Some(filters.indicator().to_owned());
-    let ranked = answer_for(state, operator, ranked_query).await?;
+    ranked_query.indicator = Some(filters.rated_indicator());
+    let ranked = answer_for(&state.stats_sources(), operator, ranked_query).await?;
     let (service_kinds, body_kinds) = kinds(state);
     Ok(stat_pages::overview(
         operator,
@@ -124,7 +91,7 @@ pub async fn overview(
         filters,
         &trend,
         &ranked,
-        period.as_deref(),
+        period,
         &service_kinds,
         &body_kinds,
     ))
@@ -136,7 +103,7 @@ pub async fn body(
     state: &AppState,
     operator: &Operator,
     lang: Lang,
-    filters: &stat_pages::StatFilters,
+    filters: &Filters,
     code: &str,
     address: &str,
 ) -> Result<String, ApiError> {
@@ -153,16 +120,17 @@ pub async fn body(
         )));
     }
     services.sort_by(|a, b| a.service.id.cmp(&b.service.id));
-    let mut trend_query = stats_query(filters, None);
-    trend_query.body = Some(code.to_owned());
-    trend_query.indicator = Some(filters.indicator().to_owned());
-    let trend = answer_for(state, operator, trend_query).await?;
-    let period = chosen_period(filters, &trend);
-    let mut asked = stats_query(filters, period.as_deref());
-    asked.body = Some(code.to_owned());
+    let body = IpaCode::parse(code).map_err(|e| ApiError::NotFound(e.0))?;
+    let mut trend_query = stat_pages::stats_query(filters, None);
+    trend_query.body = Some(body.clone());
+    trend_query.indicator = Some(filters.rated_indicator());
+    let trend = answer_for(&state.stats_sources(), operator, trend_query).await?;
+    let period = stat_pages::chosen_period(filters, &trend);
+    let mut asked = stat_pages::stats_query(filters, period);
+    asked.body = Some(body);
     asked.group_by = Some(Grouping::Service);
-    asked.indicator = Some(filters.indicator().to_owned());
-    let answer = answer_for(state, operator, asked).await?;
+    asked.indicator = Some(filters.rated_indicator());
+    let answer = answer_for(&state.stats_sources(), operator, asked).await?;
     let loader = embed::read_pinned_loader(&state.settings.widget_dir);
     let snippets: Vec<(String, String, Option<String>)> = services
         .iter()
@@ -183,7 +151,7 @@ pub async fn body(
         (code, &services[0].body.name),
         &answer,
         &stat_pages::periods(&trend),
-        period.as_deref(),
+        period,
         &snippets,
     ))
 }
@@ -194,7 +162,7 @@ pub async fn service(
     state: &AppState,
     operator: &Operator,
     lang: Lang,
-    filters: &stat_pages::StatFilters,
+    filters: &Filters,
     id: &str,
 ) -> Result<String, ApiError> {
     let snapshot = state.registry.snapshot();
@@ -203,17 +171,18 @@ pub async fn service(
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("No service {id} in the registry.")))?;
     operator.may_read_aggregates_of(&service.body.ipa_code)?;
-    let mut trend_query = stats_query(filters, None);
-    trend_query.service = Some(id.to_owned());
+    let asked_service = ServiceId::parse(id).map_err(|e| ApiError::NotFound(e.0))?;
+    let mut trend_query = stat_pages::stats_query(filters, None);
+    trend_query.service = Some(asked_service.clone());
     trend_query.service_kind = None;
     trend_query.body_kind = None;
-    let trend = answer_for(state, operator, trend_query).await?;
-    let period = chosen_period(filters, &trend);
-    let mut asked = stats_query(filters, period.as_deref());
-    asked.service = Some(id.to_owned());
+    let trend = answer_for(&state.stats_sources(), operator, trend_query).await?;
+    let period = stat_pages::chosen_period(filters, &trend);
+    let mut asked = stat_pages::stats_query(filters, period);
+    asked.service = Some(asked_service);
     asked.service_kind = None;
     asked.body_kind = None;
-    let answer = answer_for(state, operator, asked).await?;
+    let answer = answer_for(&state.stats_sources(), operator, asked).await?;
     let versions = version_changes(state, id, filters).await?;
     let comments = if operator.may_read_free_text(&service.body.ipa_code).is_ok() {
         Some(comments(state, operator, lang, id).await?)
@@ -233,7 +202,7 @@ pub async fn service(
         },
         &trend,
         &answer,
-        period.as_deref(),
+        period,
     ))
 }
 
@@ -241,14 +210,14 @@ pub async fn service(
 async fn version_changes(
     state: &AppState,
     id: &str,
-    filters: &stat_pages::StatFilters,
+    filters: &Filters,
 ) -> Result<Vec<VersionChange>, ApiError> {
     let service_id = id.to_owned();
     let firsts = state
         .db
         .run(move |conn| crate::db::versions::first_days(conn, &service_id))
         .await?;
-    let granularity = filters.granularity();
+    let granularity = filters.chart_granularity();
     Ok(firsts
         .iter()
         .skip(1)
@@ -259,7 +228,7 @@ async fn version_changes(
             )
             .ok()?;
             Some(VersionChange {
-                period: granularity.period_of(date),
+                period: granularity.period_of(date).to_string(),
                 label: format!("{questionnaire} v{version}"),
             })
         })

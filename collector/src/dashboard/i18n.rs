@@ -7,6 +7,7 @@
 //! way Istat writes them (`gen 2026`), quarters `T4 2026` (`Q4 2026` in English).
 
 use voce_shared::Locale;
+use voce_stats::{Granularity, Period};
 
 /// A language the dashboard is written in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -129,29 +130,34 @@ impl Lang {
     /// writes it: `3 ott 2026`, `sett. 40 2026`, `ott 2026`, `T4 2026`, `2026`. A text that is not
     /// such a period is returned as it is.
     pub fn period(self, period: &str) -> String {
-        let parts: Vec<&str> = period.split('-').collect();
-        let num = |s: &str| s.parse::<u32>().ok();
-        match parts.as_slice() {
-            [y] if num(y).is_some() => (*y).to_owned(),
-            [y, q] if q.starts_with('Q') && num(&q[1..]).is_some() => match self {
-                Lang::It => format!("T{} {y}", &q[1..]),
-                Lang::En => format!("Q{} {y}", &q[1..]),
-            },
-            [y, w] if w.starts_with('W') && num(&w[1..]).is_some() => match self {
-                Lang::It => format!("sett. {} {y}", num(&w[1..]).unwrap_or_default()),
-                Lang::En => format!("week {} {y}", num(&w[1..]).unwrap_or_default()),
-            },
-            [y, m] if num(m).is_some_and(|m| (1..=12).contains(&m)) => {
-                format!("{} {y}", self.month(num(m).unwrap_or(1) as u8))
+        match Period::parse(period) {
+            Some(p) => self.period_label(p),
+            None => period.to_owned(),
+        }
+    }
+
+    /// A period as a reader writes it (see [`Lang::period`]).
+    pub fn period_label(self, period: Period) -> String {
+        let d = period.start();
+        let y = d.year();
+        match period.granularity() {
+            Granularity::Year => y.to_string(),
+            Granularity::Quarter => {
+                let q = (u8::from(d.month()) - 1) / 3 + 1;
+                match self {
+                    Lang::It => format!("T{q} {y}"),
+                    Lang::En => format!("Q{q} {y}"),
+                }
             }
-            [y, m, d] if num(m).is_some_and(|m| (1..=12).contains(&m)) && num(d).is_some() => {
-                format!(
-                    "{} {} {y}",
-                    num(d).unwrap_or_default(),
-                    self.month(num(m).unwrap_or(1) as u8)
-                )
+            Granularity::Week => {
+                let (y, w, _) = d.to_iso_week_date();
+                match self {
+                    Lang::It => format!("sett. {w} {y}"),
+                    Lang::En => format!("week {w} {y}"),
+                }
             }
-            _ => period.to_owned(),
+            Granularity::Month => format!("{} {y}", self.month(u8::from(d.month()))),
+            Granularity::Day => format!("{} {} {y}", d.day(), self.month(u8::from(d.month()))),
         }
     }
 }

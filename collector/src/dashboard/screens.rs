@@ -4,80 +4,20 @@
 
 use crate::audit::{AuditAction, AuditPage};
 use crate::auth::operator::{Operator, Role};
+use crate::filters::{AGGREGATE_KEYS, AUDIT_KEYS, Filters, RAW_KEYS, encode};
+use crate::stats::query::{Granularity, Grouping};
+use voce_shared::Indicator;
 
 use super::charts::Table;
 use super::i18n::Lang;
 use super::pages::{DateInput, Link, Page, Parts, Section, Select};
 use super::views;
 
-/// The audit page's filters, as the query string gives them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-pub struct AuditFilters {
-    /// The page language.
-    pub locale: Option<String>,
-    /// Only this action.
-    pub action: Option<String>,
-    /// Only this actor.
-    pub actor: Option<String>,
-    /// Only this body.
-    pub body: Option<String>,
-    /// From this day.
-    pub from: Option<String>,
-    /// To this day.
-    pub to: Option<String>,
-    /// The next page's cursor.
-    pub cursor: Option<String>,
-}
-
-impl AuditFilters {
-    /// The filters without empty values (a form sends empty fields).
-    pub fn cleaned(self) -> AuditFilters {
-        let keep = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        AuditFilters {
-            locale: self.locale,
-            action: keep(self.action),
-            actor: keep(self.actor),
-            body: keep(self.body),
-            from: keep(self.from),
-            to: keep(self.to),
-            cursor: keep(self.cursor),
-        }
-    }
-
-    /// The filters as a query string (without `locale` and `cursor`).
-    pub fn query(&self) -> String {
-        [
-            ("action", &self.action),
-            ("actor", &self.actor),
-            ("body", &self.body),
-            ("from", &self.from),
-            ("to", &self.to),
-        ]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
-        .collect::<Vec<_>>()
-        .join("&")
-    }
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The audit page: the filter form, the entries, a link to older ones.
-pub fn audit(operator: &Operator, lang: Lang, filters: &AuditFilters, page: &AuditPage) -> String {
+pub fn audit(operator: &Operator, lang: Lang, filters: &Filters, page: &AuditPage) -> String {
     let t = lang.texts();
     let parts = Parts::new(lang);
-    let query = filters.query();
+    let query = filters.query(&AUDIT_KEYS);
     let form = parts.filters(
         "/dashboard/audit",
         &[],
@@ -92,12 +32,12 @@ pub fn audit(operator: &Operator, lang: Lang, filters: &AuditFilters, page: &Aud
             DateInput {
                 name: "from".into(),
                 label: t.from.into(),
-                value: filters.from.clone().unwrap_or_default(),
+                value: filters.from.map(|d| d.to_string()).unwrap_or_default(),
             },
             DateInput {
                 name: "to".into(),
                 label: t.to.into(),
-                value: filters.to.clone().unwrap_or_default(),
+                value: filters.to.map(|d| d.to_string()).unwrap_or_default(),
             },
         ],
     );
@@ -165,85 +105,15 @@ pub fn audit(operator: &Operator, lang: Lang, filters: &AuditFilters, page: &Aud
     .html()
 }
 
-/// The export filters the exports page passes on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-pub struct ExportFilters {
-    /// The page language.
-    pub locale: Option<String>,
-    /// Only this service.
-    pub service: Option<String>,
-    /// Only this body.
-    pub body: Option<String>,
-    /// Only this kind of service.
-    pub service_kind: Option<String>,
-    /// Only this kind of body.
-    pub body_kind: Option<String>,
-    /// First day.
-    pub from: Option<String>,
-    /// Last day.
-    pub to: Option<String>,
-    /// Period length.
-    pub granularity: Option<String>,
-    /// Grouping.
-    pub group_by: Option<String>,
-    /// Indicator.
-    pub indicator: Option<String>,
-}
-
-impl ExportFilters {
-    /// The filters without empty values.
-    pub fn cleaned(self) -> ExportFilters {
-        let keep = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        ExportFilters {
-            locale: self.locale,
-            service: keep(self.service),
-            body: keep(self.body),
-            service_kind: keep(self.service_kind),
-            body_kind: keep(self.body_kind),
-            from: keep(self.from),
-            to: keep(self.to),
-            granularity: keep(self.granularity),
-            group_by: keep(self.group_by),
-            indicator: keep(self.indicator),
-        }
-    }
-
-    fn pairs(&self) -> Vec<(&'static str, &String)> {
-        [
-            ("service", &self.service),
-            ("body", &self.body),
-            ("service_kind", &self.service_kind),
-            ("body_kind", &self.body_kind),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("granularity", &self.granularity),
-            ("group_by", &self.group_by),
-            ("indicator", &self.indicator),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .collect()
-    }
-
-    /// The filters of the aggregate exports, as a query string.
-    pub fn aggregate_query(&self) -> String {
-        self.pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-
-    /// The filters the raw-response export takes (`body`, `service`, `from`, `to`).
-    pub fn raw_query(&self) -> String {
-        self.pairs()
-            .iter()
-            .filter(|(k, _)| matches!(*k, "body" | "service" | "from" | "to"))
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-}
+/// The indicators of the export form, in the order of the exports.
+const INDICATORS: [Indicator; 6] = [
+    Indicator::Chiarezza,
+    Indicator::Facilita,
+    Indicator::Soddisfazione,
+    Indicator::Fiducia,
+    Indicator::Esito,
+    Indicator::Motivi,
+];
 
 fn with(path: &str, query: &str) -> String {
     if query.is_empty() {
@@ -255,8 +125,8 @@ fn with(path: &str, query: &str) -> String {
 
 /// The export links for an operator and filters: the three aggregate files for every role, the
 /// raw responses for the roles that may read them (`national`; `body`, its own).
-pub fn export_links(operator: &Operator, lang: Lang, filters: &ExportFilters) -> Vec<Link> {
-    let aggregates = filters.aggregate_query();
+pub fn export_links(operator: &Operator, lang: Lang, filters: &Filters) -> Vec<Link> {
+    let aggregates = filters.query(&AGGREGATE_KEYS);
     let (csv, json, sdmx, raw) = match lang {
         Lang::It => (
             "Aggregati (CSV)",
@@ -289,12 +159,12 @@ pub fn export_links(operator: &Operator, lang: Lang, filters: &ExportFilters) ->
         Role::National => true,
         Role::Body => filters
             .body
-            .as_deref()
-            .is_none_or(|b| Some(b) == operator.body()),
+            .as_ref()
+            .is_none_or(|b| Some(b.as_str()) == operator.body()),
         Role::Analyst => false,
     };
     if raw_allowed {
-        let mut query = filters.raw_query();
+        let mut query = filters.query(&RAW_KEYS);
         if operator.role() == Role::Body && filters.body.is_none() {
             let own = format!("body={}", operator.body().unwrap_or_default());
             query = if query.is_empty() {
@@ -315,31 +185,22 @@ pub fn export_links(operator: &Operator, lang: Lang, filters: &ExportFilters) ->
 pub fn exports(
     operator: &Operator,
     lang: Lang,
-    filters: &ExportFilters,
+    filters: &Filters,
     service_kinds: &[String],
     body_kinds: &[String],
 ) -> String {
     let t = lang.texts();
     let parts = Parts::new(lang);
-    let granularities = ["day", "week", "month", "quarter", "year"];
-    let groupings = ["national", "service", "body", "service-kind", "body-kind"];
-    let indicators = [
-        "chiarezza",
-        "facilita",
-        "soddisfazione",
-        "fiducia",
-        "esito",
-        "motivi",
-    ];
-    let pairs = |v: &[&str]| -> Vec<(String, String)> {
-        v.iter()
-            .map(|s| ((*s).to_owned(), (*s).to_owned()))
-            .collect()
+    let pairs = |codes: &mut dyn Iterator<Item = &'static str>| -> Vec<(String, String)> {
+        codes.map(|s| (s.to_owned(), s.to_owned())).collect()
     };
     let mut hidden = Vec::new();
-    for (k, v) in [("service", &filters.service), ("body", &filters.body)] {
+    for (k, v) in [
+        ("service", filters.service.as_ref().map(|s| s.as_str())),
+        ("body", filters.body.as_ref().map(|b| b.as_str())),
+    ] {
         if let Some(v) = v {
-            hidden.push((k.to_owned(), v.clone()));
+            hidden.push((k.to_owned(), v.to_owned()));
         }
     }
     let group_label = match lang {
@@ -354,48 +215,48 @@ pub fn exports(
                 "granularity",
                 t.granularity,
                 Some(t.any),
-                pairs(&granularities),
-                filters.granularity.as_deref(),
+                pairs(&mut Granularity::ALL.iter().map(|g| g.code())),
+                filters.granularity.map(|g| g.code()),
             ),
             Select::new(
                 "group_by",
                 group_label,
                 Some(t.any),
-                pairs(&groupings),
-                filters.group_by.as_deref(),
+                pairs(&mut Grouping::ALL.iter().map(|g| g.code())),
+                filters.group_by.map(|g| g.code()),
             ),
             Select::new(
                 "indicator",
                 t.indicator,
                 Some(t.any),
-                pairs(&indicators),
-                filters.indicator.as_deref(),
+                pairs(&mut INDICATORS.iter().map(|i| i.code())),
+                filters.indicator.map(|i| i.code()),
             ),
             Select::new(
                 "service_kind",
                 t.service_kind,
                 Some(t.any),
                 service_kinds.iter().map(|k| (k.clone(), k.clone())),
-                filters.service_kind.as_deref(),
+                filters.service_kind.map(|k| k.code()),
             ),
             Select::new(
                 "body_kind",
                 t.body_kind,
                 Some(t.any),
                 body_kinds.iter().map(|k| (k.clone(), k.clone())),
-                filters.body_kind.as_deref(),
+                filters.body_kind.map(|k| k.code()),
             ),
         ],
         &[
             DateInput {
                 name: "from".into(),
                 label: t.from.into(),
-                value: filters.from.clone().unwrap_or_default(),
+                value: filters.from.map(|d| d.to_string()).unwrap_or_default(),
             },
             DateInput {
                 name: "to".into(),
                 label: t.to.into(),
-                value: filters.to.clone().unwrap_or_default(),
+                value: filters.to.map(|d| d.to_string()).unwrap_or_default(),
             },
         ],
     );
@@ -409,7 +270,7 @@ pub fn exports(
         (_, Lang::It) => "Ogni esportazione è registrata nel registro degli accessi.",
         (_, Lang::En) => "Every export is recorded in the audit log.",
     };
-    let query = filters.aggregate_query();
+    let query = filters.query(&AGGREGATE_KEYS);
     Page {
         frame: views::frame(operator, lang, t.exports, "/dashboard/exports", &query),
         lead: Some(note.to_owned()),
@@ -448,10 +309,10 @@ mod tests {
 
     #[test]
     fn every_role_gets_the_aggregate_exports_and_only_national_and_body_the_raw_one() {
-        let filters = ExportFilters {
-            granularity: Some("quarter".into()),
-            from: Some("2026-01-01".into()),
-            ..ExportFilters::default()
+        let filters = Filters {
+            granularity: Some(Granularity::Quarter),
+            from: voce_stats::period::parse_day("2026-01-01"),
+            ..Filters::default()
         };
         let hrefs = |o: &Operator| -> Vec<String> {
             export_links(o, Lang::It, &filters)
@@ -476,9 +337,9 @@ mod tests {
         let national = hrefs(&operator(Role::National, None));
         assert_eq!(national[3], "/v1/exports/responses.csv?from=2026-01-01");
         // A body filtering on another body is not offered that body's raw responses.
-        let other = ExportFilters {
-            body: Some("inail".into()),
-            ..ExportFilters::default()
+        let other = Filters {
+            body: IpaCode::parse("inail").ok(),
+            ..Filters::default()
         };
         assert_eq!(
             export_links(&operator(Role::Body, Some("inps")), Lang::It, &other).len(),
@@ -489,13 +350,9 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
-        let filters = AuditFilters {
-            actor: Some("cli:root".into()),
-            from: Some(" ".into()),
-            ..AuditFilters::default()
-        }
-        .cleaned();
-        assert_eq!(filters.query(), "actor=cli%3Aroot");
+        let filters: Filters =
+            serde_urlencoded::from_str("actor=cli%3Aroot&from=+").expect("filters");
+        assert_eq!(filters.query(&AUDIT_KEYS), "actor=cli%3Aroot");
     }
 
     #[test]
@@ -512,9 +369,9 @@ mod tests {
             }],
             next_cursor: Some("7".into()),
         };
-        let filters = AuditFilters {
+        let filters = Filters {
             action: Some("exported".into()),
-            ..AuditFilters::default()
+            ..Filters::default()
         };
         let html = audit(&operator(Role::National, None), Lang::En, &filters, &page);
         assert!(html.contains("<td>abc (national)</td><td>exported</td><td>inps</td><td>aggregates.csv &#60;all&#62;</td>"), "{html}");

@@ -2,12 +2,13 @@
 //! the answers of `GET /v1/stats` ([`crate::stats::query::StatsAnswer`]) — the same cells, with
 //! the same suppression, the API publishes. Pure functions; the handlers fetch.
 
-use serde::Deserialize;
-use time::{Date, Month, Weekday};
+use voce_stats::Period;
 
 use crate::auth::operator::Operator;
+use crate::filters::{CHART_GRANULARITIES, Filters, RATED, STAT_KEYS};
 use crate::stats::estimators::{Comparison, Direction};
-use crate::stats::query::{Cell, Granularity, StatsAnswer};
+use crate::stats::query::Cell;
+use crate::stats::{StatsAnswer, StatsQuery};
 
 use super::charts::{
     self, Estimate, Figure, RankedRow, Scale, Significance, Table, TrendPoint, VersionChange,
@@ -16,125 +17,35 @@ use super::i18n::Lang;
 use super::pages::{Card, Comment, DateInput, Page, Parts, Section, Select};
 use super::views;
 
-/// The rating and scale indicators a chart can rank or follow.
-pub const RATED: [&str; 4] = ["facilita", "chiarezza", "soddisfazione", "fiducia"];
-
-/// The granularities the dashboard offers (a day is too fine for a chart of a year).
-pub const GRANULARITIES: [&str; 4] = ["week", "month", "quarter", "year"];
-
-/// The filters of the statistics pages, as the query string gives them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct StatFilters {
-    /// The page language.
-    pub locale: Option<String>,
-    /// The indicator (default `facilita`).
-    pub indicator: Option<String>,
-    /// The period length (default `month`).
-    pub granularity: Option<String>,
-    /// The period ranked (default the latest).
-    pub period: Option<String>,
-    /// Only this kind of service.
-    pub service_kind: Option<String>,
-    /// Only this kind of body.
-    pub body_kind: Option<String>,
-    /// Only responses from this channel (`widget`, `page`, `qr`, `email`, `sms`).
-    pub channel: Option<String>,
-    /// Only attested (`yes`) or only unattested (`no`) responses.
-    pub verified: Option<String>,
-}
-
-impl StatFilters {
-    /// The filters without empty or unknown values.
-    pub fn cleaned(self) -> StatFilters {
-        let keep = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        StatFilters {
-            locale: self.locale,
-            indicator: keep(self.indicator).filter(|i| RATED.contains(&i.as_str())),
-            granularity: keep(self.granularity).filter(|g| GRANULARITIES.contains(&g.as_str())),
-            period: keep(self.period).filter(|p| period_start(p).is_some()),
-            service_kind: keep(self.service_kind),
-            body_kind: keep(self.body_kind),
-            channel: keep(self.channel).filter(|c| crate::domain::Channel::parse(c).is_ok()),
-            verified: keep(self.verified).filter(|v| v == "yes" || v == "no"),
-        }
-    }
-
-    /// The `verified` filter as the API takes it.
-    pub fn verified(&self) -> Option<bool> {
-        self.verified.as_deref().map(|v| v == "yes")
-    }
-
-    /// The indicator shown.
-    pub fn indicator(&self) -> &str {
-        self.indicator.as_deref().unwrap_or("facilita")
-    }
-
-    /// The period length.
-    pub fn granularity(&self) -> Granularity {
-        match self.granularity.as_deref() {
-            Some("week") => Granularity::Week,
-            Some("quarter") => Granularity::Quarter,
-            Some("year") => Granularity::Year,
-            _ => Granularity::Month,
-        }
-    }
-
-    /// The filters as a query string (without `locale`).
-    pub fn query(&self) -> String {
-        [
-            ("indicator", &self.indicator),
-            ("granularity", &self.granularity),
-            ("period", &self.period),
-            ("service_kind", &self.service_kind),
-            ("body_kind", &self.body_kind),
-            ("channel", &self.channel),
-            ("verified", &self.verified),
-        ]
-        .iter()
-        .filter_map(|(k, v)| {
-            v.as_ref()
-                .map(|v| format!("{k}={}", super::screens::encode(v)))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+/// The `/v1/stats` query of the dashboard's filters, for one period when `period` is given
+/// (else the API's default span, a year of months by default).
+pub fn stats_query(filters: &Filters, period: Option<Period>) -> StatsQuery {
+    let day = period.map(Period::start);
+    StatsQuery {
+        service_kind: filters.service_kind,
+        body_kind: filters.body_kind,
+        channel: filters.channel,
+        verified: filters.verified,
+        granularity: Some(filters.chart_granularity()),
+        from: day,
+        to: day,
+        ..StatsQuery::default()
     }
 }
 
-/// The first day of a period written as the API writes it (`2026`, `2026-Q4`, `2026-W40`,
-/// `2026-10`, `2026-10-03`), as `YYYY-MM-DD`: the `from` and `to` that select that one period
-/// (the API widens both to whole periods).
-pub fn period_start(period: &str) -> Option<String> {
-    let parts: Vec<&str> = period.split('-').collect();
-    let year: i32 = parts.first()?.parse().ok()?;
-    let date = match parts.as_slice() {
-        [_] => Date::from_calendar_date(year, Month::January, 1).ok()?,
-        [_, q] if q.starts_with('Q') => {
-            let q: u8 = q[1..].parse().ok()?;
-            if !(1..=4).contains(&q) {
-                return None;
-            }
-            Date::from_calendar_date(year, Month::try_from(q * 3 - 2).ok()?, 1).ok()?
-        }
-        [_, w] if w.starts_with('W') => {
-            Date::from_iso_week_date(year, w[1..].parse().ok()?, Weekday::Monday).ok()?
-        }
-        [_, m] => {
-            Date::from_calendar_date(year, Month::try_from(m.parse::<u8>().ok()?).ok()?, 1).ok()?
-        }
-        [_, m, d] => Date::from_calendar_date(
-            year,
-            Month::try_from(m.parse::<u8>().ok()?).ok()?,
-            d.parse().ok()?,
-        )
-        .ok()?,
-        _ => return None,
-    };
-    Some(format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    ))
+/// The period a page shows: the one asked for, else the latest with published figures for the
+/// indicator, else the latest.
+pub fn chosen_period(filters: &Filters, trend: &StatsAnswer) -> Option<Period> {
+    filters.period.or_else(|| {
+        let indicator = filters.rated_indicator().code();
+        let published = trend
+            .cells
+            .iter()
+            .filter(|c| c.indicator == indicator && !c.suppressed)
+            .filter_map(|c| Period::parse(&c.period))
+            .max();
+        published.or_else(|| periods(trend).first().and_then(|p| Period::parse(p)))
+    })
 }
 
 /// A cell's mean as a figure: with its interval when published, "insufficient data" when not.
@@ -178,8 +89,8 @@ fn label(cell: &Cell) -> String {
     }
 }
 
-fn service_href(code: &str, lang: Lang, filters: &StatFilters) -> String {
-    let rest = filters.query();
+fn service_href(code: &str, lang: Lang, filters: &Filters) -> String {
+    let rest = filters.query(&STAT_KEYS);
     let mut href = format!("/dashboard/services/{code}?locale={}", lang.code());
     if !rest.is_empty() {
         href.push('&');
@@ -233,25 +144,31 @@ fn filter_form(
     parts: &Parts,
     lang: Lang,
     action: &str,
-    filters: &StatFilters,
+    filters: &Filters,
     period_choices: &[String],
     kinds: Option<(&[String], &[String])>,
 ) -> String {
     let t = lang.texts();
+    let period = filters.period.map(|p| p.to_string());
     let mut selects = vec![
         Select::new(
             "indicator",
             t.indicator,
             None,
-            RATED.map(|i| (i.to_owned(), indicator_words(lang, i))),
-            Some(filters.indicator()),
+            RATED.map(|i| (i.code().to_owned(), indicator_words(lang, i.code()))),
+            Some(filters.rated_indicator().code()),
         ),
         Select::new(
             "granularity",
             t.granularity,
             None,
-            GRANULARITIES.map(|g| (g.to_owned(), granularity_words(lang, g).to_owned())),
-            Some(filters.granularity().code()),
+            CHART_GRANULARITIES.map(|g| {
+                (
+                    g.code().to_owned(),
+                    granularity_words(lang, g.code()).to_owned(),
+                )
+            }),
+            Some(filters.chart_granularity().code()),
         ),
         Select::new(
             "period",
@@ -261,7 +178,7 @@ fn filter_form(
                 Lang::En => "The latest",
             }),
             period_choices.iter().map(|p| (p.clone(), lang.period(p))),
-            filters.period.as_deref(),
+            period.as_deref(),
         ),
     ];
     if let Some((service_kinds, body_kinds)) = kinds {
@@ -270,14 +187,14 @@ fn filter_form(
             t.service_kind,
             Some(t.any),
             service_kinds.iter().map(|k| (k.clone(), k.clone())),
-            filters.service_kind.as_deref(),
+            filters.service_kind.map(|k| k.code()),
         ));
         selects.push(Select::new(
             "body_kind",
             t.body_kind,
             Some(t.any),
             body_kinds.iter().map(|k| (k.clone(), k.clone())),
-            filters.body_kind.as_deref(),
+            filters.body_kind.map(|k| k.code()),
         ));
     }
     selects.push(Select::new(
@@ -290,7 +207,7 @@ fn filter_form(
                 channel_words(lang, c.code()).to_owned(),
             )
         }),
-        filters.channel.as_deref(),
+        filters.channel.map(|c| c.code()),
     ));
     selects.push(Select::new(
         "verified",
@@ -300,7 +217,7 @@ fn filter_form(
             ("yes".to_owned(), t.verified_yes.to_owned()),
             ("no".to_owned(), t.verified_no.to_owned()),
         ],
-        filters.verified.as_deref(),
+        filters.verified.map(|v| if v { "yes" } else { "no" }),
     ));
     parts.filters(action, &[], &selects, &[] as &[DateInput])
 }
@@ -336,16 +253,16 @@ fn granularity_words(lang: Lang, g: &str) -> &'static str {
 pub fn overview(
     operator: &Operator,
     lang: Lang,
-    filters: &StatFilters,
+    filters: &Filters,
     trend: &StatsAnswer,
     ranked: &StatsAnswer,
-    period: Option<&str>,
+    period: Option<Period>,
     service_kinds: &[String],
     body_kinds: &[String],
 ) -> String {
     let t = lang.texts();
     let parts = Parts::new(lang);
-    let indicator = filters.indicator();
+    let indicator = filters.rated_indicator().code();
     let words = indicator_words(lang, indicator);
     let rows: Vec<RankedRow> = ranked
         .cells
@@ -358,7 +275,9 @@ pub fn overview(
             href: service_href(&c.group.code, lang, filters),
         })
         .collect();
-    let period_words = period.map(|p| lang.period(p)).unwrap_or_default();
+    let period_words = period
+        .map(|p| lang.period(&p.to_string()))
+        .unwrap_or_default();
     let ranked_title = match lang {
         Lang::It => format!("Servizi per {words}, {period_words}"),
         Lang::En => format!("Services by {words}, {period_words}"),
@@ -390,7 +309,13 @@ pub fn overview(
         Lang::En => ("Services compared", "National trend"),
     };
     Page {
-        frame: views::frame(operator, lang, t.overview, "/dashboard", &filters.query()),
+        frame: views::frame(
+            operator,
+            lang,
+            t.overview,
+            "/dashboard",
+            &filters.query(&STAT_KEYS),
+        ),
         lead: Some(format!("k = {}. {}", ranked.k, t.footer)),
         sections: vec![
             Section {
@@ -435,17 +360,17 @@ fn test_words(comparison: &Comparison, lang: Lang) -> String {
 pub fn body(
     operator: &Operator,
     lang: Lang,
-    filters: &StatFilters,
+    filters: &Filters,
     body: (&str, &str),
     answer: &StatsAnswer,
     period_choices: &[String],
-    period: Option<&str>,
+    period: Option<Period>,
     snippets: &[(String, String, Option<String>)],
 ) -> String {
     let t = lang.texts();
     let parts = Parts::new(lang);
     let (code, name) = body;
-    let indicator = filters.indicator();
+    let indicator = filters.rated_indicator().code();
     let words = indicator_words(lang, indicator);
     let cells: Vec<&Cell> = answer
         .cells
@@ -465,7 +390,9 @@ pub fn body(
             href: service_href(&c.group.code, lang, filters),
         })
         .collect();
-    let period_words = period.map(|p| lang.period(p)).unwrap_or_default();
+    let period_words = period
+        .map(|p| lang.period(&p.to_string()))
+        .unwrap_or_default();
     let title = match lang {
         Lang::It => format!("{name}: {words}, {period_words}, rispetto al dato nazionale"),
         Lang::En => format!("{name}: {words}, {period_words}, against the national figure"),
@@ -573,7 +500,7 @@ pub fn body(
             lang,
             format!("{} {name}", t.body),
             &format!("/dashboard/bodies/{code}"),
-            &filters.query(),
+            &filters.query(&STAT_KEYS),
         ),
         lead: Some(t.multiple_comparisons.to_owned()),
         sections: vec![
@@ -661,15 +588,15 @@ fn shares_table(cell: Option<&Cell>, question_filter: &[&str], caption: &str, la
 pub fn service(
     operator: &Operator,
     lang: Lang,
-    filters: &StatFilters,
+    filters: &Filters,
     facts: &ServiceFacts<'_>,
     trend: &StatsAnswer,
     period_answer: &StatsAnswer,
-    period: Option<&str>,
+    period: Option<Period>,
 ) -> String {
     let t = lang.texts();
     let parts = Parts::new(lang);
-    let indicator = filters.indicator();
+    let indicator = filters.rated_indicator().code();
     let words = indicator_words(lang, indicator);
     let points = trend_points(trend, indicator);
     let trend_title = match lang {
@@ -691,7 +618,9 @@ pub fn service(
         .filter(|c| !c.suppressed)
         .and_then(|c| c.distribution.as_ref())
         .and_then(|d| <[u64; 5]>::try_from(d.as_slice()).ok());
-    let period_words = period.map(|p| lang.period(p)).unwrap_or_default();
+    let period_words = period
+        .map(|p| lang.period(&p.to_string()))
+        .unwrap_or_default();
     let dist_title = match lang {
         Lang::It => format!("Distribuzione delle risposte 1–5, {period_words}"),
         Lang::En => format!("Distribution of the 1–5 answers, {period_words}"),
@@ -815,7 +744,7 @@ pub fn service(
             lang,
             format!("{} ({})", facts.name, facts.body),
             &format!("/dashboard/services/{}", facts.id),
-            &filters.query(),
+            &filters.query(&STAT_KEYS),
         ),
         lead: Some(format!("{}: {}", t.service, facts.id)),
         sections: vec![
@@ -864,55 +793,4 @@ pub fn service(
         ],
     }
     .html()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_period_selects_from_its_first_day() {
-        assert_eq!(period_start("2026").as_deref(), Some("2026-01-01"));
-        assert_eq!(period_start("2026-Q4").as_deref(), Some("2026-10-01"));
-        assert_eq!(period_start("2026-W01").as_deref(), Some("2025-12-29"));
-        assert_eq!(period_start("2026-02").as_deref(), Some("2026-02-01"));
-        assert_eq!(period_start("2026-02-28").as_deref(), Some("2026-02-28"));
-        assert_eq!(period_start("2026-Q5"), None);
-        assert_eq!(period_start("2026-13"), None);
-        assert_eq!(period_start("x"), None);
-    }
-
-    #[test]
-    fn unknown_filter_values_are_dropped_rather_than_passed_on() {
-        let f = StatFilters {
-            indicator: Some("esito'".into()),
-            granularity: Some("day".into()),
-            period: Some("2026-10".into()),
-            ..StatFilters::default()
-        }
-        .cleaned();
-        assert_eq!(f.indicator(), "facilita");
-        assert_eq!(f.granularity(), Granularity::Month);
-        assert_eq!(f.query(), "period=2026-10");
-    }
-
-    #[test]
-    fn the_channel_and_attestation_filters_pass_known_values_only() {
-        let f = StatFilters {
-            channel: Some("qr".into()),
-            verified: Some("yes".into()),
-            ..StatFilters::default()
-        }
-        .cleaned();
-        assert_eq!(f.query(), "channel=qr&verified=yes");
-        assert_eq!(f.verified(), Some(true));
-        let unknown = StatFilters {
-            channel: Some("fax".into()),
-            verified: Some("maybe".into()),
-            ..StatFilters::default()
-        }
-        .cleaned();
-        assert_eq!(unknown.query(), "");
-        assert_eq!(unknown.verified(), None);
-    }
 }

@@ -2,7 +2,9 @@
 //! counts that every statistic is computed from. Written as increments in the transaction that
 //! stores the responses they count (see `crate::ingest::writer`), rebuilt from the responses by
 //! `voce-collector rollups rebuild`, and read summed over the dimensions a query does not split
-//! by. SQL only: what the figures mean lives in `crate::stats`.
+//! by. SQL only: what the figures mean lives in `voce-stats`, and a wide row is turned into its
+//! sums ([`voce_stats::sums::Sums`], indexed by indicator column) and back in one place,
+//! [`RollupRow::sums`] and [`RollupRow::new`].
 // Built with PostgreSQL alone, SQLite's cached one-row upserts are compiled but never run.
 #![cfg_attr(not(feature = "sqlite"), allow(dead_code, unused_imports))]
 
@@ -16,14 +18,24 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 #[cfg(feature = "postgres")]
 use diesel::upsert::excluded;
 
+use voce_shared::{BodyKind, ServiceKind};
+use voce_stats::answer::{ChoiceCount, SumRow, TicketCount};
+use voce_stats::query::Grouping;
+use voce_stats::rollups::{Grain, Increments, RollupKey};
+use voce_stats::sums::{Sums, WIDTH};
+
 use super::schema::{monthly_counters as mc, rollup_choices as rc, rollups as r};
 use super::{DbConnection, DbError};
+use crate::domain::{Channel, IpaCode, ServiceId};
 use crate::with_backend;
 
 /// A day's rows (`period` = `YYYY-MM-DD`).
-pub const DAY: &str = "D";
+pub const DAY: &str = Grain::Day.code();
 /// A month's rows (`period` = `YYYY-MM`).
-pub const MONTH: &str = "M";
+pub const MONTH: &str = Grain::Month.code();
+
+/// The count columns of `rollups`, in the order of [`Sums::to_array`].
+static COUNT_COLUMNS: LazyLock<Vec<String>> = LazyLock::new(Sums::columns);
 
 /// One row of `rollups` (also an increment to add to one).
 #[derive(
@@ -96,38 +108,73 @@ pub struct RollupRow {
 }
 
 impl RollupRow {
-    /// The count columns, in the order of [`RollupRow::counts`].
-    pub const COUNT_COLUMNS: [&'static str; 25] = [
-        "responses",
-        "valutazione_n",
-        "valutazione_sum",
-        "valutazione_sumsq",
-        "valutazione_1",
-        "valutazione_2",
-        "valutazione_3",
-        "valutazione_4",
-        "valutazione_5",
-        "soddisfazione_n",
-        "soddisfazione_sum",
-        "soddisfazione_sumsq",
-        "soddisfazione_1",
-        "soddisfazione_2",
-        "soddisfazione_3",
-        "soddisfazione_4",
-        "soddisfazione_5",
-        "fiducia_n",
-        "fiducia_sum",
-        "fiducia_sumsq",
-        "fiducia_1",
-        "fiducia_2",
-        "fiducia_3",
-        "fiducia_4",
-        "fiducia_5",
-    ];
+    /// The row of a key with these sums.
+    pub fn new(key: &RollupKey, sums: &Sums) -> RollupRow {
+        let [
+            responses,
+            valutazione_n,
+            valutazione_sum,
+            valutazione_sumsq,
+            valutazione_1,
+            valutazione_2,
+            valutazione_3,
+            valutazione_4,
+            valutazione_5,
+            soddisfazione_n,
+            soddisfazione_sum,
+            soddisfazione_sumsq,
+            soddisfazione_1,
+            soddisfazione_2,
+            soddisfazione_3,
+            soddisfazione_4,
+            soddisfazione_5,
+            fiducia_n,
+            fiducia_sum,
+            fiducia_sumsq,
+            fiducia_1,
+            fiducia_2,
+            fiducia_3,
+            fiducia_4,
+            fiducia_5,
+        ] = sums.to_array();
+        RollupRow {
+            grain: key.grain.code().to_owned(),
+            period: key.period.clone(),
+            service_id: key.service_id.clone(),
+            questionnaire_id: key.questionnaire_id.clone(),
+            channel: key.channel.clone(),
+            verified: key.verified,
+            responses,
+            valutazione_n,
+            valutazione_sum,
+            valutazione_sumsq,
+            valutazione_1,
+            valutazione_2,
+            valutazione_3,
+            valutazione_4,
+            valutazione_5,
+            soddisfazione_n,
+            soddisfazione_sum,
+            soddisfazione_sumsq,
+            soddisfazione_1,
+            soddisfazione_2,
+            soddisfazione_3,
+            soddisfazione_4,
+            soddisfazione_5,
+            fiducia_n,
+            fiducia_sum,
+            fiducia_sumsq,
+            fiducia_1,
+            fiducia_2,
+            fiducia_3,
+            fiducia_4,
+            fiducia_5,
+        }
+    }
 
-    /// The counts, in the order of [`RollupRow::COUNT_COLUMNS`].
-    pub fn counts(&self) -> [i64; 25] {
-        [
+    /// The row's sums.
+    pub fn sums(&self) -> Sums {
+        let counts: [i64; WIDTH] = [
             self.responses,
             self.valutazione_n,
             self.valutazione_sum,
@@ -153,37 +200,41 @@ impl RollupRow {
             self.fiducia_3,
             self.fiducia_4,
             self.fiducia_5,
-        ]
+        ];
+        Sums::from_array(counts)
     }
 
-    /// Adds another row's counts to this one's (the keys are left alone).
-    pub fn add(&mut self, other: &RollupRow) {
-        self.responses += other.responses;
-        self.valutazione_n += other.valutazione_n;
-        self.valutazione_sum += other.valutazione_sum;
-        self.valutazione_sumsq += other.valutazione_sumsq;
-        self.valutazione_1 += other.valutazione_1;
-        self.valutazione_2 += other.valutazione_2;
-        self.valutazione_3 += other.valutazione_3;
-        self.valutazione_4 += other.valutazione_4;
-        self.valutazione_5 += other.valutazione_5;
-        self.soddisfazione_n += other.soddisfazione_n;
-        self.soddisfazione_sum += other.soddisfazione_sum;
-        self.soddisfazione_sumsq += other.soddisfazione_sumsq;
-        self.soddisfazione_1 += other.soddisfazione_1;
-        self.soddisfazione_2 += other.soddisfazione_2;
-        self.soddisfazione_3 += other.soddisfazione_3;
-        self.soddisfazione_4 += other.soddisfazione_4;
-        self.soddisfazione_5 += other.soddisfazione_5;
-        self.fiducia_n += other.fiducia_n;
-        self.fiducia_sum += other.fiducia_sum;
-        self.fiducia_sumsq += other.fiducia_sumsq;
-        self.fiducia_1 += other.fiducia_1;
-        self.fiducia_2 += other.fiducia_2;
-        self.fiducia_3 += other.fiducia_3;
-        self.fiducia_4 += other.fiducia_4;
-        self.fiducia_5 += other.fiducia_5;
+    /// The row as the answer reads it: the group's code in `service_id`.
+    fn summed(self) -> SumRow {
+        SumRow {
+            sums: self.sums(),
+            period: self.period,
+            group: self.service_id,
+            questionnaire_id: self.questionnaire_id,
+        }
     }
+}
+
+/// The rows of some increments, in key order.
+pub fn rows_of(increments: Increments) -> (Vec<RollupRow>, Vec<ChoiceRow>) {
+    let (rows, choices) = increments.into_rows();
+    (
+        rows.iter().map(|(k, s)| RollupRow::new(k, s)).collect(),
+        choices
+            .into_iter()
+            .map(|c| ChoiceRow {
+                grain: c.key.grain.code().to_owned(),
+                period: c.key.period,
+                service_id: c.key.service_id,
+                questionnaire_id: c.key.questionnaire_id,
+                channel: c.key.channel,
+                verified: c.key.verified,
+                question: c.question.to_owned(),
+                option: c.option,
+                count: c.count,
+            })
+            .collect(),
+    )
 }
 
 /// One row of `rollup_choices` (also an increment).
@@ -281,17 +332,22 @@ macro_rules! upsert_choices {
 
 /// The parts of a SQLite upsert that adds counts: the table and its columns, the key first,
 /// and which columns are added to on a conflict.
-struct Upsert {
+struct Upsert<'a> {
     table: &'static str,
     key: &'static [&'static str],
-    added: &'static [&'static str],
+    added: &'a [String],
 }
 
-impl Upsert {
+impl Upsert<'_> {
     /// The text around the values: `INSERT INTO t (k…, a…) VALUES (` and `) ON CONFLICT (k…) DO
     /// UPDATE SET a = a + excluded.a, …` (diesel writes each value's `?` as it binds it).
     fn sql(&self) -> (String, String) {
-        let columns: Vec<&str> = self.key.iter().chain(self.added).copied().collect();
+        let columns: Vec<&str> = self
+            .key
+            .iter()
+            .copied()
+            .chain(self.added.iter().map(String::as_str))
+            .collect();
         let set: Vec<String> = self
             .added
             .iter()
@@ -323,7 +379,7 @@ static ROLLUP_SQL: LazyLock<(String, String)> = LazyLock::new(|| {
             "channel",
             "verified",
         ],
-        added: &RollupRow::COUNT_COLUMNS,
+        added: &COUNT_COLUMNS,
     }
     .sql()
 });
@@ -341,7 +397,7 @@ static CHOICE_SQL: LazyLock<(String, String)> = LazyLock::new(|| {
             "question",
             "option",
         ],
-        added: &["count"],
+        added: &["count".to_owned()],
     }
     .sql()
 });
@@ -351,7 +407,7 @@ static CHOICE_SQL: LazyLock<(String, String)> = LazyLock::new(|| {
 /// upsert costs more than running it).
 struct RollupUpsert<'a> {
     row: &'a RollupRow,
-    counts: [i64; 25],
+    counts: [i64; WIDTH],
 }
 
 /// The same for `rollup_choices`.
@@ -441,7 +497,7 @@ pub fn add(
             for row in rows {
                 RollupUpsert {
                     row,
-                    counts: row.counts(),
+                    counts: row.sums().to_array(),
                 }
                 .execute(c)?;
             }
@@ -518,6 +574,18 @@ pub enum GroupBy {
     KindsAndBody,
 }
 
+impl From<Grouping> for GroupBy {
+    fn from(g: Grouping) -> GroupBy {
+        match g {
+            Grouping::National => GroupBy::All,
+            Grouping::Service => GroupBy::Service,
+            Grouping::Body => GroupBy::Body,
+            Grouping::ServiceKind => GroupBy::ServiceKind,
+            Grouping::BodyKind => GroupBy::BodyKind,
+        }
+    }
+}
+
 impl GroupBy {
     /// What the group is called in a `GROUP BY`: nothing for [`GroupBy::All`] (PostgreSQL
     /// refuses a constant there).
@@ -546,27 +614,27 @@ impl GroupBy {
 
 /// What a read of the rollups selects: a grain, an inclusive range of periods, optionally one
 /// channel, one value of `verified` and one service, body, service kind or body kind.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Selection {
-    /// [`DAY`] or [`MONTH`]. Month rows are summed over channels: a selection with a channel or
+    /// Day or month rows. Month rows are summed over channels: a selection with a channel or
     /// `verified` must read day rows.
-    pub grain: &'static str,
+    pub grain: Grain,
     /// First period (inclusive).
     pub from: String,
     /// Last period (inclusive).
     pub to: String,
     /// Only this channel.
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
     /// Only attested (`true`) or only unattested (`false`) responses.
     pub verified: Option<bool>,
     /// Only this service.
-    pub service: Option<String>,
+    pub service: Option<ServiceId>,
     /// Only this body.
-    pub body: Option<String>,
+    pub body: Option<IpaCode>,
     /// Only this kind of service.
-    pub service_kind: Option<String>,
+    pub service_kind: Option<ServiceKind>,
     /// Only this kind of body.
-    pub body_kind: Option<String>,
+    pub body_kind: Option<BodyKind>,
 }
 
 impl Selection {
@@ -647,44 +715,25 @@ fn from_where(
 macro_rules! bind_selection {
     ($query:expr, $s:expr) => {
         $query
-            .bind::<Text, _>($s.grain)
+            .bind::<Text, _>($s.grain.code())
             .bind::<Text, _>(&$s.from)
             .bind::<Text, _>(&$s.to)
-            .bind::<Nullable<Text>, _>($s.channel.as_deref())
+            .bind::<Nullable<Text>, _>($s.channel.map(|c| c.code()))
             .bind::<Nullable<Bool>, _>($s.verified)
-            .bind::<Nullable<Text>, _>($s.service.as_deref())
-            .bind::<Nullable<Text>, _>($s.body.as_deref())
-            .bind::<Nullable<Text>, _>($s.service_kind.as_deref())
-            .bind::<Nullable<Text>, _>($s.body_kind.as_deref())
+            .bind::<Nullable<Text>, _>($s.service.as_ref().map(|s| s.as_str()))
+            .bind::<Nullable<Text>, _>($s.body.as_ref().map(|b| b.as_str()))
+            .bind::<Nullable<Text>, _>($s.service_kind.map(|k| k.code()))
+            .bind::<Nullable<Text>, _>($s.body_kind.map(|k| k.code()))
     };
 }
 
-const SUMS: &str = "
-    CAST(SUM(r.responses) AS BIGINT) AS responses,
-    CAST(SUM(r.valutazione_n) AS BIGINT) AS valutazione_n,
-    CAST(SUM(r.valutazione_sum) AS BIGINT) AS valutazione_sum,
-    CAST(SUM(r.valutazione_sumsq) AS BIGINT) AS valutazione_sumsq,
-    CAST(SUM(r.valutazione_1) AS BIGINT) AS valutazione_1,
-    CAST(SUM(r.valutazione_2) AS BIGINT) AS valutazione_2,
-    CAST(SUM(r.valutazione_3) AS BIGINT) AS valutazione_3,
-    CAST(SUM(r.valutazione_4) AS BIGINT) AS valutazione_4,
-    CAST(SUM(r.valutazione_5) AS BIGINT) AS valutazione_5,
-    CAST(SUM(r.soddisfazione_n) AS BIGINT) AS soddisfazione_n,
-    CAST(SUM(r.soddisfazione_sum) AS BIGINT) AS soddisfazione_sum,
-    CAST(SUM(r.soddisfazione_sumsq) AS BIGINT) AS soddisfazione_sumsq,
-    CAST(SUM(r.soddisfazione_1) AS BIGINT) AS soddisfazione_1,
-    CAST(SUM(r.soddisfazione_2) AS BIGINT) AS soddisfazione_2,
-    CAST(SUM(r.soddisfazione_3) AS BIGINT) AS soddisfazione_3,
-    CAST(SUM(r.soddisfazione_4) AS BIGINT) AS soddisfazione_4,
-    CAST(SUM(r.soddisfazione_5) AS BIGINT) AS soddisfazione_5,
-    CAST(SUM(r.fiducia_n) AS BIGINT) AS fiducia_n,
-    CAST(SUM(r.fiducia_sum) AS BIGINT) AS fiducia_sum,
-    CAST(SUM(r.fiducia_sumsq) AS BIGINT) AS fiducia_sumsq,
-    CAST(SUM(r.fiducia_1) AS BIGINT) AS fiducia_1,
-    CAST(SUM(r.fiducia_2) AS BIGINT) AS fiducia_2,
-    CAST(SUM(r.fiducia_3) AS BIGINT) AS fiducia_3,
-    CAST(SUM(r.fiducia_4) AS BIGINT) AS fiducia_4,
-    CAST(SUM(r.fiducia_5) AS BIGINT) AS fiducia_5";
+/// `, CAST(SUM(r.c) AS BIGINT) AS c` for every count column.
+static SUMS: LazyLock<String> = LazyLock::new(|| {
+    COUNT_COLUMNS
+        .iter()
+        .map(|c| format!(", CAST(SUM(r.{c}) AS BIGINT) AS {c}"))
+        .collect()
+});
 
 /// The rollups of the selection summed per period × questionnaire × group: in each row
 /// `service_id` holds the group's code (empty for [`GroupBy::All`]), `channel` is empty and
@@ -693,16 +742,18 @@ pub fn read(
     conn: &mut DbConnection,
     s: &Selection,
     group: GroupBy,
-) -> Result<Vec<RollupRow>, DbError> {
+) -> Result<Vec<SumRow>, DbError> {
     let sql = format!(
         "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
-         {f} AS verified,{SUMS}{from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}",
+         {f} AS verified{sums}{from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}",
         g = group.expression(),
         gb = group.grouped(),
         f = false_literal(conn),
+        sums = *SUMS,
         from = from_where(conn, "rollups", "period", true, s, group),
     );
-    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
+    let rows: Vec<RollupRow> = bind_selection!(diesel::sql_query(sql), s).load(conn)?;
+    Ok(rows.into_iter().map(RollupRow::summed).collect())
 }
 
 /// The choice counts of the selection summed per period × questionnaire × group × question ×
@@ -711,7 +762,7 @@ pub fn read_choices(
     conn: &mut DbConnection,
     s: &Selection,
     group: GroupBy,
-) -> Result<Vec<ChoiceRow>, DbError> {
+) -> Result<Vec<ChoiceCount>, DbError> {
     let sql = format!(
         "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
          {f} AS verified, r.question, r.option, CAST(SUM(r.count) AS BIGINT) AS count\
@@ -721,21 +772,31 @@ pub fn read_choices(
         f = false_literal(conn),
         from = from_where(conn, "rollup_choices", "period", true, s, group),
     );
-    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
+    let rows: Vec<ChoiceRow> = bind_selection!(diesel::sql_query(sql), s).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|c| ChoiceCount {
+            period: c.period,
+            group: c.service_id,
+            question: c.question,
+            option: c.option,
+            count: c.count,
+        })
+        .collect())
 }
 
 /// Tickets issued per period × group.
 #[derive(Clone, Debug, QueryableByName)]
-pub struct TicketRow {
+struct TicketRow {
     /// The day or month.
     #[diesel(sql_type = Text)]
-    pub period: String,
+    period: String,
     /// The group's code.
     #[diesel(sql_type = Text)]
-    pub grp: String,
+    grp: String,
     /// Tickets issued.
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub tickets: i64,
+    tickets: i64,
 }
 
 /// Tickets issued in the selection per period (day or month, by the selection's grain) × group.
@@ -744,8 +805,8 @@ pub fn read_tickets(
     conn: &mut DbConnection,
     s: &Selection,
     group: GroupBy,
-) -> Result<Vec<TicketRow>, DbError> {
-    let (table, column) = if s.grain == MONTH {
+) -> Result<Vec<TicketCount>, DbError> {
+    let (table, column) = if s.grain == Grain::Month {
         ("monthly_counters", "month")
     } else {
         ("daily_counters", "day")
@@ -757,7 +818,15 @@ pub fn read_tickets(
         gb = group.grouped(),
         from = from_where(conn, table, column, false, s, group),
     );
-    Ok(bind_selection!(diesel::sql_query(sql), s).load(conn)?)
+    let rows: Vec<TicketRow> = bind_selection!(diesel::sql_query(sql), s).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|t| TicketCount {
+            period: t.period,
+            group: t.grp,
+            tickets: t.tickets,
+        })
+        .collect())
 }
 
 /// Every stored rollup row and choice row, in key order (what the rebuild test compares).

@@ -1,4 +1,4 @@
-//! The aggregate exports: the cells of a statistics answer ([`crate::stats::query`]) as one
+//! The aggregate exports: the cells of a statistics answer ([`crate::stats::answer_for`]) as one
 //! observation per line, in plain CSV (`aggregates.csv`), as JSON (`aggregates.json`, the
 //! answer itself) and as SDMX-CSV (`aggregates.sdmx.csv`), with the code lists a statistical
 //! office needs to label every code ([`code_lists`]).
@@ -10,8 +10,8 @@
 //! CL_OBS_STATUS 2.2 and CL_CONF_STATUS 1.3 (SDMX Global Registry, agency SDMX); a published one
 //! has `OBS_STATUS = A` (normal value) and `CONF_STATUS = F` (free).
 //!
-//! SDMX-CSV layout (SDMX-CSV 1.0 with its `STRUCTURE`, `STRUCTURE_ID`, `ACTION` columns; see
-//! [the output codes](../docs/methods.md#output-codes)): dataflow `IT1:VOCE_CX(1.0)`, dimensions `FREQ`, `REF_AREA`
+//! SDMX-CSV layout (SDMX-CSV 1.0 with its `STRUCTURE`, `STRUCTURE_ID`, `ACTION` columns, as in
+//! [Output codes](../../../docs/methods.md#output-codes)): dataflow `IT1:VOCE_CX(1.0)`, dimensions `FREQ`, `REF_AREA`
 //! (`IT`), `BODY_KIND`, `BODY`, `SERVICE_KIND`, `SERVICE`, `INDICATOR`, `STATISTIC`, `OPTION`,
 //! `TIME_PERIOD`; then `OBS_VALUE` and the attributes `UNIT_MEASURE`, `OBS_STATUS`,
 //! `CONF_STATUS`, `UNIT_MULT` (`0`). A dimension that does not apply is `_Z`; a total over it is

@@ -33,7 +33,7 @@ use crate::counts::DailyCounts;
 use crate::db::responses::StoredTicket;
 use crate::db::{self, DbConnection, DbError, Pool};
 use crate::metrics::Metrics;
-use crate::stats::rollups::{Counted, Increments};
+use crate::stats::rollups::{self, Counted, Increments};
 
 /// What happened to a response.
 #[derive(Debug)]
@@ -262,7 +262,7 @@ fn decide(
     for r in rows.iter().filter(|r| inserted.contains(&r.id)) {
         increments.add(catalog, &Counted::from(r));
     }
-    increments.store(conn)?;
+    rollups::store(conn, increments)?;
     rows.iter()
         .map(|r| {
             if inserted.contains(&r.id) {

@@ -14,8 +14,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::dashboard::http::{self, SignedIn, html, lang_of, refused, see_other};
-use crate::dashboard::{compose, screens, session, stat_pages, views};
+use crate::dashboard::{compose, session, views};
 use crate::error::ApiError;
+use crate::filters::Filters;
 use crate::state::AppState;
 
 /// `GET /dashboard/static/{file}`: the stylesheet, the script and the icon.
@@ -92,21 +93,21 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 
 /// `GET /dashboard/audit`: the audit log (`national`).
 pub async fn show_audit(
-    query: web::Query<screens::AuditFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
     signed: SignedIn,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner();
     signed.answer(compose::audit(&state, &signed.operator, signed.lang, &filters).await)
 }
 
 /// `GET /dashboard/exports`: a button per export, carrying the filters.
 pub async fn show_exports(
-    query: web::Query<screens::ExportFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
     signed: SignedIn,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner();
     signed.answer(Ok(compose::exports(
         &state,
         &signed.operator,
@@ -118,11 +119,11 @@ pub async fn show_exports(
 /// `GET /dashboard`: the national overview (`national`, `analyst`; a `body` operator is sent
 /// to its body's page).
 pub async fn show_overview(
-    query: web::Query<stat_pages::StatFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
     signed: SignedIn,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner().for_charts();
     if let Some(body) = signed.operator.body() {
         let lang = signed.lang.code();
         return see_other(&format!("/dashboard/bodies/{body}?locale={lang}"));
@@ -135,11 +136,11 @@ pub async fn show_overview(
 pub async fn show_body(
     req: HttpRequest,
     path: web::Path<String>,
-    query: web::Query<stat_pages::StatFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
     signed: SignedIn,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner().for_charts();
     let address = http::collector_address(&req);
     let page = compose::body(
         &state,
@@ -156,11 +157,11 @@ pub async fn show_body(
 /// them, its latest redacted comments.
 pub async fn show_service(
     path: web::Path<String>,
-    query: web::Query<stat_pages::StatFilters>,
+    query: web::Query<Filters>,
     state: web::Data<AppState>,
     signed: SignedIn,
 ) -> HttpResponse {
-    let filters = query.into_inner().cleaned();
+    let filters = query.into_inner().for_charts();
     let page = compose::service(&state, &signed.operator, signed.lang, &filters, &path);
     signed.answer(page.await)
 }

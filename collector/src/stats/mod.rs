@@ -1,12 +1,74 @@
-//! Statistics for the national analysis: the estimators and tests that turn rollup sums into
-//! published figures ([`estimators`]), the disclosure control that decides which cells may be
-//! published at all ([`disclosure`]), the rollups kept in step with the responses
-//! ([`rollups`]), and the answer of `GET /v1/stats` and the aggregate exports computed from them
-//! ([`query`]). The methods are fixed in `shared/domain/statistics.md`; estimators and
-//! disclosure are pure functions (no database, no HTTP) so that every figure can be checked by
-//! hand in a unit test.
+//! Statistics for the national analysis, as the collector serves them: [`answer_for`] scopes a
+//! query to what an operator may read, [`query`] reads the rollup rows its plan names and hands
+//! them to the pure statistics of `voce-stats` (periods, sums, plan, answer, estimators,
+//! disclosure control), [`rollups`] keeps the rollups in step with the responses, and
+//! [`cache::ClosedPeriods`] keeps the rows of periods that are over for a minute. The methods are
+//! written out in [`docs/methods.md`](../../../docs/methods.md).
 
-pub mod disclosure;
-pub mod estimators;
+pub mod cache;
 pub mod query;
 pub mod rollups;
+
+pub use query::{StatsAnswer, StatsQuery};
+pub use voce_stats::{disclosure, estimators};
+
+use std::sync::Arc;
+
+use voce_shared::Catalog;
+
+use crate::auth::operator::{Operator, Role};
+use crate::db::Database;
+use crate::domain::IpaCode;
+use crate::error::ApiError;
+use crate::registry::cache::RegistryCache;
+use cache::ClosedPeriods;
+use disclosure::Threshold;
+
+/// What answering a statistics query reads: the collector's database, catalog and registry,
+/// its disclosure threshold and its cache of closed periods (`crate::state::AppState` lends
+/// them).
+pub struct Sources<'a> {
+    /// The database.
+    pub db: &'a Database,
+    /// The national questionnaire catalog.
+    pub catalog: &'static Catalog,
+    /// The registry, in memory.
+    pub registry: &'a RegistryCache,
+    /// The disclosure threshold `k` as configured.
+    pub disclosure_k: u64,
+    /// The rollup rows of periods that are over.
+    pub closed_periods: &'a Arc<ClosedPeriods>,
+}
+
+/// The statistics a query asks for, as `operator` may read them: a `body` operator reads its
+/// own body (asking for another body's cells is a `403`); answered on the blocking pool. What
+/// `GET /v1/stats`, the aggregate exports and the dashboard's pages all call.
+pub async fn answer_for(
+    sources: &Sources<'_>,
+    operator: &Operator,
+    mut query: StatsQuery,
+) -> Result<StatsAnswer, ApiError> {
+    let registry = sources.registry.snapshot();
+    if let Some(service) = &query.service
+        && let Some(s) = registry.service(service.as_str())
+    {
+        operator.may_read_aggregates_of(&s.body.ipa_code)?;
+    }
+    if let Some(body) = &query.body {
+        operator.may_read_aggregates_of(body.as_str())?;
+    }
+    if operator.role() == Role::Body
+        && let Some(own) = operator.body()
+    {
+        query.body = IpaCode::parse(own).ok();
+    }
+    let k = Threshold::new(sources.disclosure_k).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let catalog = sources.catalog;
+    let today = time::OffsetDateTime::now_utc().date();
+    let closed = sources.closed_periods.clone();
+    sources
+        .db
+        .run(move |conn| query::run(conn, catalog, &registry, query, k, today, &closed))
+        .await?
+        .map_err(|e| ApiError::Malformed(e.0))
+}

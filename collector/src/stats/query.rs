@@ -1,351 +1,139 @@
-//! `GET /v1/stats` and the aggregate exports: a request is turned into a [`Plan`] (which
-//! rollup rows to read, how to group them), the rows are fetched by `crate::db::rollups` (SQL
-//! only, summed by the database), and [`answer`] — a pure function over those rows — builds the
-//! published cells with the estimators of [`super::estimators`] and the disclosure control of
-//! [`super::disclosure`].
-//!
-//! One table per period × indicator: the cells of the groups are its parts and the selection's
-//! total (in `totals`) their sum, so complementary suppression runs on each such table as
-//! published. A cell of a service or a body carries the national figure of the same kind
-//! *excluding the body itself* (the sum of the other bodies' rollups, read in one query grouped
-//! by service kind, body kind and body), and the test of the difference.
+//! `GET /v1/stats` and the aggregate exports: the query string ([`StatsQuery`], parsed at the
+//! edge), checked against the registry and planned by `voce-stats`; the rollup rows the plan
+//! names read by `crate::db::rollups` (SQL only, summed by the database); and the pure answer
+//! of `voce-stats` built from them.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Month};
+use time::Date;
 use utoipa::{IntoParams, ToSchema};
-use voce_shared::{Catalog, Indicator, IndicatorColumn};
+use voce_shared::{BodyKind, Catalog, Indicator, ServiceKind};
+use voce_stats::answer::{self, Directory, Fetched, GroupFacts};
+use voce_stats::disclosure::Threshold;
+use voce_stats::query::{Asked, BadQuery, Plan};
 
-use super::disclosure::{CellStatus, Table, Threshold};
-use super::estimators::{
-    Comparison, Interval, Moments, mean_ci95, share_ci95, two_proportion_z_test, welch_t_test,
-};
-use crate::db::rollups::{self as store, ChoiceRow, DAY, GroupBy, MONTH, RollupRow, Selection};
+pub use voce_stats::Granularity;
+pub use voce_stats::answer::{Cell, CellComparison, GroupRef, OptionShare};
+pub use voce_stats::query::Grouping;
+
+use super::cache::ClosedPeriods;
+use crate::db::rollups::{self as store, GroupBy, Selection};
 use crate::db::{DbConnection, DbError};
+use crate::domain::{Channel, IpaCode, ServiceId};
 use crate::registry::cache::Snapshot;
 
-/// The length of the period of each cell.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Granularity {
-    /// A day (`2026-10-03`).
-    Day,
-    /// An ISO week (`2026-W40`).
-    Week,
-    /// A month (`2026-10`).
-    #[default]
-    Month,
-    /// A quarter (`2026-Q4`).
-    Quarter,
-    /// A year (`2026`).
-    Year,
-}
-
-impl Granularity {
-    /// The SDMX `FREQ` code: `D`, `W`, `M`, `Q`, `A`.
-    pub fn sdmx_freq(self) -> &'static str {
-        match self {
-            Granularity::Day => "D",
-            Granularity::Week => "W",
-            Granularity::Month => "M",
-            Granularity::Quarter => "Q",
-            Granularity::Year => "A",
-        }
-    }
-
-    /// The code used in requests and outputs.
-    pub fn code(self) -> &'static str {
-        match self {
-            Granularity::Day => "day",
-            Granularity::Week => "week",
-            Granularity::Month => "month",
-            Granularity::Quarter => "quarter",
-            Granularity::Year => "year",
-        }
-    }
-
-    /// The first day of the period that contains `d`.
-    fn start_of(self, d: Date) -> Date {
-        match self {
-            Granularity::Day => d,
-            Granularity::Week => {
-                d - time::Duration::days(i64::from(d.weekday().number_days_from_monday()))
-            }
-            Granularity::Month => d.replace_day(1).unwrap_or(d),
-            Granularity::Quarter => {
-                let month = Month::try_from(((u8::from(d.month()) - 1) / 3) * 3 + 1)
-                    .unwrap_or(Month::January);
-                Date::from_calendar_date(d.year(), month, 1).unwrap_or(d)
-            }
-            Granularity::Year => Date::from_calendar_date(d.year(), Month::January, 1).unwrap_or(d),
-        }
-    }
-
-    /// The last day of the period that contains `d`.
-    fn end_of(self, d: Date) -> Date {
-        let next = match self {
-            Granularity::Day => return d,
-            Granularity::Week => return self.start_of(d) + time::Duration::days(6),
-            Granularity::Month => self.start_of(d) + time::Duration::days(31),
-            Granularity::Quarter => self.start_of(d) + time::Duration::days(92),
-            Granularity::Year => self.start_of(d) + time::Duration::days(366),
-        };
-        self.start_of(next) - time::Duration::days(1)
-    }
-
-    /// The SDMX `TIME_PERIOD` of the period that contains `d`.
-    pub fn period_of(self, d: Date) -> String {
-        match self {
-            Granularity::Day => {
-                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-            }
-            Granularity::Week => {
-                let (year, week, _) = d.to_iso_week_date();
-                format!("{year:04}-W{week:02}")
-            }
-            Granularity::Month => format!("{:04}-{:02}", d.year(), u8::from(d.month())),
-            Granularity::Quarter => {
-                format!("{:04}-Q{}", d.year(), (u8::from(d.month()) - 1) / 3 + 1)
-            }
-            Granularity::Year => format!("{:04}", d.year()),
-        }
-    }
-}
-
-/// How cells are grouped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Grouping {
-    /// One cell per period: the whole selection.
-    #[default]
-    National,
-    /// Per service.
-    Service,
-    /// Per body.
-    Body,
-    /// Per kind of service.
-    ServiceKind,
-    /// Per kind of body.
-    BodyKind,
-}
-
-impl Grouping {
-    fn group_by(self) -> GroupBy {
-        match self {
-            Grouping::National => GroupBy::All,
-            Grouping::Service => GroupBy::Service,
-            Grouping::Body => GroupBy::Body,
-            Grouping::ServiceKind => GroupBy::ServiceKind,
-            Grouping::BodyKind => GroupBy::BodyKind,
-        }
-    }
-
-    /// The code used in requests and outputs.
-    pub fn code(self) -> &'static str {
-        match self {
-            Grouping::National => "national",
-            Grouping::Service => "service",
-            Grouping::Body => "body",
-            Grouping::ServiceKind => "service-kind",
-            Grouping::BodyKind => "body-kind",
-        }
-    }
-}
-
-/// The query string of `GET /v1/stats` and of the aggregate exports.
+/// The query string of `GET /v1/stats` and of the aggregate exports. An empty value is none; a
+/// value that is not one is a `400`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// Only this service (registry id).
-    pub service: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub service: Option<ServiceId>,
     /// Only this body (IPA code). A `body` operator always reads its own body.
-    pub body: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub body: Option<IpaCode>,
     /// Only this kind of service (catalog code, e.g. `domanda-online`).
-    pub service_kind: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub service_kind: Option<ServiceKind>,
     /// Only this kind of body (catalog code, e.g. `comune`).
-    pub body_kind: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub body_kind: Option<BodyKind>,
     /// Only responses from this channel: `widget`, `page`, `qr`, `email`, `sms`.
-    pub channel: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub channel: Option<Channel>,
     /// Only attested (`true`) or unattested (`false`) responses.
+    #[serde(default, with = "crate::filters::strict")]
     pub verified: Option<bool>,
     /// First day (`YYYY-MM-DD`, widened to the start of its period). Default: eleven periods
     /// before `to` (a year of months by default).
-    pub from: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub from: Option<Date>,
     /// Last day (`YYYY-MM-DD`, widened to the end of its period). Default: today (UTC).
-    pub to: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub to: Option<Date>,
     /// `day`, `week`, `month` (default), `quarter` or `year`.
+    #[serde(default, with = "crate::filters::strict")]
     pub granularity: Option<Granularity>,
     /// `national` (default), `service`, `body`, `service-kind` or `body-kind`.
+    #[serde(default, with = "crate::filters::strict")]
     pub group_by: Option<Grouping>,
     /// Only this indicator: `chiarezza`, `facilita`, `soddisfazione`, `fiducia`, `esito`,
     /// `motivi`.
-    pub indicator: Option<String>,
-}
-
-/// A request that cannot be answered as asked (a `400`).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadQuery(pub String);
-
-/// What to read and how to group it.
-#[derive(Clone, Debug)]
-pub struct Plan {
-    /// The rollup rows to read.
-    pub selection: Selection,
-    /// The cells' period.
-    pub granularity: Granularity,
-    /// The cells' groups.
-    pub grouping: Grouping,
-    /// Only this indicator.
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
     pub indicator: Option<Indicator>,
-    /// First day covered.
-    pub from: Date,
-    /// Last day covered.
-    pub to: Date,
 }
 
-fn parse_day(name: &str, text: &str) -> Result<Date, BadQuery> {
-    Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| BadQuery(format!("{name}={text:?}: expected a day, YYYY-MM-DD")))
+/// The answer of `GET /v1/stats`, with the filters it was asked with.
+pub type StatsAnswer = answer::StatsAnswer<StatsQuery>;
+
+/// The plan of a query and the rollup rows it reads.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    /// What `voce-stats` planned.
+    pub plan: Plan,
+    /// The rows to read.
+    pub selection: Selection,
 }
 
-fn day_text(d: Date) -> String {
-    Granularity::Day.period_of(d)
-}
-
-/// Checks a query against the catalog and the registry and plans its reads; `today` is the
-/// default end.
-pub fn plan(
-    query: &StatsQuery,
-    catalog: &Catalog,
-    registry: &Snapshot,
-    today: Date,
-) -> Result<Plan, BadQuery> {
-    let granularity = query.granularity.unwrap_or_default();
-    let grouping = query.group_by.unwrap_or_default();
-    let to = match &query.to {
-        Some(t) => parse_day("to", t)?,
-        None => today,
-    };
-    let to = granularity.end_of(to);
-    let from = match &query.from {
-        Some(f) => granularity.start_of(parse_day("from", f)?),
-        None => {
-            // Eleven periods back from the start of the last one.
-            let mut start = granularity.start_of(to);
-            for _ in 0..11 {
-                start = granularity.start_of(start - time::Duration::days(1));
-            }
-            start
-        }
-    };
-    if from > to {
-        return Err(BadQuery("from is after to".into()));
-    }
-    if (to - from).whole_days() > 3 * 366 + 7 && granularity == Granularity::Day {
-        return Err(BadQuery("at most three years of days in one answer".into()));
-    }
-    let indicator = match &query.indicator {
-        Some(code) => Some(
-            Indicator::parse(code)
-                .ok_or_else(|| BadQuery(format!("indicator={code:?}: not a catalog indicator")))?,
-        ),
-        None => None,
-    };
+/// Checks a query against the registry and plans its reads; `today` is the default end.
+pub fn plan(query: &StatsQuery, registry: &Snapshot, today: Date) -> Result<Planned, BadQuery> {
     if let Some(service) = &query.service
-        && registry.service(service).is_none()
+        && registry.service(service.as_str()).is_none()
     {
         return Err(BadQuery(format!(
-            "service={service:?}: not in the registry"
+            "service={:?}: not in the registry",
+            service.as_str()
         )));
     }
-    if let Some(kind) = &query.service_kind
-        && kind.parse::<voce_shared::ServiceKind>().is_err()
-    {
-        return Err(BadQuery(format!(
-            "service_kind={kind:?}: not a catalog service kind"
-        )));
-    }
-    if let Some(kind) = &query.body_kind
-        && kind.parse::<voce_shared::BodyKind>().is_err()
-    {
-        return Err(BadQuery(format!(
-            "body_kind={kind:?}: not a catalog body kind"
-        )));
-    }
-    if let Some(channel) = &query.channel {
-        crate::domain::Channel::parse(channel).map_err(|_| {
-            BadQuery(format!(
-                "channel={channel:?}: widget, page, qr, email or sms"
-            ))
-        })?;
-    }
-    let _ = catalog;
-    // Month rows are summed over channels; a split by channel reads day rows.
-    let by_day = matches!(granularity, Granularity::Day | Granularity::Week)
-        || query.channel.is_some()
-        || query.verified.is_some();
-    let (grain, first, last) = if by_day {
-        (DAY, day_text(from), day_text(to))
-    } else {
-        (
-            MONTH,
-            Granularity::Month.period_of(from),
-            Granularity::Month.period_of(to),
-        )
-    };
-    Ok(Plan {
-        selection: Selection {
-            grain,
-            from: first,
-            to: last,
-            channel: query.channel.clone(),
-            verified: query.verified,
-            service: query.service.clone(),
-            body: query.body.clone(),
-            service_kind: query.service_kind.clone(),
-            body_kind: query.body_kind.clone(),
+    let splits_channel = query.channel.is_some() || query.verified.is_some();
+    let plan = voce_stats::query::plan(
+        &Asked {
+            granularity: query.granularity,
+            grouping: query.group_by,
+            indicator: query.indicator,
+            from: query.from,
+            to: query.to,
+            splits_channel,
         },
-        granularity,
-        grouping,
-        indicator,
-        from,
-        to,
-    })
+        today,
+    )?;
+    let selection = Selection {
+        grain: plan.grain,
+        from: plan.first.clone(),
+        to: plan.last.clone(),
+        channel: query.channel,
+        verified: query.verified,
+        service: query.service.clone(),
+        body: query.body.clone(),
+        service_kind: query.service_kind,
+        body_kind: query.body_kind,
+    };
+    Ok(Planned { plan, selection })
 }
 
-/// The rollup rows an answer is built from.
-#[derive(Clone, Debug, Default)]
-pub struct Fetched {
-    /// Per period × questionnaire × group.
-    pub rows: Vec<RollupRow>,
-    /// Choice counts, the same way.
-    pub choices: Vec<ChoiceRow>,
-    /// The selection's total per period × questionnaire.
-    pub total_rows: Vec<RollupRow>,
-    /// Its choice counts.
-    pub total_choices: Vec<ChoiceRow>,
-    /// Tickets per period × group (none when the selection splits by channel).
-    pub tickets: Option<Vec<store::TicketRow>>,
-    /// Tickets of the selection's total per period.
-    pub total_tickets: Option<Vec<store::TicketRow>>,
-    /// For comparisons: the national rows (no service, body or kind filter) per period ×
-    /// questionnaire × `service_kind|body_kind|body`.
-    pub reference_rows: Vec<RollupRow>,
-    /// Their choice counts.
-    pub reference_choices: Vec<ChoiceRow>,
-}
-
-/// Reads what [`answer`] needs for `plan`.
-pub fn fetch(conn: &mut DbConnection, plan: &Plan) -> Result<Fetched, DbError> {
-    let s = &plan.selection;
-    let group = plan.grouping.group_by();
+/// Reads what the answer of `planned` needs.
+pub fn fetch(conn: &mut DbConnection, planned: &Planned) -> Result<Fetched, DbError> {
+    let s = &planned.selection;
+    let group = GroupBy::from(planned.plan.grouping);
     let splits_channel = s.channel.is_some() || s.verified.is_some();
     let mut fetched = Fetched {
         rows: store::read(conn, s, group)?,
@@ -366,7 +154,7 @@ pub fn fetch(conn: &mut DbConnection, plan: &Plan) -> Result<Fetched, DbError> {
             Some(store::read_tickets(conn, s, GroupBy::All)?)
         };
     }
-    if matches!(plan.grouping, Grouping::Service | Grouping::Body) {
+    if matches!(planned.plan.grouping, Grouping::Service | Grouping::Body) {
         let national = Selection {
             service: None,
             body: None,
@@ -380,748 +168,29 @@ pub fn fetch(conn: &mut DbConnection, plan: &Plan) -> Result<Fetched, DbError> {
     Ok(fetched)
 }
 
-/// A 1–5 scale summed: count, sum, sum of squares, histogram.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Scale {
-    n: i64,
-    sum: i64,
-    sumsq: i64,
-    hist: [i64; 5],
-}
-
-impl Scale {
-    fn add(&mut self, o: &Scale) {
-        self.n += o.n;
-        self.sum += o.sum;
-        self.sumsq += o.sumsq;
-        for (a, b) in self.hist.iter_mut().zip(o.hist) {
-            *a += b;
-        }
-    }
-
-    fn moments(&self) -> Moments {
-        Moments::from_sums(u64::try_from(self.n).unwrap_or(0), self.sum, self.sumsq)
-    }
-
-    fn top_box(&self) -> u64 {
-        u64::try_from(self.hist[3] + self.hist[4]).unwrap_or(0)
-    }
-}
-
-/// Everything counted for one group in one period.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Counts {
-    responses: i64,
-    tickets: Option<i64>,
-    /// By indicator: `chiarezza`, `facilita`, `soddisfazione`, `fiducia`.
-    scales: BTreeMap<Indicator, Scale>,
-    /// By (question, option): `esito`, `difficolta`, `aspetti-positivi`.
-    choices: BTreeMap<(String, String), i64>,
-}
-
-impl Counts {
-    fn add(&mut self, o: &Counts) {
-        self.responses += o.responses;
-        for (k, v) in &o.scales {
-            self.scales.entry(*k).or_default().add(v);
-        }
-        for (k, v) in &o.choices {
-            *self.choices.entry(k.clone()).or_default() += v;
-        }
-    }
-
-    fn choice_total(&self, question: &str) -> i64 {
-        self.choices
-            .iter()
-            .filter(|((q, _), _)| q == question)
-            .map(|(_, c)| c)
-            .sum()
-    }
-
-    /// The `n` of an indicator's cell: answers to it (respondents shown a follow-up, for
-    /// `motivi`).
-    fn n(&self, indicator: Indicator) -> i64 {
-        match indicator.column() {
-            IndicatorColumn::Esito => self.choice_total("esito"),
-            IndicatorColumn::Motivo => {
-                self.scales.get(&Indicator::Chiarezza).map_or(0, |s| s.n)
-                    + self.scales.get(&Indicator::Facilita).map_or(0, |s| s.n)
-            }
-            _ => self.scales.get(&indicator).map_or(0, |s| s.n),
-        }
-    }
-}
-
-/// The indicator of `valutazione` in each questionnaire (`chiarezza` or `facilita`).
-fn rating_indicator(catalog: &Catalog, questionnaire_id: &str) -> Indicator {
-    catalog
-        .latest(questionnaire_id)
-        .ok()
-        .and_then(|q| {
-            q.indicator_sources()
-                .find(|s| s.indicator.column() == IndicatorColumn::Valutazione)
-                .map(|s| s.indicator)
+impl Directory for Snapshot {
+    fn service(&self, id: &str) -> Option<GroupFacts> {
+        Snapshot::service(self, id).map(|s| GroupFacts {
+            name: s.service.name.clone(),
+            service_kind: Some(s.service.service_kind.clone()),
+            body_kind: Some(s.body.body_kind.clone()),
+            body: Some(s.body.ipa_code.clone()),
         })
-        .unwrap_or(Indicator::Facilita)
-}
-
-fn scale_of(n: i64, sum: i64, sumsq: i64, hist: [i64; 5]) -> Scale {
-    Scale {
-        n,
-        sum,
-        sumsq,
-        hist,
     }
-}
 
-/// Folds rows into counts per (output period, group code).
-fn fold(
-    catalog: &Catalog,
-    granularity: Granularity,
-    rows: &[RollupRow],
-    choices: &[ChoiceRow],
-    tickets: Option<&[store::TicketRow]>,
-) -> BTreeMap<(String, String), Counts> {
-    let mut out: BTreeMap<(String, String), Counts> = BTreeMap::new();
-    let mut indicators: HashMap<&str, Indicator> = HashMap::new();
-    let mut periods: HashMap<String, String> = HashMap::new();
-    let mut period = |p: &str| -> String {
-        if let Some(known) = periods.get(p) {
-            return known.clone();
-        }
-        let out = output_period(granularity, p);
-        periods.insert(p.to_owned(), out.clone());
-        out
-    };
-    for r in rows {
-        let rating = *indicators
-            .entry(r.questionnaire_id.as_str())
-            .or_insert_with(|| rating_indicator(catalog, &r.questionnaire_id));
-        let c = out
-            .entry((period(&r.period), r.service_id.clone()))
-            .or_default();
-        c.responses += r.responses;
-        c.scales.entry(rating).or_default().add(&scale_of(
-            r.valutazione_n,
-            r.valutazione_sum,
-            r.valutazione_sumsq,
-            [
-                r.valutazione_1,
-                r.valutazione_2,
-                r.valutazione_3,
-                r.valutazione_4,
-                r.valutazione_5,
-            ],
-        ));
-        c.scales
-            .entry(Indicator::Soddisfazione)
-            .or_default()
-            .add(&scale_of(
-                r.soddisfazione_n,
-                r.soddisfazione_sum,
-                r.soddisfazione_sumsq,
-                [
-                    r.soddisfazione_1,
-                    r.soddisfazione_2,
-                    r.soddisfazione_3,
-                    r.soddisfazione_4,
-                    r.soddisfazione_5,
-                ],
-            ));
-        c.scales
-            .entry(Indicator::Fiducia)
-            .or_default()
-            .add(&scale_of(
-                r.fiducia_n,
-                r.fiducia_sum,
-                r.fiducia_sumsq,
-                [
-                    r.fiducia_1,
-                    r.fiducia_2,
-                    r.fiducia_3,
-                    r.fiducia_4,
-                    r.fiducia_5,
-                ],
-            ));
-    }
-    for ch in choices {
-        let c = out
-            .entry((period(&ch.period), ch.service_id.clone()))
-            .or_default();
-        *c.choices
-            .entry((ch.question.clone(), ch.option.clone()))
-            .or_default() += ch.count;
-    }
-    if let Some(tickets) = tickets {
-        for t in tickets {
-            // Tickets of a period with no response make no cell.
-            if let Some(c) = out.get_mut(&(period(&t.period), t.grp.clone())) {
-                *c.tickets.get_or_insert(0) += t.tickets;
-            }
-        }
-        for c in out.values_mut() {
-            c.tickets.get_or_insert(0);
-        }
-    }
-    out
-}
-
-/// The output period of a rollup period (`YYYY-MM-DD` or `YYYY-MM`).
-fn output_period(granularity: Granularity, period: &str) -> String {
-    let day = if period.len() == 7 {
-        format!("{period}-01")
-    } else {
-        period.to_owned()
-    };
-    Date::parse(
-        &day,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map(|d| granularity.period_of(d))
-    .unwrap_or_else(|_| period.to_owned())
-}
-
-/// Which group a cell belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-pub struct GroupRef {
-    /// `national`, `service`, `body`, `service-kind` or `body-kind`; `total` for the selection's
-    /// total.
-    pub grouping: String,
-    /// The group's code: service id, IPA code or kind code; empty for national and total.
-    pub code: String,
-    /// The service's or body's name, when the group is one.
-    pub name: Option<String>,
-    /// The service's kind, for a service.
-    pub service_kind: Option<String>,
-    /// The body's kind, for a service or a body.
-    pub body_kind: Option<String>,
-    /// The body's IPA code, for a service.
-    pub body: Option<String>,
-}
-
-/// A share with its 95% Wilson interval.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct OptionShare {
-    /// The follow-up question (`esito`, `difficolta`, `aspetti-positivi`).
-    pub question: String,
-    /// The option.
-    pub option: String,
-    /// How many chose it.
-    pub count: u64,
-    /// Of how many (who answered `esito`; who were shown this follow-up, for reasons).
-    pub of: u64,
-    /// `count / of`.
-    pub share: f64,
-    /// 95% Wilson score interval.
-    pub ci95: Interval,
-}
-
-/// A cell compared with the national figure of the same kind, excluding its own body.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct CellComparison {
-    /// `service-kind` (the same kind of service in every other body), `service-kind-and-body-kind`
-    /// (the same kind of service in other bodies of the same kind) or `body-kind` (other bodies
-    /// of the same kind, for a body's cell).
-    pub reference: String,
-    /// The reference's kind of service, if it is one.
-    pub service_kind: Option<String>,
-    /// The reference's kind of body, if it is one.
-    pub body_kind: Option<String>,
-    /// The body left out of the reference.
-    pub excluding_body: String,
-    /// Answers in the reference.
-    pub n: u64,
-    /// The reference's mean (rating and scale indicators).
-    pub mean: Option<f64>,
-    /// The reference's top-box share (rating and scale indicators) or share of `si` (`esito`).
-    pub share: Option<f64>,
-    /// Welch's t-test of the means (`test: welch-t`).
-    pub mean_test: Option<Comparison>,
-    /// The two-proportion z-test of the top-box shares or of `esito = si`
-    /// (`test: two-proportion-z`).
-    pub share_test: Option<Comparison>,
-}
-
-/// One published cell: a group, a period, an indicator. A suppressed cell carries no figure.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct Cell {
-    /// The period, in SDMX form (`2026-10-03`, `2026-W40`, `2026-10`, `2026-Q4`, `2026`).
-    pub period: String,
-    /// The group.
-    pub group: GroupRef,
-    /// `chiarezza`, `facilita`, `soddisfazione`, `fiducia`, `esito` or `motivi`.
-    pub indicator: String,
-    /// Whether the figures are withheld (disclosure control).
-    pub suppressed: bool,
-    /// `published`, `primary` (fewer than k answers) or `complementary` (withheld so that
-    /// another suppressed cell cannot be recovered by subtraction).
-    pub status: CellStatus,
-    /// Answers to the indicator; absent when suppressed.
-    pub n: Option<u64>,
-    /// For a primary-suppressed cell: `n` is below this `k`.
-    pub n_below: Option<u64>,
-    /// Responses of the group in the period; absent when suppressed.
-    pub responses: Option<u64>,
-    /// Tickets issued to the group in the period (absent when suppressed or split by channel:
-    /// tickets are not).
-    pub tickets: Option<u64>,
-    /// `responses / tickets` (no interval: tickets are not a sample).
-    pub response_rate: Option<f64>,
-    /// The mean (1–5).
-    pub mean: Option<f64>,
-    /// The sample standard deviation.
-    pub sd: Option<f64>,
-    /// The 95% t-interval of the mean, clamped to [1, 5].
-    pub ci95: Option<Interval>,
-    /// Whether `ci95` was clamped.
-    pub ci95_clamped: bool,
-    /// The share of 4 and 5.
-    pub top_box: Option<f64>,
-    /// Its 95% Wilson interval.
-    pub top_box_ci95: Option<Interval>,
-    /// Counts of 1, 2, 3, 4, 5.
-    pub distribution: Option<Vec<u64>>,
-    /// `esito`: the share of each option; `motivi`: the share of each reason among those shown
-    /// its follow-up.
-    pub shares: Vec<OptionShare>,
-    /// The national figure of the same kind without the body, and the test of the difference.
-    pub comparison: Option<CellComparison>,
-    /// The same, restricted to bodies of the same kind (when that reference is not suppressed).
-    pub comparison_same_body_kind: Option<CellComparison>,
-}
-
-/// The answer of `GET /v1/stats`.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct StatsAnswer {
-    /// The cells' period.
-    pub granularity: Granularity,
-    /// The cells' groups.
-    pub group_by: Grouping,
-    /// First day covered (the start of the first period).
-    pub from: String,
-    /// Last day covered (the end of the last period).
-    pub to: String,
-    /// The disclosure threshold: cells with fewer answers are suppressed.
-    pub k: u64,
-    /// The filters applied, as asked (a `body` operator's own body filled in).
-    pub filters: StatsQuery,
-    /// How to read the figures: the methods, the tests, the multiple-comparison caveat.
-    pub notes: Vec<String>,
-    /// The cells, by period, group, indicator.
-    pub cells: Vec<Cell>,
-    /// The selection's total per period and indicator (the sum of the cells of each table);
-    /// empty when the grouping is national (the cells are the totals).
-    pub totals: Vec<Cell>,
-}
-
-/// The indicators in output order.
-const INDICATORS: [Indicator; 6] = [
-    Indicator::Chiarezza,
-    Indicator::Facilita,
-    Indicator::Soddisfazione,
-    Indicator::Fiducia,
-    Indicator::Esito,
-    Indicator::Motivi,
-];
-
-/// The registry facts of a group code, for labels and comparisons.
-fn group_ref(registry: &Snapshot, grouping: Grouping, code: &str) -> GroupRef {
-    let mut g = GroupRef {
-        grouping: grouping.code().to_owned(),
-        code: code.to_owned(),
-        name: None,
-        service_kind: None,
-        body_kind: None,
-        body: None,
-    };
-    match grouping {
-        Grouping::Service => {
-            if let Some(s) = registry.service(code) {
-                g.name = Some(s.service.name.clone());
-                g.service_kind = Some(s.service.service_kind.clone());
-                g.body_kind = Some(s.body.body_kind.clone());
-                g.body = Some(s.body.ipa_code.clone());
-            }
-        }
-        Grouping::Body => {
-            if let Some(s) = registry.services().find(|s| s.body.ipa_code == code) {
-                g.name = Some(s.body.name.clone());
-                g.body_kind = Some(s.body.body_kind.clone());
-            }
-        }
-        Grouping::ServiceKind => g.service_kind = Some(code.to_owned()),
-        Grouping::BodyKind => g.body_kind = Some(code.to_owned()),
-        Grouping::National => g.code = String::new(),
-    }
-    g
-}
-
-/// The figures of a published cell (everything but status and comparisons).
-fn fill(cell: &mut Cell, indicator: Indicator, c: &Counts) {
-    let n = c.n(indicator);
-    cell.n = u64::try_from(n).ok();
-    cell.responses = u64::try_from(c.responses).ok();
-    cell.tickets = c.tickets.and_then(|t| u64::try_from(t).ok());
-    cell.response_rate = c
-        .tickets
-        .filter(|t| *t > 0)
-        .map(|t| c.responses as f64 / t as f64);
-    match indicator.column() {
-        IndicatorColumn::Esito => {
-            cell.shares = shares(c, "esito", u64::try_from(n).unwrap_or(0));
-        }
-        IndicatorColumn::Motivo => {
-            // Those shown each follow-up: ratings 1–3 (difficolta) and 4–5 (aspetti-positivi).
-            let ratings = |range: std::ops::Range<usize>| -> u64 {
-                [Indicator::Chiarezza, Indicator::Facilita]
-                    .iter()
-                    .filter_map(|i| c.scales.get(i))
-                    .map(|s| s.hist[range.clone()].iter().sum::<i64>())
-                    .sum::<i64>()
-                    .try_into()
-                    .unwrap_or(0)
-            };
-            let mut all = shares(c, "difficolta", ratings(0..3));
-            all.extend(shares(c, "aspetti-positivi", ratings(3..5)));
-            cell.shares = all;
-        }
-        _ => {
-            let scale = c.scales.get(&indicator).copied().unwrap_or_default();
-            if let Some(m) = mean_ci95(&scale.moments()) {
-                cell.mean = Some(m.mean);
-                cell.sd = m.sd;
-                cell.ci95 = m.ci95;
-                cell.ci95_clamped = m.ci95_clamped;
-            }
-            if let Some(s) = share_ci95(scale.top_box(), u64::try_from(scale.n).unwrap_or(0)) {
-                cell.top_box = Some(s.share);
-                cell.top_box_ci95 = Some(s.ci95);
-            }
-            cell.distribution = Some(
-                scale
-                    .hist
-                    .iter()
-                    .map(|h| u64::try_from(*h).unwrap_or(0))
-                    .collect(),
-            );
-        }
-    }
-}
-
-fn shares(c: &Counts, question: &str, of: u64) -> Vec<OptionShare> {
-    c.choices
-        .iter()
-        .filter(|((q, _), _)| q == question)
-        .filter_map(|((q, option), count)| {
-            let count = u64::try_from(*count).ok()?;
-            let s = share_ci95(count, of)?;
-            Some(OptionShare {
-                question: q.clone(),
-                option: option.clone(),
-                count,
-                of,
-                share: s.share,
-                ci95: s.ci95,
+    fn body(&self, ipa_code: &str) -> Option<GroupFacts> {
+        self.services()
+            .find(|s| s.body.ipa_code == ipa_code)
+            .map(|s| GroupFacts {
+                name: s.body.name.clone(),
+                body_kind: Some(s.body.body_kind.clone()),
+                ..GroupFacts::default()
             })
-        })
-        .collect()
-}
-
-/// The comparison of a published cell with a reference (already excluding the body).
-fn compare(
-    indicator: Indicator,
-    subject: &Counts,
-    reference: &Counts,
-    k: Threshold,
-    label: (&str, Option<&str>, Option<&str>, &str),
-) -> Option<CellComparison> {
-    let n = reference.n(indicator);
-    if n < i64::try_from(k.get()).unwrap_or(i64::MAX) {
-        return None;
-    }
-    let mut out = CellComparison {
-        reference: label.0.to_owned(),
-        service_kind: label.1.map(str::to_owned),
-        body_kind: label.2.map(str::to_owned),
-        excluding_body: label.3.to_owned(),
-        n: u64::try_from(n).unwrap_or(0),
-        mean: None,
-        share: None,
-        mean_test: None,
-        share_test: None,
-    };
-    let u = |x: i64| u64::try_from(x).unwrap_or(0);
-    match indicator.column() {
-        IndicatorColumn::Motivo => return None,
-        IndicatorColumn::Esito => {
-            let si = |c: &Counts| {
-                u(c.choices
-                    .get(&("esito".to_owned(), "si".to_owned()))
-                    .copied()
-                    .unwrap_or(0))
-            };
-            let (x1, n1, x2, n2) = (si(subject), u(subject.n(indicator)), si(reference), u(n));
-            out.share = Some(x2 as f64 / n2 as f64);
-            out.share_test = two_proportion_z_test(x1, n1, x2, n2);
-        }
-        _ => {
-            let (a, b) = (
-                subject.scales.get(&indicator).copied().unwrap_or_default(),
-                reference
-                    .scales
-                    .get(&indicator)
-                    .copied()
-                    .unwrap_or_default(),
-            );
-            out.mean = b.moments().mean();
-            out.share = Some(b.top_box() as f64 / b.n as f64);
-            out.mean_test = welch_t_test(&a.moments(), &b.moments());
-            out.share_test = two_proportion_z_test(a.top_box(), u(a.n), b.top_box(), u(b.n));
-        }
-    }
-    Some(out)
-}
-
-/// References per output period, keyed by `service_kind|body_kind|body`.
-type References = BTreeMap<(String, String), Counts>;
-
-/// The sum of the reference counts of `period` whose key matches, minus those of `body`.
-fn reference(
-    refs: &References,
-    period: &str,
-    service_kind: Option<&str>,
-    body_kind: Option<&str>,
-    body: &str,
-) -> Counts {
-    let mut total = Counts::default();
-    for ((p, key), counts) in refs.range((period.to_owned(), String::new())..) {
-        if p != period {
-            break;
-        }
-        let mut parts = key.splitn(3, '|');
-        let (sk, bk, b) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
-        if service_kind.is_some_and(|x| x != sk) || body_kind.is_some_and(|x| x != bk) {
-            continue;
-        }
-        if b == body {
-            continue;
-        }
-        total.add(counts);
-    }
-    total
-}
-
-/// The notes every answer carries.
-fn notes(k: Threshold, comparisons: usize) -> Vec<String> {
-    let mut notes = vec![
-        format!(
-            "Cells with fewer than {} answers are suppressed (primary); further cells are \
-             suppressed so that none can be recovered by subtraction from a total (complementary).",
-            k.get()
-        ),
-        "Means carry a 95% Student t-interval clamped to the 1–5 scale; shares a 95% Wilson \
-         score interval; the response rate (responses ÷ tickets issued) has no interval."
-            .into(),
-    ];
-    if comparisons > 0 {
-        notes.push(format!(
-            "{comparisons} comparisons with the national figure of the same kind (excluding the \
-             body itself): Welch's t-test for means, the two-proportion z-test for shares, each \
-             at 95% without correction for multiple comparisons, so about one in twenty may be \
-             flagged by chance."
-        ));
-    }
-    notes
-}
-
-/// Builds the answer from fetched rows: pure (no database), so it is tested on hand-made rows.
-pub fn answer(
-    catalog: &Catalog,
-    registry: &Snapshot,
-    plan: &Plan,
-    filters: StatsQuery,
-    fetched: &Fetched,
-    k: Threshold,
-) -> StatsAnswer {
-    let g = plan.granularity;
-    let groups = fold(
-        catalog,
-        g,
-        &fetched.rows,
-        &fetched.choices,
-        fetched.tickets.as_deref(),
-    );
-    let national = plan.grouping == Grouping::National;
-    let totals = if national {
-        BTreeMap::new()
-    } else {
-        fold(
-            catalog,
-            g,
-            &fetched.total_rows,
-            &fetched.total_choices,
-            fetched.total_tickets.as_deref(),
-        )
-    };
-    let refs: References = fold(
-        catalog,
-        g,
-        &fetched.reference_rows,
-        &fetched.reference_choices,
-        None,
-    );
-    let wanted = |i: &Indicator| plan.indicator.is_none_or(|w| w == *i);
-    let mut cells = Vec::new();
-    let mut total_cells = Vec::new();
-    let mut comparisons = 0;
-    // Periods in order, then each table (period × indicator) protected as published.
-    let periods: std::collections::BTreeSet<&String> = groups.keys().map(|(p, _)| p).collect();
-    for period in periods {
-        let members: Vec<(&String, &Counts)> = groups
-            .range((period.clone(), String::new())..)
-            .take_while(|((p, _), _)| p == period)
-            .map(|((_, code), c)| (code, c))
-            .collect();
-        let total = totals.get(&(period.clone(), String::new()));
-        for indicator in INDICATORS.iter().filter(|i| wanted(i)) {
-            let present: Vec<&(&String, &Counts)> = members
-                .iter()
-                .filter(|(_, c)| c.n(*indicator) > 0)
-                .collect();
-            if present.is_empty() {
-                continue;
-            }
-            let mut table = Table::new();
-            let ids: Vec<_> = present
-                .iter()
-                .map(|(_, c)| table.add_cell(u64::try_from(c.n(*indicator)).unwrap_or(0)))
-                .collect();
-            let total_id = total.filter(|t| t.n(*indicator) > 0).map(|t| {
-                let id = table.add_cell(u64::try_from(t.n(*indicator)).unwrap_or(0));
-                // The total is the sum of the parts (a partition of the selection).
-                let _ = table.add_sum(id, ids.iter().copied());
-                id
-            });
-            let protection = table.protect(k);
-            for ((code, counts), id) in present.iter().zip(&ids) {
-                let status = protection.status(*id);
-                let group = group_ref(registry, plan.grouping, code);
-                let mut cell = blank(period, group, *indicator, status, k);
-                if !status.is_suppressed() {
-                    fill(&mut cell, *indicator, counts);
-                    if let Some(body) = cell.group.body.clone().or_else(|| {
-                        (plan.grouping == Grouping::Body).then(|| cell.group.code.clone())
-                    }) {
-                        let sk = cell.group.service_kind.clone();
-                        let bk = cell.group.body_kind.clone();
-                        let (first, second) = if plan.grouping == Grouping::Service {
-                            (
-                                compare(
-                                    *indicator,
-                                    counts,
-                                    &reference(&refs, period, sk.as_deref(), None, &body),
-                                    k,
-                                    ("service-kind", sk.as_deref(), None, &body),
-                                ),
-                                compare(
-                                    *indicator,
-                                    counts,
-                                    &reference(&refs, period, sk.as_deref(), bk.as_deref(), &body),
-                                    k,
-                                    (
-                                        "service-kind-and-body-kind",
-                                        sk.as_deref(),
-                                        bk.as_deref(),
-                                        &body,
-                                    ),
-                                ),
-                            )
-                        } else {
-                            (
-                                compare(
-                                    *indicator,
-                                    counts,
-                                    &reference(&refs, period, None, bk.as_deref(), &body),
-                                    k,
-                                    ("body-kind", None, bk.as_deref(), &body),
-                                ),
-                                None,
-                            )
-                        };
-                        comparisons += usize::from(first.is_some()) + usize::from(second.is_some());
-                        cell.comparison = first;
-                        cell.comparison_same_body_kind = second;
-                    }
-                }
-                cells.push(cell);
-            }
-            if let (Some(id), Some(t)) = (total_id, total) {
-                let status = protection.status(id);
-                let group = GroupRef {
-                    grouping: "total".into(),
-                    code: String::new(),
-                    name: None,
-                    service_kind: None,
-                    body_kind: None,
-                    body: None,
-                };
-                let mut cell = blank(period, group, *indicator, status, k);
-                if !status.is_suppressed() {
-                    fill(&mut cell, *indicator, t);
-                }
-                total_cells.push(cell);
-            }
-        }
-    }
-    StatsAnswer {
-        granularity: g,
-        group_by: plan.grouping,
-        from: day_text(plan.from),
-        to: day_text(plan.to),
-        k: k.get(),
-        filters,
-        notes: notes(k, comparisons),
-        cells,
-        totals: total_cells,
     }
 }
 
-fn blank(
-    period: &str,
-    group: GroupRef,
-    indicator: Indicator,
-    status: CellStatus,
-    k: Threshold,
-) -> Cell {
-    Cell {
-        period: period.to_owned(),
-        group,
-        indicator: indicator.code().to_owned(),
-        suppressed: status.is_suppressed(),
-        status,
-        n: None,
-        n_below: (status == CellStatus::Primary).then_some(k.get()),
-        responses: None,
-        tickets: None,
-        response_rate: None,
-        mean: None,
-        sd: None,
-        ci95: None,
-        ci95_clamped: false,
-        top_box: None,
-        top_box_ci95: None,
-        distribution: None,
-        shares: Vec::new(),
-        comparison: None,
-        comparison_same_body_kind: None,
-    }
-}
-
-/// Plans, reads and answers a query in one call (blocking: run it on the blocking pool).
+/// Plans, reads and answers a query in one call (blocking: run it on the blocking pool). Reads
+/// that end before `today` go through `closed`.
 pub fn run(
     conn: &mut DbConnection,
     catalog: &Catalog,
@@ -1129,210 +198,24 @@ pub fn run(
     query: StatsQuery,
     k: Threshold,
     today: Date,
-    cache_scope: Option<&str>,
+    closed: &ClosedPeriods,
 ) -> Result<Result<StatsAnswer, BadQuery>, DbError> {
-    let plan = match plan(&query, catalog, registry, today) {
+    let planned = match plan(&query, registry, today) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    let fetched = if let Some(scope) = cache_scope.filter(|_| plan.to < today) {
-        closed::fetch(conn, &plan, scope)?
+    let fetched = if planned.plan.to < today {
+        let key = format!("{:?}|{:?}", planned.selection, planned.plan.grouping);
+        closed.fetch(conn, key, |conn| fetch(conn, &planned))?
     } else {
-        Arc::new(fetch(conn, &plan)?)
+        Arc::new(fetch(conn, &planned)?)
     };
-    Ok(Ok(answer(catalog, registry, &plan, query, &fetched, k)))
-}
-
-mod closed {
-    //! The rollups of periods that are over, kept in memory for a minute. A response counts for
-    //! the day it is received, so the writer never changes a past day's or month's rollup row:
-    //! only `seed-demo` and `rollups rebuild` do, and a figure they change is seen within
-    //! [`FRESH_FOR`]. Queries that reach today are always read from the database.
-
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    use std::time::{Duration, Instant};
-
-    use super::{Fetched, Plan};
-    use crate::db::{DbConnection, DbError};
-
-    /// How long a cached read stands.
-    pub const FRESH_FOR: Duration = Duration::from_secs(60);
-    /// Most reads kept (the oldest are dropped beyond).
-    const MAX: usize = 256;
-
-    type Cache = Mutex<HashMap<String, (Instant, Arc<Fetched>)>>;
-
-    fn cache() -> &'static Cache {
-        static CACHE: OnceLock<Cache> = OnceLock::new();
-        CACHE.get_or_init(Cache::default)
-    }
-
-    /// The rows of a plan over closed periods, from memory when read less than a minute ago.
-    pub fn fetch(
-        conn: &mut DbConnection,
-        plan: &Plan,
-        scope: &str,
-    ) -> Result<Arc<Fetched>, DbError> {
-        // The scope (the database URL) keeps apart the collectors of one process (tests).
-        let key = format!("{scope}|{:?}|{:?}", plan.selection, plan.grouping);
-        let now = Instant::now();
-        if let Some((at, rows)) = cache()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&key)
-            && now.duration_since(*at) < FRESH_FOR
-        {
-            return Ok(rows.clone());
-        }
-        let rows = Arc::new(super::fetch(conn, plan)?);
-        let mut cache = cache()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache.retain(|_, (at, _)| now.duration_since(*at) < FRESH_FOR);
-        if cache.len() >= MAX
-            && let Some(oldest) = cache
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone())
-        {
-            cache.remove(&oldest);
-        }
-        cache.insert(key, (now, rows.clone()));
-        Ok(rows)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A month row of `facilita-servizio` for group `code` with histogram `hist` of the rating.
-    fn row(code: &str, hist: [i64; 5]) -> RollupRow {
-        let n: i64 = hist.iter().sum();
-        let sum: i64 = hist.iter().zip(1..).map(|(h, v)| h * v).sum();
-        let sumsq: i64 = hist.iter().zip(1..).map(|(h, v)| h * v * v).sum();
-        RollupRow {
-            grain: MONTH.into(),
-            period: "2026-10".into(),
-            service_id: code.into(),
-            questionnaire_id: "facilita-servizio".into(),
-            responses: n,
-            valutazione_n: n,
-            valutazione_sum: sum,
-            valutazione_sumsq: sumsq,
-            valutazione_1: hist[0],
-            valutazione_2: hist[1],
-            valutazione_3: hist[2],
-            valutazione_4: hist[3],
-            valutazione_5: hist[4],
-            ..RollupRow::default()
-        }
-    }
-
-    fn plan_of(grouping: Grouping) -> Plan {
-        let october = Date::from_calendar_date(2026, Month::October, 1).unwrap_or(Date::MIN);
-        Plan {
-            selection: Selection::default(),
-            granularity: Granularity::Month,
-            grouping,
-            indicator: Some(Indicator::Facilita),
-            from: october,
-            to: Granularity::Month.end_of(october),
-        }
-    }
-
-    #[test]
-    fn a_body_with_one_small_service_gets_a_second_one_suppressed_and_the_figures_of_the_rest_are_exact()
-    -> anyhow::Result<()> {
-        let catalog = Catalog::national().map_err(|e| anyhow::anyhow!("{e}"))?;
-        // a: 50 ratings, ten 3s, twenty 4s, twenty 5s: mean (30 + 80 + 100) / 50 = 4.2, top box
-        // 40/50 = 0.8. b: 40 ratings. c: 3 ratings, below k = 10.
-        let (a, b, c) = (
-            row("a", [0, 0, 10, 20, 20]),
-            row("b", [5, 5, 10, 10, 10]),
-            row("c", [1, 1, 1, 0, 0]),
-        );
-        let mut total = a.clone();
-        total.add(&b);
-        total.add(&c);
-        total.service_id = String::new();
-        let fetched = Fetched {
-            rows: vec![a, b, c],
-            total_rows: vec![total],
-            ..Fetched::default()
-        };
-        let answer = answer(
-            catalog,
-            &Snapshot::default(),
-            &plan_of(Grouping::Service),
-            StatsQuery::default(),
-            &fetched,
-            Threshold::DEFAULT,
-        );
-        let status: Vec<(&str, CellStatus)> = answer
-            .cells
-            .iter()
-            .map(|c| (c.group.code.as_str(), c.status))
-            .collect();
-        assert_eq!(
-            status,
-            [
-                ("a", CellStatus::Published),
-                ("b", CellStatus::Complementary),
-                ("c", CellStatus::Primary),
-            ]
-        );
-        let a = &answer.cells[0];
-        assert_eq!(a.n, Some(50));
-        assert!((a.mean.unwrap_or_default() - 4.2).abs() < 1e-12);
-        assert!((a.top_box.unwrap_or_default() - 0.8).abs() < 1e-12);
-        assert_eq!(a.distribution, Some(vec![0, 0, 10, 20, 20]));
-        for hidden in &answer.cells[1..] {
-            assert!(hidden.suppressed);
-            assert_eq!(
-                (
-                    hidden.n,
-                    hidden.mean,
-                    hidden.ci95,
-                    hidden.top_box,
-                    &hidden.distribution
-                ),
-                (None, None, None, None, &None)
-            );
-        }
-        assert_eq!(answer.cells[2].n_below, Some(10));
-        assert_eq!(
-            answer.cells[1].n_below, None,
-            "a complementary cell says nothing of n"
-        );
-        // The total (93) is published: b and c together (43) cannot be split.
-        assert_eq!(answer.totals.len(), 1);
-        assert_eq!(answer.totals[0].n, Some(93));
-        Ok(())
-    }
-
-    #[test]
-    fn periods_are_written_in_sdmx_form_and_a_query_is_widened_to_whole_periods()
-    -> anyhow::Result<()> {
-        let d = Date::from_calendar_date(2026, Month::October, 3)?;
-        assert_eq!(Granularity::Day.period_of(d), "2026-10-03");
-        assert_eq!(Granularity::Week.period_of(d), "2026-W40");
-        assert_eq!(Granularity::Month.period_of(d), "2026-10");
-        assert_eq!(Granularity::Quarter.period_of(d), "2026-Q4");
-        assert_eq!(Granularity::Year.period_of(d), "2026");
-        assert_eq!(day_text(Granularity::Week.start_of(d)), "2026-09-28");
-        assert_eq!(day_text(Granularity::Quarter.end_of(d)), "2026-12-31");
-        assert_eq!(
-            day_text(Granularity::Month.end_of(Date::from_calendar_date(
-                2028,
-                Month::February,
-                10
-            )?)),
-            "2028-02-29"
-        );
-        assert_eq!(output_period(Granularity::Quarter, "2026-11"), "2026-Q4");
-        assert_eq!(output_period(Granularity::Week, "2027-01-01"), "2026-W53");
-        Ok(())
-    }
+    Ok(Ok(answer::answer(
+        catalog,
+        registry,
+        &planned.plan,
+        query,
+        &fetched,
+        k,
+    )))
 }

@@ -1,58 +1,59 @@
-//! From stored responses to rollup increments, and the rebuild of every rollup from the
-//! responses.
-//!
-//! The group-commit writer folds each committed batch into [`Increments`] in memory and adds
-//! them with one upsert per touched rollup row, in the batch's transaction; [`rebuild`] folds
-//! every stored response the same way, service by service, after clearing the tables. The
-//! follow-up reason of a response is counted under the follow-up question its rating showed
-//! (`difficolta` for 1–3, `aspetti-positivi` for 4–5 in the national catalog), read from the
-//! questionnaire's `shown_if`, since both follow-ups offer an `altro`.
-
-use std::collections::BTreeMap;
+//! The rollups kept in step with the responses: the increments of a committed batch, counted by
+//! `voce-stats` ([`Increments`]), added to the stored rows in the batch's transaction
+//! ([`store`]), and the rebuild of every rollup from the stored responses ([`rebuild`]).
 
 use diesel::prelude::*;
-use voce_shared::{Catalog, Indicator};
+use voce_shared::Catalog;
+
+pub use voce_stats::rollups::{Counted, Increments};
 
 use crate::db::responses::ResponseRow;
-use crate::db::rollups::{self as store, ChoiceRow, DAY, MONTH, RollupRow};
+use crate::db::rollups as store;
 use crate::db::schema::responses;
 use crate::db::{DbConnection, DbError};
 
-/// The key of a rollup row: grain, period, service, questionnaire, channel, verified.
-type Key = (&'static str, String, String, String, String, bool);
+/// The columns of a response that the rollups count, as the rebuild reads them.
+type CountedColumns = (
+    String,
+    String,
+    i32,
+    String,
+    String,
+    bool,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    Option<i32>,
+);
 
-/// The counts of some responses, per rollup row they touch.
-#[derive(Debug, Default)]
-pub struct Increments {
-    rows: BTreeMap<Key, RollupRow>,
-    choices: BTreeMap<(Key, &'static str, String), i64>,
-}
-
-/// The columns of a response that the rollups count.
-#[derive(Clone, Debug, Queryable)]
-pub struct Counted {
-    /// Service.
-    pub service_id: String,
-    /// Questionnaire.
-    pub questionnaire_id: String,
-    /// Its version.
-    pub questionnaire_version: i32,
-    /// When it was received (RFC 3339; its first ten characters are the day).
-    pub received_at: String,
-    /// Channel.
-    pub channel: String,
-    /// Attested.
-    pub verified: bool,
-    /// The 1–5 rating.
-    pub valutazione: Option<i32>,
-    /// The follow-up reason.
-    pub motivo: Option<String>,
-    /// `esito`.
-    pub esito: Option<String>,
-    /// `soddisfazione`.
-    pub soddisfazione: Option<i32>,
-    /// `fiducia`.
-    pub fiducia: Option<i32>,
+fn counted(c: CountedColumns) -> Counted {
+    let (
+        service_id,
+        questionnaire_id,
+        questionnaire_version,
+        received_at,
+        channel,
+        verified,
+        valutazione,
+        motivo,
+        esito,
+        soddisfazione,
+        fiducia,
+    ) = c;
+    Counted {
+        service_id,
+        questionnaire_id,
+        questionnaire_version,
+        received_at,
+        channel,
+        verified,
+        valutazione,
+        motivo,
+        esito,
+        soddisfazione,
+        fiducia,
+    }
 }
 
 impl From<&ResponseRow> for Counted {
@@ -73,171 +74,13 @@ impl From<&ResponseRow> for Counted {
     }
 }
 
-/// Adds one 1–5 answer to a column's count, sum, sum of squares and histogram.
-fn add_scale(value: Option<i32>, n: &mut i64, sum: &mut i64, sumsq: &mut i64, hist: [&mut i64; 5]) {
-    let Some(v) = value.filter(|v| (1..=5).contains(v)) else {
-        return;
-    };
-    let v = i64::from(v);
-    *n += 1;
-    *sum += v;
-    *sumsq += v * v;
-    if let Some(slot) = usize::try_from(v - 1)
-        .ok()
-        .and_then(|i| hist.into_iter().nth(i))
-    {
-        *slot += 1;
+/// Adds the counts to the stored rollups (the caller holds the transaction).
+pub fn store(conn: &mut DbConnection, increments: Increments) -> Result<(), DbError> {
+    if increments.is_empty() {
+        return Ok(());
     }
-}
-
-/// The follow-up question that a rating showed in this questionnaire version, if any.
-pub fn reason_question(
-    catalog: &'static Catalog,
-    questionnaire_id: &str,
-    version: i32,
-    rating: Option<i32>,
-) -> Option<&'static str> {
-    let rating = u8::try_from(rating?).ok()?;
-    let questionnaire = catalog
-        .get(questionnaire_id, u32::try_from(version).ok()?)
-        .ok()?;
-    questionnaire
-        .questions
-        .iter()
-        .filter(|q| q.indicator.as_deref() == Some(Indicator::Motivi.code()))
-        .find(|q| {
-            q.shown_if
-                .as_ref()
-                .is_some_and(|c| (c.min..=c.max).contains(&rating))
-        })
-        .map(|q| q.id.as_str())
-}
-
-impl Increments {
-    /// Counts one response, in its day's and its month's rows.
-    pub fn add(&mut self, catalog: &'static Catalog, r: &Counted) {
-        let day = r.received_at.get(..10).unwrap_or(&r.received_at);
-        let month = day.get(..7).unwrap_or(day);
-        let reason = r.motivo.as_ref().and_then(|m| {
-            reason_question(
-                catalog,
-                &r.questionnaire_id,
-                r.questionnaire_version,
-                r.valutazione,
-            )
-            .map(|q| (q, m.clone()))
-        });
-        // Day rows keep the channel and `verified`; month rows sum over them (a monthly figure
-        // for one channel is read from the day rows).
-        for (grain, period, channel, verified) in [
-            (DAY, day, r.channel.as_str(), r.verified),
-            (MONTH, month, "", false),
-        ] {
-            let key: Key = (
-                grain,
-                period.to_owned(),
-                r.service_id.clone(),
-                r.questionnaire_id.clone(),
-                channel.to_owned(),
-                verified,
-            );
-            let row = self.rows.entry(key.clone()).or_insert_with(|| RollupRow {
-                grain: grain.to_owned(),
-                period: period.to_owned(),
-                service_id: r.service_id.clone(),
-                questionnaire_id: r.questionnaire_id.clone(),
-                channel: channel.to_owned(),
-                verified,
-                ..RollupRow::default()
-            });
-            row.responses += 1;
-            add_scale(
-                r.valutazione,
-                &mut row.valutazione_n,
-                &mut row.valutazione_sum,
-                &mut row.valutazione_sumsq,
-                [
-                    &mut row.valutazione_1,
-                    &mut row.valutazione_2,
-                    &mut row.valutazione_3,
-                    &mut row.valutazione_4,
-                    &mut row.valutazione_5,
-                ],
-            );
-            add_scale(
-                r.soddisfazione,
-                &mut row.soddisfazione_n,
-                &mut row.soddisfazione_sum,
-                &mut row.soddisfazione_sumsq,
-                [
-                    &mut row.soddisfazione_1,
-                    &mut row.soddisfazione_2,
-                    &mut row.soddisfazione_3,
-                    &mut row.soddisfazione_4,
-                    &mut row.soddisfazione_5,
-                ],
-            );
-            add_scale(
-                r.fiducia,
-                &mut row.fiducia_n,
-                &mut row.fiducia_sum,
-                &mut row.fiducia_sumsq,
-                [
-                    &mut row.fiducia_1,
-                    &mut row.fiducia_2,
-                    &mut row.fiducia_3,
-                    &mut row.fiducia_4,
-                    &mut row.fiducia_5,
-                ],
-            );
-            if let Some(esito) = &r.esito {
-                *self
-                    .choices
-                    .entry((key.clone(), "esito", esito.clone()))
-                    .or_default() += 1;
-            }
-            if let Some((question, option)) = &reason {
-                *self
-                    .choices
-                    .entry((key, question, option.clone()))
-                    .or_default() += 1;
-            }
-        }
-    }
-
-    /// Whether nothing was counted.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The rows to add, in key order (so that two writers lock rows in the same order).
-    pub fn into_rows(self) -> (Vec<RollupRow>, Vec<ChoiceRow>) {
-        let choices = self
-            .choices
-            .into_iter()
-            .map(|((key, question, option), count)| ChoiceRow {
-                grain: key.0.to_owned(),
-                period: key.1,
-                service_id: key.2,
-                questionnaire_id: key.3,
-                channel: key.4,
-                verified: key.5,
-                question: question.to_owned(),
-                option,
-                count,
-            })
-            .collect();
-        (self.rows.into_values().collect(), choices)
-    }
-
-    /// Adds the counts to the stored rollups (the caller holds the transaction).
-    pub fn store(self, conn: &mut DbConnection) -> Result<(), DbError> {
-        if self.is_empty() {
-            return Ok(());
-        }
-        let (rows, choices) = self.into_rows();
-        store::add(conn, &rows, &choices)
-    }
+    let (rows, choices) = store::rows_of(increments);
+    store::add(conn, &rows, &choices)
 }
 
 /// How many responses a rebuild reads at a time.
@@ -300,18 +143,18 @@ pub fn rebuild(conn: &mut DbConnection, catalog: &'static Catalog) -> Result<Reb
                                 .and(responses::id.gt(id.clone()))),
                     );
                 }
-                let page: Vec<(String, String, Counted)> = query.load(conn)?;
+                let page: Vec<(String, String, CountedColumns)> = query.load(conn)?;
                 let full = page.len() == usize::try_from(PAGE).unwrap_or(usize::MAX);
-                for (_, _, counted) in &page {
-                    increments.add(catalog, counted);
+                after = page.last().map(|(at, id, _)| (at.clone(), id.clone()));
+                for (_, _, columns) in page {
+                    increments.add(catalog, &counted(columns));
                     done.responses += 1;
                 }
-                after = page.last().map(|(at, id, _)| (at.clone(), id.clone()));
                 if !full {
                     break;
                 }
             }
-            let (rows, choices) = increments.into_rows();
+            let (rows, choices) = store::rows_of(increments);
             done.rows += rows.len() as u64;
             for chunk in rows.chunks(1_000) {
                 store::add(conn, chunk, &[])?;

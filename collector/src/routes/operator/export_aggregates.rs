@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::export::aggregates::{self, CSV_HEADER, CodeList, SDMX_HEADER};
 use crate::export::csv::{self, CONTENT_TYPE};
 use crate::state::AppState;
-use crate::stats::query::{StatsAnswer, StatsQuery};
+use crate::stats::{StatsAnswer, StatsQuery};
 
 /// Cells per streamed chunk.
 const PAGE: usize = 500;
@@ -39,7 +39,7 @@ async fn export(
         },
         serde_json::to_string(&query).unwrap_or_default()
     );
-    let answer = super::read_stats::answer_for(&state, &operator, query).await?;
+    let answer = crate::stats::answer_for(&state.stats_sources(), &operator, query).await?;
     let actor = operator.actor();
     let body = operator.body().map(str::to_owned);
     state

@@ -1,8 +1,10 @@
 //! Estimators and significance tests for the published indicators: the mean of a 1–5 rating with
 //! its 95% t-interval, shares with their 95% Wilson score interval, Welch's t-test for a difference
 //! of means, the two-proportion z-test for a difference of shares, and Holm's correction over a
-//! family of comparisons. Every formula is cited where it is computed; the methods are fixed in
-//! `shared/domain/statistics.md`.
+//! family of comparisons. Every formula is cited where it is computed; the methods are written
+//! out in [`docs/methods.md`](../../../docs/methods.md): the intervals in
+//! [Intervals](../../../docs/methods.md#intervals), the tests in
+//! [Comparing with the national figure](../../../docs/methods.md#comparing-with-the-national-figure).
 //!
 //! The input of the mean and of Welch's test is a [`Moments`] cell (count, mean and sum of squared
 //! deviations), built from the rollups' integer sums with [`Moments::from_sums`] and combined
@@ -13,7 +15,6 @@ use serde::Serialize;
 use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
 use statrs::function::beta::beta_reg;
 use statrs::function::erf::{erfc, erfc_inv};
-use utoipa::ToSchema;
 
 /// The confidence level of every published interval.
 pub const CONFIDENCE: f64 = 0.95;
@@ -22,7 +23,7 @@ pub const CONFIDENCE: f64 = 0.95;
 pub const ALPHA: f64 = 0.05;
 
 /// The standard normal quantile `z(0.975)` used by the Wilson interval, to the seven significant
-/// digits that `statistics.md` fixes (the exact value is 1.959963984540054…).
+/// digits that [the methods](../../../docs/methods.md#intervals) fix (the exact value is 1.959963984540054…).
 pub const Z_95: f64 = 1.959964;
 
 /// The lowest value of every rating and scale indicator.
@@ -143,7 +144,8 @@ impl Moments {
 }
 
 /// A closed interval `[low, high]`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Interval {
     /// The lower bound.
     pub low: f64,
@@ -152,7 +154,8 @@ pub struct Interval {
 }
 
 /// How an interval was computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum IntervalMethod {
     /// `mean ± t(0.975, n−1)·s/√n`.
@@ -162,7 +165,8 @@ pub enum IntervalMethod {
 }
 
 /// The mean of a rating or scale indicator with its 95% confidence interval.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeanEstimate {
     /// The number of ratings.
     pub n: u64,
@@ -279,7 +283,8 @@ pub fn normal_two_sided_p(z: f64) -> f64 {
 }
 
 /// A share (a proportion) with its 95% Wilson score interval.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareEstimate {
     /// How many of the `n` respondents are counted (e.g. rated 4 or 5).
     pub successes: u64,
@@ -331,7 +336,8 @@ pub fn share_ci95(successes: u64, n: u64) -> Option<ShareEstimate> {
 }
 
 /// The significance test a comparison used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum TestName {
     /// Welch's unequal-variances t-test for a difference of means.
@@ -341,7 +347,8 @@ pub enum TestName {
 }
 
 /// Which way the subject differs from the reference (whether or not significantly).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// The subject's figure is above the reference's.
@@ -365,7 +372,8 @@ impl Direction {
 }
 
 /// Why a comparison carries no p-value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum NotTestable {
     /// Fewer than two values on a side: no variance to estimate.
@@ -377,7 +385,8 @@ pub enum NotTestable {
 }
 
 /// A correction for multiple comparisons applied to a family of tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Correction {
     /// Holm's step-down procedure.
@@ -386,7 +395,8 @@ pub enum Correction {
 
 /// A subject (e.g. a body's service) compared with a reference (e.g. the same service kind
 /// nationally, without that body).
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comparison {
     /// The test used: `welch-t` or `two-proportion-z`.
     pub test: TestName,

@@ -2,8 +2,9 @@
 //! than `k` responses is suppressed (**primary** suppression); then, wherever a total and its
 //! parts are published together, more cells are suppressed (**complementary** suppression) until
 //! no suppressed count can be recovered by subtracting published cells from a published total.
-//! Free text is shown only for cells that are published. The rules are fixed in
-//! `shared/domain/statistics.md` ("Disclosure control").
+//! Free text is shown only for cells that are published. The rules are written out in
+//! [Disclosure control](../../../docs/methods.md#disclosure-control), the codes a suppressed
+//! cell is published with in [Output codes](../../../docs/methods.md#output-codes).
 //!
 //! A table is modelled as cells with counts plus sum constraints (`total = part₁ + … + partₘ`),
 //! which covers every shape Voce publishes: a flat list under a total, a hierarchy (national →
@@ -12,10 +13,10 @@
 //! one dashboard table): the same cell may be published in one table and suppressed in another.
 
 use serde::Serialize;
-use utoipa::ToSchema;
 
 /// The minimum number of responses `k` a cell needs to be published. Default 10; never below 5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Threshold(u64);
 
@@ -77,7 +78,8 @@ impl TryFrom<u64> for Threshold {
 }
 
 /// Whether a cell is published, and if not, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum CellStatus {
     /// Published with all its figures.

@@ -1,0 +1,23 @@
+//! The statistics of Voce, with no I/O: the collector reads rollup rows from its database and
+//! hands them here, and everything a published figure depends on is a pure function that a unit
+//! test can check by hand. The methods are written out in
+//! [`docs/methods.md`](../../../docs/methods.md).
+//!
+//! - [`period`]: days, ISO weeks, months, quarters and years in SDMX form.
+//! - [`sums`]: the integer sums of a rollup row, indexed by the indicator column they count.
+//! - [`rollups`]: from stored responses to rollup increments.
+//! - [`query`]: the plan of a query (which rows, which periods, which groups).
+//! - [`answer`]: the cells of an answer, built from fetched rows.
+//! - [`estimators`]: means, shares, their intervals and the tests of a difference.
+//! - [`disclosure`]: which cells may carry figures.
+
+pub mod answer;
+pub mod disclosure;
+pub mod estimators;
+pub mod period;
+pub mod query;
+pub mod rollups;
+pub mod sums;
+
+pub use period::{Granularity, Period};
+pub use voce_shared::Indicator;
