@@ -23,6 +23,7 @@ use crate::db::DbError;
 use crate::export::ids::NoExportKey;
 use crate::export::responses::ExportError;
 use crate::ingest::IngestError;
+use crate::stats::StatsError;
 
 /// Every way an API request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -280,6 +281,17 @@ impl From<ExportError> for ApiError {
             ExportError::Forbidden(e) => e.into(),
             ExportError::NoKey(e) => e.into(),
             ExportError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<StatsError> for ApiError {
+    fn from(e: StatsError) -> Self {
+        match e {
+            StatsError::Malformed(detail) => ApiError::Malformed(detail),
+            StatsError::Forbidden(e) => e.into(),
+            StatsError::Threshold(cause) => ApiError::Internal(cause),
+            StatsError::Db(e) => e.into(),
         }
     }
 }

@@ -16,13 +16,29 @@ use std::sync::Arc;
 
 use voce_shared::Catalog;
 
-use crate::auth::operator::{Operator, Role};
-use crate::db::Database;
+use crate::auth::operator::{Forbidden, Operator, Role};
+use crate::db::{Database, DbError};
 use crate::domain::IpaCode;
-use crate::error::ApiError;
 use crate::registry::cache::RegistryCache;
 use cache::ClosedPeriods;
 use disclosure::Threshold;
+
+/// Why a statistics query has no answer (`crate::error` decides the HTTP status).
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    /// The query cannot be answered as asked (an unknown service, a span too long…).
+    #[error("{0}")]
+    Malformed(String),
+    /// The operator may not read these cells.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    /// The configured disclosure threshold is not usable.
+    #[error("disclosure threshold: {0}")]
+    Threshold(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
 
 /// What answering a statistics query reads: the collector's database, catalog and registry,
 /// its disclosure threshold and its cache of closed periods (`crate::state::AppState` lends
@@ -47,7 +63,7 @@ pub async fn answer_for(
     sources: &Sources<'_>,
     operator: &Operator,
     mut query: StatsQuery,
-) -> Result<StatsAnswer, ApiError> {
+) -> Result<StatsAnswer, StatsError> {
     let registry = sources.registry.snapshot();
     if let Some(service) = &query.service
         && let Some(s) = registry.service(service.as_str())
@@ -62,7 +78,8 @@ pub async fn answer_for(
     {
         query.body = IpaCode::parse(own).ok();
     }
-    let k = Threshold::new(sources.disclosure_k).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let k =
+        Threshold::new(sources.disclosure_k).map_err(|e| StatsError::Threshold(e.to_string()))?;
     let catalog = sources.catalog;
     let today = time::OffsetDateTime::now_utc().date();
     let closed = sources.closed_periods.clone();
@@ -70,5 +87,5 @@ pub async fn answer_for(
         .db
         .run(move |conn| query::run(conn, catalog, &registry, query, k, today, &closed))
         .await?
-        .map_err(|e| ApiError::Malformed(e.0))
+        .map_err(|e| StatsError::Malformed(e.0))
 }
