@@ -7,6 +7,8 @@
 use serde::Deserialize;
 
 use crate::db::{self, Database, DbConnection, DbError};
+use crate::domain::IpaCode;
+use crate::filters::QueryValue;
 
 /// Who acted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,20 +192,26 @@ pub enum AuditError {
 pub struct AuditQuery {
     /// Only this action: `token-issued`, `token-revoked`, `registry-imported`, `exported`,
     /// `raw-read`, `audit-read` or `purged`.
+    #[serde(default, with = "crate::filters::strict")]
     #[param(
+        value_type = Option<String>,
         pattern = "^(token-issued|token-revoked|registry-imported|exported|raw-read|audit-read|purged)$"
     )]
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     /// Only this actor (a token id, or `cli:<user>`).
     pub actor: Option<String>,
     /// Only entries concerning this body (IPA code).
-    pub body: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    pub body: Option<IpaCode>,
     /// From this day, inclusive (`YYYY-MM-DD`).
+    #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>, format = Date)]
-    pub from: Option<String>,
+    pub from: Option<time::Date>,
     /// To this day, inclusive (`YYYY-MM-DD`).
+    #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>, format = Date)]
-    pub to: Option<String>,
+    pub to: Option<time::Date>,
     /// The `next_cursor` of the previous page.
     #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
@@ -212,12 +220,18 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-fn day(field: &str, text: &str) -> Result<time::Date, AuditError> {
-    time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| AuditError::Malformed(format!("{field} must be a day such as 2026-10-31")))
+impl QueryValue for AuditAction {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        AuditAction::parse(text).ok_or_else(|| {
+            format!(
+                "action must be one of {}",
+                AuditAction::ALL.map(AuditAction::as_str).join(", ")
+            )
+        })
+    }
+    fn text(&self) -> String {
+        self.as_str().to_owned()
+    }
 }
 
 /// A page of the audit log for `reader`, the read itself audited: what `GET /v1/audit` answers
@@ -227,14 +241,6 @@ pub async fn read_for(
     reader: AuditReader,
     query: AuditQuery,
 ) -> Result<AuditPage, AuditError> {
-    if let Some(action) = &query.action
-        && AuditAction::parse(action).is_none()
-    {
-        return Err(AuditError::Malformed(format!(
-            "action must be one of {}",
-            AuditAction::ALL.map(AuditAction::as_str).join(", ")
-        )));
-    }
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(AuditError::Malformed("limit must be from 1 to 1000".into()));
@@ -247,17 +253,12 @@ pub async fn read_for(
                 .map_err(|_| AuditError::Malformed("the cursor is not one this API gave".into()))
         })
         .transpose()?;
-    let from = query.from.as_deref().map(|d| day("from", d)).transpose()?;
-    let to = query
-        .to
-        .as_deref()
-        .map(|d| day("to", d))
-        .transpose()?
-        .map(|d| d.next_day().unwrap_or(d));
+    let from = query.from;
+    let to = query.to.map(|d| d.next_day().unwrap_or(d));
     let filter = db::audit::AuditFilter {
-        action: query.action,
+        action: query.action.map(|a| a.as_str().to_owned()),
         actor: query.actor,
-        body: query.body,
+        body: query.body.map(|b| b.to_string()),
         from: from.map(|d| d.to_string()),
         to: to.map(|d| d.to_string()),
         before_id,

@@ -3,7 +3,7 @@
 //! [`crate::export::responses::page_for`] for the comments, so every read is scoped and audited
 //! as the API's is) and renders it with [`super::stat_pages`] and [`super::screens`].
 
-use crate::audit::{self, AuditQuery};
+use crate::audit::{self, AuditAction, AuditQuery};
 use crate::auth::operator::Operator;
 use crate::dashboard::charts::VersionChange;
 use crate::dashboard::i18n::Lang;
@@ -51,11 +51,11 @@ pub async fn audit(
     filters: &Filters,
 ) -> Result<String, ApiError> {
     let asked = AuditQuery {
-        action: filters.action.clone(),
+        action: filters.action.as_deref().and_then(AuditAction::parse),
         actor: filters.actor.clone(),
-        body: filters.body.as_ref().map(ToString::to_string),
-        from: filters.from.map(|d| d.to_string()),
-        to: filters.to.map(|d| d.to_string()),
+        body: filters.body.clone(),
+        from: filters.from,
+        to: filters.to,
         cursor: filters.cursor.clone(),
         limit: Some(100),
     };
@@ -243,7 +243,8 @@ async fn comments(
     lang: Lang,
     id: &str,
 ) -> Result<Vec<Comment>, ApiError> {
-    let since = (time::OffsetDateTime::now_utc().date() - time::Duration::days(90)).to_string();
+    let since = time::OffsetDateTime::now_utc().date() - time::Duration::days(90);
+    let service = ServiceId::parse(id).map_err(|e| ApiError::NotFound(e.0))?;
     let registry = state.registry.snapshot();
     let from = responses::Sources {
         db: &state.db,
@@ -254,7 +255,7 @@ async fn comments(
         from,
         operator,
         RawQuery {
-            service: Some(id.to_owned()),
+            service: Some(service),
             from: Some(since),
             limit: Some(COMMENT_SCAN),
             ..RawQuery::default()

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use time::macros::format_description;
+use time::Date;
 
 use super::csv::{Cell, CsvWriter};
 use super::ids::{ExportKey, ExportKeys, NoExportKey};
@@ -24,6 +24,7 @@ use crate::audit::{self, AuditAction};
 use crate::auth::operator::{Forbidden, Operator};
 use crate::db::responses::{FreeTextRow, ResponseRow};
 use crate::db::{self, Database, DbConnection, DbError};
+use crate::domain::{IpaCode, ServiceId};
 use crate::registry::cache::Snapshot;
 
 /// Responses per page of `GET /v1/responses` unless `limit` says otherwise.
@@ -60,16 +61,21 @@ pub enum ExportError {
 pub struct RawFilter {
     /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
     /// without it reads every body.
-    #[param(pattern = r"^[a-z][a-z0-9_]{0,31}$")]
-    pub body: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>, pattern = r"^[a-z][a-z0-9_]{0,31}$")]
+    pub body: Option<IpaCode>,
     /// Only this service (of the body, if one is given).
-    pub service: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    pub service: Option<ServiceId>,
     /// From this day, inclusive (`YYYY-MM-DD`).
+    #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>, format = Date)]
-    pub from: Option<String>,
+    pub from: Option<Date>,
     /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
+    #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>, format = Date)]
-    pub to: Option<String>,
+    pub to: Option<Date>,
 }
 
 /// The query of `GET /v1/responses`: which responses, and which page.
@@ -79,16 +85,21 @@ pub struct RawFilter {
 pub struct RawQuery {
     /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
     /// without it reads every body.
-    #[param(pattern = r"^[a-z][a-z0-9_]{0,31}$")]
-    pub body: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>, pattern = r"^[a-z][a-z0-9_]{0,31}$")]
+    pub body: Option<IpaCode>,
     /// Only this service (of the body, if one is given).
-    pub service: Option<String>,
+    #[serde(default, with = "crate::filters::strict")]
+    #[param(value_type = Option<String>)]
+    pub service: Option<ServiceId>,
     /// From this day, inclusive (`YYYY-MM-DD`).
+    #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>, format = Date)]
-    pub from: Option<String>,
+    pub from: Option<Date>,
     /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
+    #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>, format = Date)]
-    pub to: Option<String>,
+    pub to: Option<Date>,
     /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
     /// Responses per page, default 100.
@@ -142,11 +153,6 @@ impl Selection {
     }
 }
 
-fn day(field: &str, text: &str) -> Result<time::Date, ExportError> {
-    time::Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| ExportError::Malformed(format!("{field} must be a day such as 2026-10-31")))
-}
-
 /// Checks a query against the operator's role and the registry: the body of a named service is
 /// the service's; a `body` token reads its own body only; `analyst` never reads raw responses.
 pub fn select(
@@ -154,16 +160,14 @@ pub fn select(
     registry: &Snapshot,
     query: &RawFilter,
 ) -> Result<Selection, ExportError> {
-    if let Some(body) = &query.body {
-        crate::domain::IpaCode::parse(body)
-            .map_err(|e| ExportError::Malformed(format!("body: {e}")))?;
-    }
     let mut body = query
         .body
-        .clone()
+        .as_ref()
+        .map(ToString::to_string)
         .or_else(|| operator.body().map(str::to_owned));
-    // An empty `service=` names no service: every service of the body.
-    let service = query.service.as_ref().filter(|s| !s.is_empty());
+    // An empty `service=` names no service (the query reads it as none): every service of the
+    // body.
+    let service = query.service.as_ref().map(ServiceId::as_str);
     if let Some(service) = service {
         let cached = registry
             .service(service)
@@ -172,7 +176,7 @@ pub fn select(
         if body.as_ref().is_some_and(|b| *b != owner) && query.body.is_some() {
             return Err(ExportError::Malformed(format!(
                 "service {service:?} is not a service of body {:?}",
-                query.body.as_deref().unwrap_or_default()
+                query.body.as_ref().map(IpaCode::as_str).unwrap_or_default()
             )));
         }
         body = Some(owner);
@@ -181,8 +185,7 @@ pub fn select(
     let free_texts = operator
         .may_read_free_text(body.as_deref().unwrap_or("*"))
         .is_ok();
-    let from = query.from.as_deref().map(|d| day("from", d)).transpose()?;
-    let to = query.to.as_deref().map(|d| day("to", d)).transpose()?;
+    let (from, to) = (query.from, query.to);
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
@@ -196,7 +199,7 @@ pub fn select(
         .transpose()?;
     Ok(Selection {
         body,
-        service: service.cloned(),
+        service: service.map(str::to_owned),
         from: from.map(|d| d.to_string()),
         before: before.map(|d| d.to_string()),
         free_texts,
