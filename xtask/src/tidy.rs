@@ -459,7 +459,12 @@ mod tests {
     #[test]
     fn no_top_level_modules_of_a_crate_use_each_other_in_a_cycle() {
         let mut report = Vec::new();
-        for krate in ["collector/src", "collector/stats/src", "widget/src", "shared/src"] {
+        for krate in [
+            "collector/src",
+            "collector/stats/src",
+            "widget/src",
+            "shared/src",
+        ] {
             let (modules, edges) = module_edges(&root().join(krate));
             assert!(modules.len() > 3, "found only {modules:?} in {krate}");
             for cycle in cycles(&modules, &edges) {

@@ -189,13 +189,6 @@ pub fn count(conn: &mut DbConnection, service_id: Option<&str>) -> Result<i64, D
     Ok(n)
 }
 
-/// Deletes the free texts whose retention ended before `today` (`YYYY-MM-DD`); returns how many.
-pub fn purge_free_texts(conn: &mut DbConnection, today: &str) -> Result<usize, DbError> {
-    let deleted = diesel::delete(free_texts::table.filter(free_texts::purge_after.lt(today)))
-        .execute(conn)?;
-    Ok(deleted)
-}
-
 /// Stored responses (of one service, or all), oldest first, each with its free texts.
 pub fn list(
     conn: &mut DbConnection,
