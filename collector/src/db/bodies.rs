@@ -89,20 +89,6 @@ pub fn upsert_service(conn: &mut DbConnection, service: &ServiceRow) -> Result<(
     Ok(())
 }
 
-/// Whether `origin` is one of the allowed origins of the body `ipa_code`.
-pub fn is_origin_allowed(
-    conn: &mut DbConnection,
-    ipa_code: &str,
-    origin: &str,
-) -> Result<bool, DbError> {
-    let count: i64 = body_origins::table
-        .filter(body_origins::ipa_code.eq(ipa_code))
-        .filter(body_origins::origin.eq(origin))
-        .count()
-        .get_result(conn)?;
-    Ok(count > 0)
-}
-
 /// The number of bodies and services in the registry.
 pub fn count(conn: &mut DbConnection) -> Result<(i64, i64), DbError> {
     let counts = (

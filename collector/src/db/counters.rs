@@ -51,17 +51,6 @@ pub fn add_rejections(
     Ok(())
 }
 
-/// Tickets issued and responses stored for a service, over all days.
-pub fn service_totals(conn: &mut DbConnection, service_id: &str) -> Result<(i64, i64), DbError> {
-    let rows: Vec<(i64, i64)> = dc::table
-        .filter(dc::service_id.eq(service_id))
-        .select((dc::tickets_issued, dc::responses_stored))
-        .load(conn)?;
-    Ok(rows
-        .iter()
-        .fold((0, 0), |(t, r), (dt, dr)| (t + dt, r + dr)))
-}
-
 /// Refusals for `reason`, over all days.
 pub fn rejections(conn: &mut DbConnection, reason: &str) -> Result<i64, DbError> {
     let counts: Vec<i64> = dr::table

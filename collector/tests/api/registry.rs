@@ -60,10 +60,15 @@ async fn importing_the_pilot_twice_changes_nothing() -> anyhow::Result<()> {
         before
     );
     assert_eq!(before, (3, 12));
-    assert!(voce_collector::db::bodies::is_origin_allowed(
-        &mut *app.conn()?,
-        "inps",
-        INPS_ORIGIN
-    )?);
+    let allowed: i64 = {
+        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+        use voce_collector::db::schema::body_origins as bo;
+        bo::table
+            .filter(bo::ipa_code.eq("inps"))
+            .filter(bo::origin.eq(INPS_ORIGIN))
+            .count()
+            .get_result(&mut *app.conn()?)?
+    };
+    assert_eq!(allowed, 1, "the INPS origin is allowed after the import");
     Ok(())
 }
