@@ -124,18 +124,10 @@ pub struct OperatorClaims {
 /// Why a token was refused. The client is told only `401`; the reason is logged at debug level.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    /// Too long, not three base64url parts, or not JSON.
-    #[error("malformed token")]
-    Malformed,
-    /// Not `HS256`, wrong `typ`, no `kid`, or a header that points to keys elsewhere.
-    #[error("refused header: {0}")]
-    Header(&'static str),
-    /// No operator key with that `kid`.
-    #[error("unknown key id")]
-    UnknownKey,
-    /// Bad signature, claims or times.
-    #[error("invalid token: {0}")]
-    Invalid(String),
+    /// The token does not verify: malformed, a refused header, an unknown key, a bad signature,
+    /// claims or times (the keyring's own reasons).
+    #[error(transparent)]
+    Jwt(JwtError),
     /// The token was revoked.
     #[error("revoked token")]
     Revoked,
@@ -148,20 +140,20 @@ pub enum TokenError {
     /// The request to issue a token is not acceptable.
     #[error("{0}")]
     Request(String),
-    /// Signing failed.
-    #[error("cannot sign: {0}")]
-    Sign(String),
+}
+
+impl TokenError {
+    /// A token whose signature verifies but whose content does not hold.
+    fn invalid(why: impl Into<String>) -> TokenError {
+        TokenError::Jwt(JwtError::Invalid(why.into()))
+    }
 }
 
 impl From<JwtError> for TokenError {
     fn from(e: JwtError) -> Self {
         match e {
-            JwtError::Malformed => TokenError::Malformed,
-            JwtError::Header(what) => TokenError::Header(what),
-            JwtError::UnknownKey => TokenError::UnknownKey,
-            JwtError::Invalid(why) => TokenError::Invalid(why),
             JwtError::NoKey => TokenError::NoKey,
-            JwtError::Sign(why) => TokenError::Sign(why),
+            other => TokenError::Jwt(other),
         }
     }
 }
@@ -456,17 +448,17 @@ impl OperatorAuth {
             || claims.nbf < claims.iat
             || claims.exp - claims.iat > MAX_TTL_SECS
         {
-            return Err(TokenError::Invalid("times".into()));
+            return Err(TokenError::invalid("times"));
         }
         let body = claims
             .body
             .as_deref()
             .map(IpaCode::parse)
             .transpose()
-            .map_err(|_| TokenError::Invalid("body".into()))?;
+            .map_err(|_| TokenError::invalid("body"))?;
         Operator::new(claims.jti, claims.role, body)
             .map(|o| o.expiring_at(claims.exp))
-            .map_err(TokenError::Invalid)
+            .map_err(TokenError::invalid)
     }
 
     /// Verifies a token against the tokens in memory: a revoked token is refused; one not in
@@ -498,7 +490,7 @@ impl OperatorAuth {
         }
         let operator = self.check_signature(token)?;
         let row = operator_tokens::find(conn, operator.id())
-            .map_err(|e| TokenError::Invalid(format!("lookup: {e}")))?
+            .map_err(|e| TokenError::invalid(format!("lookup: {e}")))?
             .ok_or(TokenError::Unknown)?;
         self.remember(&row);
         self.verify(token)
@@ -718,7 +710,7 @@ mod tests {
         });
         assert_eq!(
             auth.check_signature(&forge(&header, &claims, ticket_key.secret())),
-            Err(TokenError::UnknownKey)
+            Err(TokenError::Jwt(JwtError::UnknownKey))
         );
         Ok(())
     }

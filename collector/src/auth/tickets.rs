@@ -64,41 +64,9 @@ pub struct TicketExtras {
     pub attested_jti: Option<String>,
 }
 
-/// Why a ticket was refused. Deliberately coarse: the client is told only "invalid ticket".
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TicketError {
-    /// Too long, not three base64url parts, or not JSON.
-    #[error("malformed ticket")]
-    Malformed,
-    /// Not `HS256`, wrong `typ`, or a header that points to keys elsewhere.
-    #[error("refused header: {0}")]
-    Header(&'static str),
-    /// No key with that `kid`.
-    #[error("unknown key id")]
-    UnknownKey,
-    /// Bad signature, claims, audience, issuer or times.
-    #[error("invalid ticket: {0}")]
-    Invalid(String),
-    /// No key to sign with.
-    #[error("no signing key")]
-    NoKey,
-    /// Signing failed.
-    #[error("cannot sign: {0}")]
-    Sign(String),
-}
-
-impl From<JwtError> for TicketError {
-    fn from(e: JwtError) -> Self {
-        match e {
-            JwtError::Malformed => TicketError::Malformed,
-            JwtError::Header(what) => TicketError::Header(what),
-            JwtError::UnknownKey => TicketError::UnknownKey,
-            JwtError::Invalid(why) => TicketError::Invalid(why),
-            JwtError::NoKey => TicketError::NoKey,
-            JwtError::Sign(why) => TicketError::Sign(why),
-        }
-    }
-}
+/// Why a ticket was refused: the keyring's own error ([`JwtError`]). Deliberately coarse: the
+/// client is told only "invalid ticket".
+pub type TicketError = JwtError;
 
 /// The ticket keys in memory: all verify, the newest signs.
 pub struct Keyring {
@@ -166,7 +134,7 @@ impl Keyring {
 
     /// Verifies a ticket and returns its claims.
     pub fn verify(&self, token: &str) -> Result<TicketClaims, TicketError> {
-        Ok(self.jwt.verify(token, &self.validation)?)
+        self.jwt.verify(token, &self.validation)
     }
 }
 

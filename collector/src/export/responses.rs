@@ -113,8 +113,8 @@ impl RawQuery {
         RawFilter {
             body: self.body.clone(),
             service: self.service.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
+            from: self.from,
+            to: self.to,
         }
     }
 

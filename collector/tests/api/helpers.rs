@@ -288,7 +288,10 @@ impl TestApp {
     /// (tickets issued, responses stored) for a service.
     pub fn totals(&self, service: &str) -> anyhow::Result<(i64, i64)> {
         self.flush_counts()?;
-        service_totals(&mut *self.conn()?, service)
+        Ok(voce_devtools::totals::service_totals(
+            &mut *self.conn()?,
+            service,
+        )?)
     }
 
     /// Writes the server's pending counts now, as its periodic flush does.
@@ -500,18 +503,4 @@ impl TestApp {
         }
         Ok(request.send().await?)
     }
-}
-
-/// Tickets issued and responses stored for a service, over all days, read from
-/// `daily_counters` as the tests see it (the collector itself never needs the total).
-pub fn service_totals(conn: &mut DbConnection, service: &str) -> anyhow::Result<(i64, i64)> {
-    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
-    use voce_collector::db::schema::daily_counters as dc;
-    let rows: Vec<(i64, i64)> = dc::table
-        .filter(dc::service_id.eq(service))
-        .select((dc::tickets_issued, dc::responses_stored))
-        .load(conn)?;
-    Ok(rows
-        .iter()
-        .fold((0, 0), |(t, r), (dt, dr)| (t + dt, r + dr)))
 }

@@ -158,7 +158,7 @@ async fn tickets_responses_and_refusals_counted_by_both_replicas_add_up_once_in_
     let read = || -> anyhow::Result<((i64, i64), i64)> {
         let mut conn = pool.get()?;
         Ok((
-            crate::helpers::service_totals(&mut conn, "inps-naspi")?,
+            voce_devtools::totals::service_totals(&mut conn, "inps-naspi")?,
             voce_collector::db::counters::rejections(&mut conn, "origin_not_allowed")?,
         ))
     };

@@ -54,7 +54,7 @@ fn seed_fresh_database(responses: u64, seed: u64) -> anyhow::Result<(Seeded, Str
     let mut services: Vec<String> = snapshot.services().map(|s| s.service.id.clone()).collect();
     services.sort();
     for service in services {
-        let totals = db::counters::service_totals(&mut conn, &service)?;
+        let totals = voce_devtools::totals::service_totals(&mut conn, &service)?;
         lines.push(format!("{service} {totals:?}"));
     }
     Ok((seeded, hex::encode(Sha256::digest(lines.join("\n")))))
