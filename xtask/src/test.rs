@@ -55,6 +55,9 @@ pub fn run_all(args: &[String]) -> Result<()> {
     step("collector built with SQLite alone (no libpq)", &mut || {
         sqlite_only_build()
     })?;
+    step("voce-stats without I/O dependencies", &mut || {
+        stats_without_io()
+    })?;
     step("clippy (wasm32)", &mut || {
         run(Command::new("cargo").args([
             "clippy",
@@ -164,6 +167,58 @@ fn sqlite_only_build() -> Result<()> {
         .args(["--", "-D", "warnings"]))
 }
 
+/// The crates `voce-stats` may never depend on, even indirectly: it is the statistics without
+/// I/O, so a database driver, a web framework, a template engine or an async runtime there is a
+/// design error.
+const IO_CRATES: [&str; 6] = [
+    "diesel",
+    "actix-web",
+    "askama",
+    "tokio",
+    "libsqlite3-sys",
+    "pq-sys",
+];
+
+/// `cargo tree -p voce-stats` lists none of [`IO_CRATES`].
+fn stats_without_io() -> Result<()> {
+    let tree = Command::new("cargo")
+        .args([
+            "tree",
+            "-p",
+            "voce-stats",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(root())
+        .output()
+        .context("cannot run cargo tree")?;
+    if !tree.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&tree.stderr)
+        );
+    }
+    let found = io_crates_in(&String::from_utf8_lossy(&tree.stdout));
+    if !found.is_empty() {
+        bail!("voce-stats depends on {found:?}: the statistics crate must stay without I/O");
+    }
+    println!("voce-stats depends on none of {IO_CRATES:?}");
+    Ok(())
+}
+
+/// The lines of a `cargo tree --prefix none` listing that name one of [`IO_CRATES`].
+fn io_crates_in(tree: &str) -> Vec<String> {
+    tree.lines()
+        .filter(|line| {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            IO_CRATES.contains(&name)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 fn browser_suite() -> Result<()> {
     let dir = ensure_browser_packages()?;
     let target = target_dir().join("debug");
@@ -234,7 +289,15 @@ fn passed_in(line: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::passed_in;
+    use super::{io_crates_in, passed_in};
+
+    #[test]
+    fn an_io_crate_anywhere_in_the_statistics_tree_is_named() {
+        let clean = "voce-stats v0.1.0 (/r/collector/stats)\nserde v1.0.228\nstatrs v0.18.0\n";
+        assert!(io_crates_in(clean).is_empty());
+        let dirty = format!("{clean}tokio v1.54.1\ndiesel v2.3.4\ntokio-util v0.7.0\n");
+        assert_eq!(io_crates_in(&dirty), ["tokio v1.54.1", "diesel v2.3.4"]);
+    }
 
     #[test]
     fn the_passed_count_is_read_from_libtest_summaries_only() {
