@@ -7,8 +7,8 @@
 use serde::Deserialize;
 
 use crate::db::{self, Database, DbConnection, DbError};
+pub use crate::domain::AuditAction;
 use crate::domain::IpaCode;
-use crate::filters::QueryValue;
 
 /// Who acted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,56 +30,6 @@ impl Actor {
             id: format!("cli:{user}"),
             role: "cli".into(),
         }
-    }
-}
-
-/// What was done: the `action` column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuditAction {
-    /// An operator token was issued.
-    TokenIssued,
-    /// An operator token was revoked.
-    TokenRevoked,
-    /// A registry file was imported.
-    RegistryImported,
-    /// An export was made (raw responses or aggregates).
-    Exported,
-    /// Raw responses were read through the API.
-    RawRead,
-    /// The audit log was read.
-    AuditRead,
-    /// Free texts or raw responses were purged for retention.
-    Purged,
-}
-
-impl AuditAction {
-    /// Every action, for documentation and filters.
-    pub const ALL: [AuditAction; 7] = [
-        AuditAction::TokenIssued,
-        AuditAction::TokenRevoked,
-        AuditAction::RegistryImported,
-        AuditAction::Exported,
-        AuditAction::RawRead,
-        AuditAction::AuditRead,
-        AuditAction::Purged,
-    ];
-
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::TokenIssued => "token-issued",
-            AuditAction::TokenRevoked => "token-revoked",
-            AuditAction::RegistryImported => "registry-imported",
-            AuditAction::Exported => "exported",
-            AuditAction::RawRead => "raw-read",
-            AuditAction::AuditRead => "audit-read",
-            AuditAction::Purged => "purged",
-        }
-    }
-
-    /// The action with this code.
-    pub fn parse(code: &str) -> Option<AuditAction> {
-        AuditAction::ALL.into_iter().find(|a| a.as_str() == code)
     }
 }
 
@@ -218,20 +168,6 @@ pub struct AuditQuery {
     /// Entries per page, default 100.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-}
-
-impl QueryValue for AuditAction {
-    fn parse_value(text: &str) -> Result<Self, String> {
-        AuditAction::parse(text).ok_or_else(|| {
-            format!(
-                "action must be one of {}",
-                AuditAction::ALL.map(AuditAction::as_str).join(", ")
-            )
-        })
-    }
-    fn text(&self) -> String {
-        self.as_str().to_owned()
-    }
 }
 
 /// A page of the audit log for `reader`, the read itself audited: what `GET /v1/audit` answers

@@ -13,7 +13,7 @@ use voce_stats::period::{day_text, parse_day};
 use voce_stats::query::Grouping;
 use voce_stats::{Granularity, Period};
 
-use crate::domain::{Channel, IpaCode, ServiceId};
+use crate::domain::{AuditAction, Channel, IpaCode, ServiceId};
 
 /// A value of a query string: parsed from its text, written back the same way.
 pub trait QueryValue: Sized {
@@ -121,6 +121,20 @@ impl QueryValue for Period {
     }
     fn text(&self) -> String {
         self.to_string()
+    }
+}
+
+impl QueryValue for AuditAction {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        AuditAction::parse(text).ok_or_else(|| {
+            format!(
+                "action must be one of {}",
+                AuditAction::ALL.map(AuditAction::as_str).join(", ")
+            )
+        })
+    }
+    fn text(&self) -> String {
+        self.as_str().to_owned()
     }
 }
 
@@ -311,9 +325,9 @@ pub struct Filters {
     /// The period a statistics page shows (default the latest).
     #[serde(default, deserialize_with = "forgiving")]
     pub period: Option<Period>,
-    /// The audit log: only this action (checked as `GET /v1/audit` checks it).
-    #[serde(default, deserialize_with = "text")]
-    pub action: Option<String>,
+    /// The audit log: only this action.
+    #[serde(default, deserialize_with = "forgiving")]
+    pub action: Option<AuditAction>,
     /// The audit log: only this actor.
     #[serde(default, deserialize_with = "text")]
     pub actor: Option<String>,
@@ -359,7 +373,7 @@ impl Filters {
             Key::GroupBy => t(&self.group_by),
             Key::Indicator => t(&self.indicator),
             Key::Period => t(&self.period),
-            Key::Action => self.action.clone(),
+            Key::Action => t(&self.action),
             Key::Actor => self.actor.clone(),
         }
     }

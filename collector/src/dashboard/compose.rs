@@ -3,7 +3,7 @@
 //! [`crate::export::responses::page_for`] for the comments, so every read is scoped and audited
 //! as the API's is) and renders it with [`super::stat_pages`] and [`super::screens`].
 
-use crate::audit::{self, AuditAction, AuditQuery};
+use crate::audit::{self, AuditQuery};
 use crate::auth::operator::Operator;
 use crate::dashboard::charts::VersionChange;
 use crate::dashboard::i18n::Lang;
@@ -51,7 +51,7 @@ pub async fn audit(
     filters: &Filters,
 ) -> Result<String, ApiError> {
     let asked = AuditQuery {
-        action: filters.action.as_deref().and_then(AuditAction::parse),
+        action: filters.action,
         actor: filters.actor.clone(),
         body: filters.body.clone(),
         from: filters.from,

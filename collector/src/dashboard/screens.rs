@@ -26,7 +26,7 @@ pub fn audit(operator: &Operator, lang: Lang, filters: &Filters, page: &AuditPag
             t.what,
             Some(t.any),
             AuditAction::ALL.map(|a| (a.as_str().to_owned(), a.as_str().to_owned())),
-            filters.action.as_deref(),
+            filters.action.map(AuditAction::as_str),
         )],
         &[
             DateInput {
@@ -370,7 +370,7 @@ mod tests {
             next_cursor: Some("7".into()),
         };
         let filters = Filters {
-            action: Some("exported".into()),
+            action: Some(AuditAction::Exported),
             ..Filters::default()
         };
         let html = audit(&operator(Role::National, None), Lang::En, &filters, &page);

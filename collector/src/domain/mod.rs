@@ -24,6 +24,7 @@ macro_rules! checked_text {
     };
 }
 
+mod audit_action;
 mod channel;
 mod database_url;
 mod ipa_code;
@@ -31,6 +32,7 @@ mod origin;
 mod service_id;
 mod timestamp;
 
+pub use audit_action::AuditAction;
 pub use channel::Channel;
 pub use database_url::{DatabaseUrl, redact_url};
 pub use ipa_code::IpaCode;
