@@ -142,7 +142,7 @@ pub enum AuditError {
 pub struct AuditQuery {
     /// Only this action: `token-issued`, `token-revoked`, `registry-imported`, `exported`,
     /// `raw-read`, `audit-read` or `purged`.
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(
         value_type = Option<String>,
         pattern = "^(token-issued|token-revoked|registry-imported|exported|raw-read|audit-read|purged)$"
@@ -151,15 +151,15 @@ pub struct AuditQuery {
     /// Only this actor (a token id, or `cli:<user>`).
     pub actor: Option<String>,
     /// Only entries concerning this body (IPA code).
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>)]
     pub body: Option<IpaCode>,
     /// From this day, inclusive (`YYYY-MM-DD`).
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<time::Date>,
     /// To this day, inclusive (`YYYY-MM-DD`).
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<time::Date>,
     /// The `next_cursor` of the previous page.

@@ -183,6 +183,29 @@ pub mod strict {
     }
 }
 
+/// `#[serde(with = "crate::filters::given")]`: an optional value that must be one whenever the
+/// parameter is present, even empty (`to=` is a `400`, as its schema says it must be a day).
+pub mod given {
+    use super::*;
+
+    /// Parses the value, refusing text that is not one, the empty text included.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: QueryValue>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| T::parse_value(&text).map_err(D::Error::custom))
+            .transpose()
+    }
+
+    /// Writes the value, or `null`.
+    pub fn serialize<S: Serializer, T: QueryValue>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        super::strict::serialize(value, serializer)
+    }
+}
+
 /// `#[serde(deserialize_with = "crate::filters::forgiving")]`: an optional value of a form,
 /// dropped when empty or not one.
 pub fn forgiving<'de, D: Deserializer<'de>, T: QueryValue>(d: D) -> Result<Option<T>, D::Error> {

@@ -61,19 +61,19 @@ pub enum ExportError {
 pub struct RawFilter {
     /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
     /// without it reads every body.
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, pattern = r"^[a-z][a-z0-9_]{0,31}$")]
     pub body: Option<IpaCode>,
-    /// Only this service (of the body, if one is given).
+    /// Only this service (of the body, if one is given); empty names none.
     #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>)]
     pub service: Option<ServiceId>,
     /// From this day, inclusive (`YYYY-MM-DD`).
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<Date>,
     /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<Date>,
 }
@@ -85,19 +85,19 @@ pub struct RawFilter {
 pub struct RawQuery {
     /// The body (IPA code). A `body` token reads only its own and may leave it out; `national`
     /// without it reads every body.
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, pattern = r"^[a-z][a-z0-9_]{0,31}$")]
     pub body: Option<IpaCode>,
-    /// Only this service (of the body, if one is given).
+    /// Only this service (of the body, if one is given); empty names none.
     #[serde(default, with = "crate::filters::strict")]
     #[param(value_type = Option<String>)]
     pub service: Option<ServiceId>,
     /// From this day, inclusive (`YYYY-MM-DD`).
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<Date>,
     /// To this day, inclusive (`YYYY-MM-DD`); not before `from`.
-    #[serde(default, with = "crate::filters::strict")]
+    #[serde(default, with = "crate::filters::given")]
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<Date>,
     /// The `next_cursor` of the previous page (opaque).

@@ -303,6 +303,7 @@ async fn pages_follow_the_cursor_to_the_end_without_repeats_and_a_forged_cursor_
         "limit=0",
         "limit=1001",
         "from=yesterday",
+        "to=",
         "body=INPS",
         "color=red",
     ] {
@@ -479,10 +480,12 @@ async fn each_raw_read_and_export_lands_in_the_audit_log_with_who_and_what() -> 
         .json()
         .await?;
     assert_eq!(next["entries"].as_array().map(Vec::len), Some(0));
-    let response = app
-        .operator_get(Some(&national), "/v1/audit?action=deleted")
-        .await?;
-    expect_problem(response, 400, "/problems/malformed-request").await?;
+    for bad in ["action=deleted", "to=", "from=2026-13-01", "body=INPS"] {
+        let response = app
+            .operator_get(Some(&national), &format!("/v1/audit?{bad}"))
+            .await?;
+        expect_problem(response, 400, "/problems/malformed-request").await?;
+    }
     Ok(())
 }
 
