@@ -101,6 +101,7 @@ fn main() -> anyhow::Result<()> {
                 channel: "widget".into(),
                 verified: false,
                 export_key: hex::encode(rng.random::<[u8; 16]>()),
+                record_key: i64::from(rng.random::<u32>()),
             });
         }
         conn.transaction::<_, DbError, _>(|c| {

@@ -1,5 +1,6 @@
 //! The command line: `serve`, `migrate`, `check-config`, `keys generate`, `registry import|check`,
-//! `responses count` (used by the acceptance walk to see what is stored), `rollups rebuild`,
+//! `responses count|export` (used by the acceptance walk to see what is stored; the export in the
+//! API's public form unless `--full-record` is asked, and audited), `rollups rebuild`,
 //! `token issue|revoke|list` (operator tokens), `audit` (the audit log), `purge` (retention,
 //! now), `link` (the hosted page's URL for a channel) and `attestation keygen`: what an operator
 //! runs. Demo data comes from `voce-seed` (the `voce-devtools` crate, `cargo xtask seed`).
@@ -15,6 +16,7 @@ use crate::auth::keys;
 use crate::auth::operator::{self, OperatorAuth, Role};
 use crate::configuration::Settings;
 use crate::domain::redact_url;
+use crate::export::{self, ids::ExportKeys, responses::Selection};
 use crate::startup::{self, Application};
 use crate::{db, registry, retention, telemetry};
 
@@ -222,12 +224,22 @@ pub enum ResponsesCommand {
         #[arg(long)]
         service: Option<String>,
     },
-    /// Prints the stored responses as JSON Lines, oldest first, each with its answers and its
-    /// redacted free texts.
+    /// Prints the stored responses as JSON Lines in the form the API exports them
+    /// (`GET /v1/responses`): a keyed response id (from the newest key of
+    /// `VOCE_EXPORT_KEYS_DIR`), the service, its body, the day received (never the time), the
+    /// questionnaire, locale, channel, `verified`, the answers and the redacted free texts;
+    /// service by service in a random order that says nothing about time. Never the stored id,
+    /// the ticket id or the time of day. Audited.
     Export {
         /// Only those of this service.
         #[arg(long)]
         service: Option<String>,
+        /// Prints instead every stored column, oldest first: the stored response id, the ticket
+        /// id and the millisecond received, which let whoever saw the visit (the host page)
+        /// join it to its answers. For the operator's own checks only, never to hand on; the
+        /// audit log records that a full record was printed.
+        #[arg(long)]
+        full_record: bool,
     },
 }
 
@@ -467,31 +479,99 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ResponsesCommand::Count { service } => {
                     println!("{}", db::responses::count(&mut conn, service.as_deref())?);
                 }
-                ResponsesCommand::Export { service } => {
-                    audit::record(
-                        &mut conn,
-                        &Actor::command_line(),
-                        AuditAction::Exported,
-                        None,
-                        &format!(
-                            "responses export (JSON Lines) service={}",
-                            service.as_deref().unwrap_or("*")
-                        ),
-                    )?;
-                    let mut out = std::io::stdout().lock();
-                    for (response, free_texts) in
-                        db::responses::list(&mut conn, service.as_deref())?
-                    {
-                        let mut line = serde_json::to_value(&response)?;
-                        line["answers"] = serde_json::from_str(&response.answers)?;
-                        line["free_texts"] = serde_json::to_value(&free_texts)?;
-                        writeln!(out, "{line}")?;
-                    }
-                }
+                ResponsesCommand::Export {
+                    service,
+                    full_record,
+                } => export_responses(&settings, &mut conn, service.as_deref(), full_record)?,
             }
             Ok(())
         }
     }
+}
+
+/// `responses export`: the public form of [`export::responses::PublicResponse`] in the API's
+/// order, or (`full_record`) every stored column, oldest first; audited either way before
+/// anything is printed.
+fn export_responses(
+    settings: &Settings,
+    conn: &mut db::DbConnection,
+    service: Option<&str>,
+    full_record: bool,
+) -> anyhow::Result<()> {
+    let services = db::bodies::services_of(conn, None)?;
+    let body = service.and_then(|s| {
+        services
+            .iter()
+            .find(|(id, _)| id == s)
+            .map(|(_, body)| body.clone())
+    });
+    let service_words = service.unwrap_or("*");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if full_record {
+        audit::record(
+            conn,
+            &Actor::command_line(),
+            AuditAction::Exported,
+            body.as_deref(),
+            &format!(
+                "responses export --full-record (JSON Lines, every stored column: stored ids, \
+                 ticket ids, times received) service={service_words}"
+            ),
+        )?;
+        for (response, free_texts) in db::responses::list(conn, service)? {
+            let mut line = serde_json::to_value(&response)?;
+            line["answers"] = serde_json::from_str(&response.answers)?;
+            line["free_texts"] = serde_json::to_value(&free_texts)?;
+            writeln!(out, "{line}")?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    if let Some(s) = service {
+        anyhow::ensure!(
+            body.is_some(),
+            "--service {s:?}: not in the registry (`--full-record` prints what is stored of a \
+             service no longer in it)"
+        );
+    }
+    let mode = keys::KeyFileMode::allowing_group_read(settings.keys_group_readable);
+    let key = ExportKeys::load(settings.export_keys_dir(), mode)
+        .map_err(|e| anyhow::anyhow!("VOCE_EXPORT_KEYS_DIR: {e}"))?
+        .current()
+        .map_err(|e| anyhow::anyhow!("VOCE_EXPORT_KEYS_DIR: {e}"))?;
+    audit::record(
+        conn,
+        &Actor::command_line(),
+        AuditAction::Exported,
+        body.as_deref(),
+        &format!("responses export (JSON Lines, keyed ids, days) service={service_words}"),
+    )?;
+    let selection = Selection {
+        body: None,
+        service: service.map(str::to_owned),
+        from: None,
+        before: None,
+        free_texts: true,
+    };
+    let mut start = None;
+    loop {
+        let (page, next) = export::responses::read_page(
+            conn,
+            &selection,
+            start.as_ref(),
+            export::responses::EXPORT_CHUNK,
+        )?;
+        for response in &page {
+            serde_json::to_writer(&mut out, &response.public(&key, true))?;
+            writeln!(out)?;
+        }
+        match next {
+            Some(position) => start = Some(position),
+            None => break,
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn run_token(command: TokenCommand, settings: &Settings) -> anyhow::Result<()> {

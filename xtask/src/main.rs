@@ -6,6 +6,7 @@
 mod bench;
 mod bench_export;
 mod bench_stats;
+mod bench_utility;
 mod bench_widget;
 mod collector;
 mod demo;
@@ -42,13 +43,14 @@ fn main() -> Result<()> {
         "bench-load" => bench::run_load(rest),
         "bench-export" => bench_export::run_bench(rest),
         "bench-stats" => bench_stats::run_bench(rest),
+        "bench-utility" => bench_utility::run_bench(rest),
         "widget" => widget::run(rest),
         "mutants" => mutants::run(rest),
         "serve-pages" => pages::run(rest),
         "national-registry" => national_registry::run(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test|demo|seed|widget|bench|bench-load|bench-export|bench-stats|serve-pages|national-registry|mutants>"
+                "usage: cargo xtask <test|demo|seed|widget|bench|bench-load|bench-export|bench-stats|bench-utility|serve-pages|national-registry|mutants>"
             );
             Ok(())
         }

@@ -248,6 +248,16 @@ fn granularity_words(lang: Lang, g: &str) -> &'static str {
     }
 }
 
+/// What the page says of how its figures are protected: perturbed, a body's own exact, or exact.
+fn protection(lang: Lang, answer: &StatsAnswer) -> &'static str {
+    let t = lang.texts();
+    match &answer.perturbation {
+        None => t.exact,
+        Some(p) if p.exact_body.is_some() => t.own_exact,
+        Some(_) => t.perturbed,
+    }
+}
+
 /// The national overview: services ranked in one period, and the national trend.
 #[allow(clippy::too_many_arguments)]
 pub fn overview(
@@ -316,7 +326,12 @@ pub fn overview(
             "/dashboard",
             &filters.query(&STAT_KEYS),
         ),
-        lead: Some(format!("k = {}. {}", ranked.k, t.footer)),
+        lead: Some(format!(
+            "k = {}. {} {}",
+            ranked.k,
+            t.footer,
+            protection(lang, ranked)
+        )),
         sections: vec![
             Section {
                 id: "filters".into(),
@@ -502,7 +517,11 @@ pub fn body(
             &format!("/dashboard/bodies/{code}"),
             &filters.query(&STAT_KEYS),
         ),
-        lead: Some(t.multiple_comparisons.to_owned()),
+        lead: Some(format!(
+            "{} {}",
+            t.multiple_comparisons,
+            protection(lang, answer)
+        )),
         sections: vec![
             Section {
                 id: "filters".into(),
@@ -746,7 +765,12 @@ pub fn service(
             &format!("/dashboard/services/{}", facts.id),
             &filters.query(&STAT_KEYS),
         ),
-        lead: Some(format!("{}: {}", t.service, facts.id)),
+        lead: Some(format!(
+            "{}: {}. {}",
+            t.service,
+            facts.id,
+            protection(lang, period_answer)
+        )),
         sections: vec![
             Section {
                 id: "filters".into(),

@@ -102,6 +102,12 @@ pub struct Texts {
     pub nothing: &'static str,
     /// The page footer.
     pub footer: &'static str,
+    /// Under figures that are perturbed (the cell key method).
+    pub perturbed: &'static str,
+    /// Under a body's own figures, exact, with perturbed references.
+    pub own_exact: &'static str,
+    /// Under exact figures (the national team).
+    pub exact: &'static str,
 }
 
 /// Italian.
@@ -154,6 +160,9 @@ pub const IT: Texts = Texts {
     detail: "Dettaglio",
     nothing: "Nessun dato.",
     footer: "Le celle con meno di k risposte non sono pubblicate (dati insufficienti). Intervalli di confidenza al 95%.",
+    perturbed: "I dati sono perturbati con il metodo della chiave di cella: ogni conteggio può differire di ±2 dal vero, una media di n risposte di ±1,5/n; la stessa cella ha sempre lo stesso valore. Le celle vuote o con meno di k risposte non sono pubblicate.",
+    own_exact: "I dati del tuo ente sono esatti; i riferimenti nazionali (gli altri enti) sono perturbati con il metodo della chiave di cella e mostrati solo se formati da almeno tre altri enti.",
+    exact: "Dati esatti (profilo nazionale): ogni tabella è protetta con la soppressione primaria e complementare.",
 };
 
 /// English.
@@ -206,6 +215,9 @@ pub const EN: Texts = Texts {
     detail: "Detail",
     nothing: "No data.",
     footer: "Cells with fewer than k responses are not published (insufficient data). 95% confidence intervals.",
+    perturbed: "Figures are perturbed by the cell key method: every count may differ from the true one by ±2, a mean of n responses by ±1.5/n; the same cell always has the same value. Empty cells and cells with fewer than k responses are not published.",
+    own_exact: "Your body's figures are exact; the national references (the other bodies) are perturbed by the cell key method and shown only when made of at least three other bodies.",
+    exact: "Exact figures (national role): each table is protected by primary and complementary suppression.",
 };
 
 impl Lang {

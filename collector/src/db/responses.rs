@@ -49,6 +49,11 @@ pub struct ResponseRow {
     /// never leaves the server.
     #[serde(skip)]
     pub export_key: String,
+    /// The record key of the cell key method (uniform in `0..2³²`, drawn when stored): the
+    /// noise of every perturbed cell is read from the sum of its records' keys, so it never
+    /// leaves the server.
+    #[serde(skip)]
+    pub record_key: i64,
 }
 
 /// A stored free text, after redaction: every column of `free_texts`.

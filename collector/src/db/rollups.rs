@@ -57,6 +57,8 @@ pub struct RollupRow {
     pub verified: bool,
     /// Responses stored.
     pub responses: i64,
+    /// The sum of their record keys.
+    pub responses_key: i64,
     /// Answers to `valutazione`.
     pub valutazione_n: i64,
     /// Sum of `valutazione`.
@@ -73,6 +75,16 @@ pub struct RollupRow {
     pub valutazione_4: i64,
     /// Answers `valutazione` = 5.
     pub valutazione_5: i64,
+    /// The sum of the record keys of the answers `valutazione` = 1.
+    pub valutazione_key_1: i64,
+    /// The sum of the record keys of the answers `valutazione` = 2.
+    pub valutazione_key_2: i64,
+    /// The sum of the record keys of the answers `valutazione` = 3.
+    pub valutazione_key_3: i64,
+    /// The sum of the record keys of the answers `valutazione` = 4.
+    pub valutazione_key_4: i64,
+    /// The sum of the record keys of the answers `valutazione` = 5.
+    pub valutazione_key_5: i64,
     /// Answers to `soddisfazione`.
     pub soddisfazione_n: i64,
     /// Sum of `soddisfazione`.
@@ -89,6 +101,16 @@ pub struct RollupRow {
     pub soddisfazione_4: i64,
     /// Answers `soddisfazione` = 5.
     pub soddisfazione_5: i64,
+    /// The sum of the record keys of the answers `soddisfazione` = 1.
+    pub soddisfazione_key_1: i64,
+    /// The sum of the record keys of the answers `soddisfazione` = 2.
+    pub soddisfazione_key_2: i64,
+    /// The sum of the record keys of the answers `soddisfazione` = 3.
+    pub soddisfazione_key_3: i64,
+    /// The sum of the record keys of the answers `soddisfazione` = 4.
+    pub soddisfazione_key_4: i64,
+    /// The sum of the record keys of the answers `soddisfazione` = 5.
+    pub soddisfazione_key_5: i64,
     /// Answers to `fiducia`.
     pub fiducia_n: i64,
     /// Sum of `fiducia`.
@@ -105,6 +127,16 @@ pub struct RollupRow {
     pub fiducia_4: i64,
     /// Answers `fiducia` = 5.
     pub fiducia_5: i64,
+    /// The sum of the record keys of the answers `fiducia` = 1.
+    pub fiducia_key_1: i64,
+    /// The sum of the record keys of the answers `fiducia` = 2.
+    pub fiducia_key_2: i64,
+    /// The sum of the record keys of the answers `fiducia` = 3.
+    pub fiducia_key_3: i64,
+    /// The sum of the record keys of the answers `fiducia` = 4.
+    pub fiducia_key_4: i64,
+    /// The sum of the record keys of the answers `fiducia` = 5.
+    pub fiducia_key_5: i64,
 }
 
 impl RollupRow {
@@ -112,6 +144,7 @@ impl RollupRow {
     pub fn new(key: &RollupKey, sums: &Sums) -> RollupRow {
         let [
             responses,
+            responses_key,
             valutazione_n,
             valutazione_sum,
             valutazione_sumsq,
@@ -120,6 +153,11 @@ impl RollupRow {
             valutazione_3,
             valutazione_4,
             valutazione_5,
+            valutazione_key_1,
+            valutazione_key_2,
+            valutazione_key_3,
+            valutazione_key_4,
+            valutazione_key_5,
             soddisfazione_n,
             soddisfazione_sum,
             soddisfazione_sumsq,
@@ -128,6 +166,11 @@ impl RollupRow {
             soddisfazione_3,
             soddisfazione_4,
             soddisfazione_5,
+            soddisfazione_key_1,
+            soddisfazione_key_2,
+            soddisfazione_key_3,
+            soddisfazione_key_4,
+            soddisfazione_key_5,
             fiducia_n,
             fiducia_sum,
             fiducia_sumsq,
@@ -136,6 +179,11 @@ impl RollupRow {
             fiducia_3,
             fiducia_4,
             fiducia_5,
+            fiducia_key_1,
+            fiducia_key_2,
+            fiducia_key_3,
+            fiducia_key_4,
+            fiducia_key_5,
         ] = sums.to_array();
         RollupRow {
             grain: key.grain.code().to_owned(),
@@ -145,6 +193,7 @@ impl RollupRow {
             channel: key.channel.clone(),
             verified: key.verified,
             responses,
+            responses_key,
             valutazione_n,
             valutazione_sum,
             valutazione_sumsq,
@@ -153,6 +202,11 @@ impl RollupRow {
             valutazione_3,
             valutazione_4,
             valutazione_5,
+            valutazione_key_1,
+            valutazione_key_2,
+            valutazione_key_3,
+            valutazione_key_4,
+            valutazione_key_5,
             soddisfazione_n,
             soddisfazione_sum,
             soddisfazione_sumsq,
@@ -161,6 +215,11 @@ impl RollupRow {
             soddisfazione_3,
             soddisfazione_4,
             soddisfazione_5,
+            soddisfazione_key_1,
+            soddisfazione_key_2,
+            soddisfazione_key_3,
+            soddisfazione_key_4,
+            soddisfazione_key_5,
             fiducia_n,
             fiducia_sum,
             fiducia_sumsq,
@@ -169,6 +228,11 @@ impl RollupRow {
             fiducia_3,
             fiducia_4,
             fiducia_5,
+            fiducia_key_1,
+            fiducia_key_2,
+            fiducia_key_3,
+            fiducia_key_4,
+            fiducia_key_5,
         }
     }
 
@@ -176,6 +240,7 @@ impl RollupRow {
     pub fn sums(&self) -> Sums {
         let counts: [i64; WIDTH] = [
             self.responses,
+            self.responses_key,
             self.valutazione_n,
             self.valutazione_sum,
             self.valutazione_sumsq,
@@ -184,6 +249,11 @@ impl RollupRow {
             self.valutazione_3,
             self.valutazione_4,
             self.valutazione_5,
+            self.valutazione_key_1,
+            self.valutazione_key_2,
+            self.valutazione_key_3,
+            self.valutazione_key_4,
+            self.valutazione_key_5,
             self.soddisfazione_n,
             self.soddisfazione_sum,
             self.soddisfazione_sumsq,
@@ -192,6 +262,11 @@ impl RollupRow {
             self.soddisfazione_3,
             self.soddisfazione_4,
             self.soddisfazione_5,
+            self.soddisfazione_key_1,
+            self.soddisfazione_key_2,
+            self.soddisfazione_key_3,
+            self.soddisfazione_key_4,
+            self.soddisfazione_key_5,
             self.fiducia_n,
             self.fiducia_sum,
             self.fiducia_sumsq,
@@ -200,6 +275,11 @@ impl RollupRow {
             self.fiducia_3,
             self.fiducia_4,
             self.fiducia_5,
+            self.fiducia_key_1,
+            self.fiducia_key_2,
+            self.fiducia_key_3,
+            self.fiducia_key_4,
+            self.fiducia_key_5,
         ];
         Sums::from_array(counts)
     }
@@ -232,6 +312,7 @@ pub fn rows_of(increments: Increments) -> (Vec<RollupRow>, Vec<ChoiceRow>) {
                 question: c.question.to_owned(),
                 option: c.option,
                 count: c.count,
+                key_sum: c.key_sum,
             })
             .collect(),
     )
@@ -261,6 +342,8 @@ pub struct ChoiceRow {
     pub option: String,
     /// How many chose it.
     pub count: i64,
+    /// The sum of their record keys.
+    pub key_sum: i64,
 }
 
 #[cfg(feature = "postgres")]
@@ -279,6 +362,7 @@ macro_rules! upsert_rollups {
             .do_update()
             .set((
                 r::responses.eq(r::responses + excluded(r::responses)),
+                r::responses_key.eq(r::responses_key + excluded(r::responses_key)),
                 r::valutazione_n.eq(r::valutazione_n + excluded(r::valutazione_n)),
                 r::valutazione_sum.eq(r::valutazione_sum + excluded(r::valutazione_sum)),
                 r::valutazione_sumsq.eq(r::valutazione_sumsq + excluded(r::valutazione_sumsq)),
@@ -287,6 +371,11 @@ macro_rules! upsert_rollups {
                 r::valutazione_3.eq(r::valutazione_3 + excluded(r::valutazione_3)),
                 r::valutazione_4.eq(r::valutazione_4 + excluded(r::valutazione_4)),
                 r::valutazione_5.eq(r::valutazione_5 + excluded(r::valutazione_5)),
+                r::valutazione_key_1.eq(r::valutazione_key_1 + excluded(r::valutazione_key_1)),
+                r::valutazione_key_2.eq(r::valutazione_key_2 + excluded(r::valutazione_key_2)),
+                r::valutazione_key_3.eq(r::valutazione_key_3 + excluded(r::valutazione_key_3)),
+                r::valutazione_key_4.eq(r::valutazione_key_4 + excluded(r::valutazione_key_4)),
+                r::valutazione_key_5.eq(r::valutazione_key_5 + excluded(r::valutazione_key_5)),
                 r::soddisfazione_n.eq(r::soddisfazione_n + excluded(r::soddisfazione_n)),
                 r::soddisfazione_sum.eq(r::soddisfazione_sum + excluded(r::soddisfazione_sum)),
                 r::soddisfazione_sumsq
@@ -296,6 +385,16 @@ macro_rules! upsert_rollups {
                 r::soddisfazione_3.eq(r::soddisfazione_3 + excluded(r::soddisfazione_3)),
                 r::soddisfazione_4.eq(r::soddisfazione_4 + excluded(r::soddisfazione_4)),
                 r::soddisfazione_5.eq(r::soddisfazione_5 + excluded(r::soddisfazione_5)),
+                r::soddisfazione_key_1
+                    .eq(r::soddisfazione_key_1 + excluded(r::soddisfazione_key_1)),
+                r::soddisfazione_key_2
+                    .eq(r::soddisfazione_key_2 + excluded(r::soddisfazione_key_2)),
+                r::soddisfazione_key_3
+                    .eq(r::soddisfazione_key_3 + excluded(r::soddisfazione_key_3)),
+                r::soddisfazione_key_4
+                    .eq(r::soddisfazione_key_4 + excluded(r::soddisfazione_key_4)),
+                r::soddisfazione_key_5
+                    .eq(r::soddisfazione_key_5 + excluded(r::soddisfazione_key_5)),
                 r::fiducia_n.eq(r::fiducia_n + excluded(r::fiducia_n)),
                 r::fiducia_sum.eq(r::fiducia_sum + excluded(r::fiducia_sum)),
                 r::fiducia_sumsq.eq(r::fiducia_sumsq + excluded(r::fiducia_sumsq)),
@@ -304,6 +403,11 @@ macro_rules! upsert_rollups {
                 r::fiducia_3.eq(r::fiducia_3 + excluded(r::fiducia_3)),
                 r::fiducia_4.eq(r::fiducia_4 + excluded(r::fiducia_4)),
                 r::fiducia_5.eq(r::fiducia_5 + excluded(r::fiducia_5)),
+                r::fiducia_key_1.eq(r::fiducia_key_1 + excluded(r::fiducia_key_1)),
+                r::fiducia_key_2.eq(r::fiducia_key_2 + excluded(r::fiducia_key_2)),
+                r::fiducia_key_3.eq(r::fiducia_key_3 + excluded(r::fiducia_key_3)),
+                r::fiducia_key_4.eq(r::fiducia_key_4 + excluded(r::fiducia_key_4)),
+                r::fiducia_key_5.eq(r::fiducia_key_5 + excluded(r::fiducia_key_5)),
             ))
             .execute($c)?
     };
@@ -325,7 +429,10 @@ macro_rules! upsert_choices {
                 rc::option,
             ))
             .do_update()
-            .set(rc::count.eq(rc::count + excluded(rc::count)))
+            .set((
+                rc::count.eq(rc::count + excluded(rc::count)),
+                rc::key_sum.eq(rc::key_sum + excluded(rc::key_sum)),
+            ))
             .execute($c)?
     };
 }
@@ -397,7 +504,7 @@ static CHOICE_SQL: LazyLock<(String, String)> = LazyLock::new(|| {
             "question",
             "option",
         ],
-        added: &["count".to_owned()],
+        added: &["count".to_owned(), "key_sum".to_owned()],
     }
     .sql()
 });
@@ -460,8 +567,10 @@ impl QueryFragment<Sqlite> for ChoiceUpsert<'_> {
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(text)?;
         }
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&c.count)?;
+        for n in [&c.count, &c.key_sum] {
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(n)?;
+        }
         out.push_sql(&CHOICE_SQL.1);
         Ok(())
     }
@@ -765,8 +874,8 @@ pub fn read_choices(
 ) -> Result<Vec<ChoiceCount>, DbError> {
     let sql = format!(
         "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
-         {f} AS verified, r.question, r.option, CAST(SUM(r.count) AS BIGINT) AS count\
-         {from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}, r.question, r.option",
+         {f} AS verified, r.question, r.option, CAST(SUM(r.count) AS BIGINT) AS count, \
+         CAST(SUM(r.key_sum) AS BIGINT) AS key_sum{from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}, r.question, r.option",
         g = group.expression(),
         gb = group.grouped(),
         f = false_literal(conn),
@@ -781,6 +890,7 @@ pub fn read_choices(
             question: c.question,
             option: c.option,
             count: c.count,
+            key_sum: c.key_sum,
         })
         .collect())
 }

@@ -60,6 +60,7 @@ diesel::table! {
         channel -> Text,
         verified -> Bool,
         export_key -> Text,
+        record_key -> BigInt,
     }
 }
 
@@ -148,6 +149,22 @@ diesel::table! {
         fiducia_3 -> BigInt,
         fiducia_4 -> BigInt,
         fiducia_5 -> BigInt,
+        responses_key -> BigInt,
+        valutazione_key_1 -> BigInt,
+        valutazione_key_2 -> BigInt,
+        valutazione_key_3 -> BigInt,
+        valutazione_key_4 -> BigInt,
+        valutazione_key_5 -> BigInt,
+        soddisfazione_key_1 -> BigInt,
+        soddisfazione_key_2 -> BigInt,
+        soddisfazione_key_3 -> BigInt,
+        soddisfazione_key_4 -> BigInt,
+        soddisfazione_key_5 -> BigInt,
+        fiducia_key_1 -> BigInt,
+        fiducia_key_2 -> BigInt,
+        fiducia_key_3 -> BigInt,
+        fiducia_key_4 -> BigInt,
+        fiducia_key_5 -> BigInt,
     }
 }
 
@@ -173,6 +190,7 @@ diesel::table! {
         question -> Text,
         option -> Text,
         count -> BigInt,
+        key_sum -> BigInt,
     }
 }
 

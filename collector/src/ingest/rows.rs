@@ -121,6 +121,8 @@ pub fn build(
             .to_owned(),
         verified: claims.verified,
         export_key: uuid::Uuid::new_v4().simple().to_string(),
+        // `rand`'s thread generator is a CSPRNG (ChaCha12 seeded from the operating system).
+        record_key: i64::from(rand::random::<u32>()),
     };
     Ok(NewResponse {
         response,

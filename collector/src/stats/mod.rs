@@ -22,6 +22,7 @@ use crate::domain::IpaCode;
 use crate::registry::cache::RegistryCache;
 use cache::ClosedPeriods;
 use disclosure::Threshold;
+use voce_stats::answer::Audience;
 
 /// Why a statistics query has no answer (`crate::error` decides the HTTP status).
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,16 @@ pub struct Sources<'a> {
     pub closed_periods: &'a Arc<ClosedPeriods>,
 }
 
+/// Whose figures are exact: the national team's (it may read every raw response), a body's own
+/// (it may read its own), nobody else's — analysts read perturbed figures.
+pub fn audience_of(operator: &Operator) -> Audience {
+    match (operator.role(), operator.body()) {
+        (Role::National, _) => Audience::National,
+        (Role::Body, Some(own)) => Audience::OwnBody(own.to_owned()),
+        _ => Audience::Perturbed,
+    }
+}
+
 /// The statistics a query asks for, as `operator` may read them: a `body` operator reads its
 /// own body (asking for another body's cells is a `403`); answered on the blocking pool. What
 /// `GET /v1/stats`, the aggregate exports and the dashboard's pages all call.
@@ -80,12 +91,17 @@ pub async fn answer_for(
     }
     let k =
         Threshold::new(sources.disclosure_k).map_err(|e| StatsError::Threshold(e.to_string()))?;
+    let audience = audience_of(operator);
     let catalog = sources.catalog;
     let today = time::OffsetDateTime::now_utc().date();
     let closed = sources.closed_periods.clone();
     sources
         .db
-        .run(move |conn| query::run(conn, catalog, &registry, query, k, today, &closed))
+        .run(move |conn| {
+            query::run(
+                conn, catalog, &registry, query, k, today, &closed, &audience,
+            )
+        })
         .await?
         .map_err(|e| StatsError::Malformed(e.0))
 }

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 use voce_shared::{BodyKind, Catalog, Indicator, ServiceKind};
-use voce_stats::answer::{self, Directory, Fetched, GroupFacts};
+use voce_stats::answer::{self, Audience, Directory, Fetched, GroupFacts};
 use voce_stats::disclosure::Threshold;
-use voce_stats::query::{Asked, BadQuery, Plan};
+use voce_stats::query::{Asked, BadQuery, Plan, Scoped};
 
 pub use voce_stats::Granularity;
 pub use voce_stats::answer::{Cell, CellComparison, GroupRef, OptionShare};
@@ -92,6 +92,49 @@ pub struct Planned {
     pub plan: Plan,
     /// The rows to read.
     pub selection: Selection,
+    /// The groups the selection covers in the registry, with their indicators.
+    pub scope: Vec<Scoped>,
+}
+
+/// The groups of `grouping` that the registry's services matching the query make, each with
+/// the indicators of their questionnaires.
+fn scope_of(query: &StatsQuery, grouping: Grouping, registry: &Snapshot) -> Vec<Scoped> {
+    let mut groups: std::collections::BTreeMap<String, Vec<Indicator>> =
+        std::collections::BTreeMap::new();
+    for s in registry.services() {
+        let matches = query
+            .service
+            .as_ref()
+            .is_none_or(|x| x.as_str() == s.service.id)
+            && query
+                .body
+                .as_ref()
+                .is_none_or(|x| x.as_str() == s.body.ipa_code)
+            && query
+                .service_kind
+                .is_none_or(|x| x.code() == s.service.service_kind)
+            && query.body_kind.is_none_or(|x| x.code() == s.body.body_kind);
+        if !matches {
+            continue;
+        }
+        let code = match grouping {
+            Grouping::National => String::new(),
+            Grouping::Service => s.service.id.clone(),
+            Grouping::Body => s.body.ipa_code.clone(),
+            Grouping::ServiceKind => s.service.service_kind.clone(),
+            Grouping::BodyKind => s.body.body_kind.clone(),
+        };
+        let indicators = groups.entry(code).or_default();
+        for source in s.questionnaire.indicator_sources() {
+            if !indicators.contains(&source.indicator) {
+                indicators.push(source.indicator);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(code, indicators)| Scoped { code, indicators })
+        .collect()
 }
 
 /// Checks a query against the registry and plans its reads; `today` is the default end.
@@ -116,6 +159,8 @@ pub fn plan(query: &StatsQuery, registry: &Snapshot, today: Date) -> Result<Plan
         },
         today,
     )?;
+    let scope = scope_of(query, plan.grouping, registry);
+    voce_stats::query::check_size(&plan, &scope)?;
     let selection = Selection {
         grain: plan.grain,
         from: plan.first.clone(),
@@ -127,7 +172,11 @@ pub fn plan(query: &StatsQuery, registry: &Snapshot, today: Date) -> Result<Plan
         service_kind: query.service_kind,
         body_kind: query.body_kind,
     };
-    Ok(Planned { plan, selection })
+    Ok(Planned {
+        plan,
+        selection,
+        scope,
+    })
 }
 
 /// Reads what the answer of `planned` needs.
@@ -143,6 +192,7 @@ pub fn fetch(conn: &mut DbConnection, planned: &Planned) -> Result<Fetched, DbEr
         } else {
             Some(store::read_tickets(conn, s, group)?)
         },
+        scope: Some(planned.scope.clone()),
         ..Fetched::default()
     };
     if group != GroupBy::All {
@@ -189,8 +239,9 @@ impl Directory for Snapshot {
     }
 }
 
-/// Plans, reads and answers a query in one call (blocking: run it on the blocking pool). Reads
-/// that end before `today` go through `closed`.
+/// Plans, reads and answers a query in one call for `audience` (blocking: run it on the
+/// blocking pool). Reads that end before `today` go through `closed`.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     conn: &mut DbConnection,
     catalog: &Catalog,
@@ -199,6 +250,7 @@ pub fn run(
     k: Threshold,
     today: Date,
     closed: &ClosedPeriods,
+    audience: &Audience,
 ) -> Result<Result<StatsAnswer, BadQuery>, DbError> {
     let planned = match plan(&query, registry, today) {
         Ok(p) => p,
@@ -217,5 +269,6 @@ pub fn run(
         query,
         &fetched,
         k,
+        audience,
     )))
 }

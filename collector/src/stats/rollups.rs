@@ -25,6 +25,7 @@ type CountedColumns = (
     Option<String>,
     Option<i32>,
     Option<i32>,
+    i64,
 );
 
 fn counted(c: CountedColumns) -> Counted {
@@ -40,6 +41,7 @@ fn counted(c: CountedColumns) -> Counted {
         esito,
         soddisfazione,
         fiducia,
+        record_key,
     ) = c;
     Counted {
         service_id,
@@ -53,6 +55,7 @@ fn counted(c: CountedColumns) -> Counted {
         esito,
         soddisfazione,
         fiducia,
+        record_key,
     }
 }
 
@@ -70,6 +73,7 @@ impl From<&ResponseRow> for Counted {
             esito: r.esito.clone(),
             soddisfazione: r.soddisfazione,
             fiducia: r.fiducia,
+            record_key: r.record_key,
         }
     }
 }
@@ -129,6 +133,7 @@ pub fn rebuild(conn: &mut DbConnection, catalog: &'static Catalog) -> Result<Reb
                             responses::esito,
                             responses::soddisfazione,
                             responses::fiducia,
+                            responses::record_key,
                         ),
                     ))
                     .order((responses::received_at, responses::id))

@@ -17,12 +17,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use voce_shared::{Catalog, Indicator, IndicatorColumn};
 
-use crate::disclosure::{CellStatus, Table, Threshold};
+use crate::disclosure::{CellId, CellStatus, Table, Threshold};
 use crate::estimators::{
-    Comparison, Interval, mean_ci95, share_ci95, two_proportion_z_test, welch_t_test,
+    Comparison, Interval, Moments, mean_ci95_with, share_ci95, two_proportion_z_test, welch_t_test,
 };
 use crate::period::{Granularity, Period, day_text};
-use crate::query::{Grouping, Plan};
+use crate::perturb::{CellKey, Magnitude, PTABLE, PerturbationNote};
+use crate::query::{Grouping, Plan, Scoped};
 use crate::sums::{Scale, Sums};
 
 /// The sums of a selection for one period × questionnaire × group.
@@ -52,6 +53,8 @@ pub struct ChoiceCount {
     pub option: String,
     /// How many chose it.
     pub count: i64,
+    /// The sum of their record keys.
+    pub key_sum: i64,
 }
 
 /// Tickets issued per period × group.
@@ -85,6 +88,10 @@ pub struct Fetched {
     pub reference_rows: Vec<SumRow>,
     /// Their choice counts.
     pub reference_choices: Vec<ChoiceCount>,
+    /// The groups the selection covers in the registry, each with the indicators it is asked:
+    /// every one gets a cell for every period, empty or not (so that a missing cell says
+    /// nothing). `None` (hand-made rows in tests): the groups that have rows.
+    pub scope: Option<Vec<Scoped>>,
 }
 
 /// What the registry says of a group, for labels and comparisons.
@@ -108,47 +115,68 @@ pub trait Directory {
     fn body(&self, ipa_code: &str) -> Option<GroupFacts>;
 }
 
-/// Everything counted for one group in one period.
+/// Everything counted for one group in one period, with the key sums of the cell key method.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Counts {
     responses: i64,
+    responses_key: i64,
     tickets: Option<i64>,
     /// By indicator: `chiarezza`, `facilita`, `soddisfazione`, `fiducia`.
     scales: BTreeMap<Indicator, Scale>,
-    /// By (question, option): `esito`, `difficolta`, `aspetti-positivi`.
-    choices: BTreeMap<(String, String), i64>,
+    /// By (question, option): `esito`, `difficolta`, `aspetti-positivi`: count and key sum.
+    choices: BTreeMap<(String, String), (i64, i64)>,
 }
 
 impl Counts {
     fn add(&mut self, o: &Counts) {
         self.responses += o.responses;
+        self.responses_key += o.responses_key;
         for (k, v) in &o.scales {
             self.scales.entry(*k).or_default().add(v);
         }
-        for (k, v) in &o.choices {
-            *self.choices.entry(k.clone()).or_default() += v;
+        for (k, (count, key)) in &o.choices {
+            let c = self.choices.entry(k.clone()).or_default();
+            *c = (c.0 + count, c.1 + key);
         }
     }
 
-    fn choice_total(&self, question: &str) -> i64 {
+    /// The count and key sum of the answers to `question`.
+    fn choice_total(&self, question: &str) -> (i64, i64) {
         self.choices
             .iter()
             .filter(|((q, _), _)| q == question)
-            .map(|(_, c)| c)
-            .sum()
+            .fold((0, 0), |(n, key), (_, (c, k))| (n + c, key + k))
     }
 
-    /// The `n` of an indicator's cell: answers to it (respondents shown a follow-up, for
-    /// `motivi`).
-    fn n(&self, indicator: Indicator) -> i64 {
+    /// The count and key sum of the ratings (either rating indicator) in `bars` (0-based).
+    fn ratings(&self, bars: std::ops::Range<usize>) -> (i64, i64) {
+        [Indicator::Chiarezza, Indicator::Facilita]
+            .iter()
+            .filter_map(|i| self.scales.get(i))
+            .fold((0, 0), |(n, key), s| {
+                (
+                    n + s.hist[bars.clone()].iter().sum::<i64>(),
+                    key + s.key_of(bars.clone()),
+                )
+            })
+    }
+
+    /// The `n` of an indicator's cell — answers to it (respondents shown a follow-up, for
+    /// `motivi`) — and the key sum of those answers.
+    fn n_and_key(&self, indicator: Indicator) -> (i64, i64) {
         match indicator.column() {
             IndicatorColumn::Esito => self.choice_total("esito"),
-            IndicatorColumn::Motivo => {
-                self.scales.get(&Indicator::Chiarezza).map_or(0, |s| s.n)
-                    + self.scales.get(&Indicator::Facilita).map_or(0, |s| s.n)
-            }
-            _ => self.scales.get(&indicator).map_or(0, |s| s.n),
+            IndicatorColumn::Motivo => self.ratings(0..5),
+            _ => self
+                .scales
+                .get(&indicator)
+                .map_or((0, 0), |s| (s.n, s.key_of(0..5))),
         }
+    }
+
+    /// The `n` of an indicator's cell.
+    fn n(&self, indicator: Indicator) -> i64 {
+        self.n_and_key(indicator).0
     }
 }
 
@@ -190,6 +218,7 @@ fn fold(
             .or_insert_with(|| rating_indicator(catalog, &r.questionnaire_id));
         let c = out.entry((period(&r.period), r.group.clone())).or_default();
         c.responses += r.sums.responses;
+        c.responses_key += r.sums.responses_key;
         for (indicator, column) in [
             (rating, IndicatorColumn::Valutazione),
             (Indicator::Soddisfazione, IndicatorColumn::Soddisfazione),
@@ -205,9 +234,11 @@ fn fold(
         let c = out
             .entry((period(&ch.period), ch.group.clone()))
             .or_default();
-        *c.choices
+        let slot = c
+            .choices
             .entry((ch.question.clone(), ch.option.clone()))
-            .or_default() += ch.count;
+            .or_default();
+        *slot = (slot.0 + ch.count, slot.1 + ch.key_sum);
     }
     if let Some(tickets) = tickets {
         for t in tickets {
@@ -304,12 +335,17 @@ pub struct Cell {
     pub indicator: String,
     /// Whether the figures are withheld (disclosure control).
     pub suppressed: bool,
-    /// `published`, `primary` (fewer than k answers) or `complementary` (withheld so that
-    /// another suppressed cell cannot be recovered by subtraction).
+    /// `published`, `primary` (fewer than k answers; in a perturbed answer, a true or
+    /// perturbed count below k) or `complementary` (withheld so that another suppressed cell
+    /// cannot be recovered by subtraction; exact answers only).
     pub status: CellStatus,
+    /// Whether the figures are perturbed (the cell key method: see the answer's
+    /// `perturbation`).
+    pub perturbed: bool,
     /// Answers to the indicator; absent when suppressed.
     pub n: Option<u64>,
-    /// For a primary-suppressed cell: `n` is below this `k`.
+    /// For a primary-suppressed cell: `n` is below this value (`k`, or `k + D` in a perturbed
+    /// answer, where a cell is also suppressed when its perturbed count is below `k`).
     pub n_below: Option<u64>,
     /// Responses of the group in the period; absent when suppressed.
     pub responses: Option<u64>,
@@ -355,6 +391,9 @@ pub struct StatsAnswer<F> {
     pub to: String,
     /// The disclosure threshold: cells with fewer answers are suppressed.
     pub k: u64,
+    /// How the figures are perturbed; absent when they are exact (the national team, which
+    /// may read every raw response).
+    pub perturbation: Option<PerturbationNote>,
     /// The filters applied, as asked (a `body` operator's own body filled in).
     pub filters: F,
     /// How to read the figures: the methods, the tests, the multiple-comparison caveat.
@@ -411,67 +450,144 @@ fn group_ref(registry: &impl Directory, grouping: Grouping, code: &str) -> Group
     g
 }
 
-/// The figures of a published cell (everything but status and comparisons).
-fn fill(cell: &mut Cell, indicator: Indicator, c: &Counts) {
-    let n = c.n(indicator);
-    cell.n = u64::try_from(n).ok();
-    cell.responses = u64::try_from(c.responses).ok();
-    cell.tickets = c.tickets.and_then(|t| u64::try_from(t).ok());
-    cell.response_rate = c
-        .tickets
-        .filter(|t| *t > 0)
-        .map(|t| c.responses as f64 / t as f64);
-    match indicator.column() {
-        IndicatorColumn::Esito => {
-            cell.shares = shares(c, "esito", u64::try_from(n).unwrap_or(0));
-        }
-        IndicatorColumn::Motivo => {
-            // Those shown each follow-up: ratings 1–3 (difficolta) and 4–5 (aspetti-positivi).
-            let ratings = |range: std::ops::Range<usize>| -> u64 {
-                [Indicator::Chiarezza, Indicator::Facilita]
-                    .iter()
-                    .filter_map(|i| c.scales.get(i))
-                    .map(|s| s.hist[range.clone()].iter().sum::<i64>())
-                    .sum::<i64>()
-                    .try_into()
-                    .unwrap_or(0)
-            };
-            let mut all = shares(c, "difficolta", ratings(0..3));
-            all.extend(shares(c, "aspetti-positivi", ratings(3..5)));
-            cell.shares = all;
-        }
-        _ => {
-            let scale = c.scales.get(&indicator).copied().unwrap_or_default();
-            if let Some(m) = mean_ci95(&scale.moments()) {
-                cell.mean = Some(m.mean);
-                cell.sd = m.sd;
-                cell.ci95 = m.ci95;
-                cell.ci95_clamped = m.ci95_clamped;
-            }
-            if let Some(s) = share_ci95(scale.top_box(), u64::try_from(scale.n).unwrap_or(0)) {
-                cell.top_box = Some(s.share);
-                cell.top_box_ci95 = Some(s.ci95);
-            }
-            cell.distribution = Some(
-                scale
-                    .hist
-                    .iter()
-                    .map(|h| u64::try_from(*h).unwrap_or(0))
-                    .collect(),
-            );
-        }
+/// Who reads an answer, which decides whether its figures are perturbed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Istat's national team, which may read every raw response: exact figures, each table
+    /// protected as published (primary and complementary suppression).
+    National,
+    /// A body reading its own figures (it may read its own raw responses): its own cells exact,
+    /// the references to other bodies perturbed and made of at least
+    /// [`MIN_REFERENCE_BODIES`] other bodies.
+    OwnBody(String),
+    /// Everyone else (analysts; later the public): every figure perturbed by the cell key
+    /// method of [`crate::perturb`].
+    Perturbed,
+}
+
+impl Audience {
+    fn exact_cells(&self) -> bool {
+        !matches!(self, Audience::Perturbed)
+    }
+
+    fn exact_references(&self) -> bool {
+        matches!(self, Audience::National)
     }
 }
 
-fn shares(c: &Counts, question: &str, of: u64) -> Vec<OptionShare> {
-    c.choices
+/// The fewest other bodies a comparison reference may be made of, outside the national team's
+/// exact view: a reference of one or two other bodies would be their own figures.
+pub const MIN_REFERENCE_BODIES: usize = 3;
+
+/// The figures published for one group, period and indicator: exact, or computed from perturbed
+/// counts and magnitudes only.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Figures {
+    /// The indicator's `n`.
+    n: i64,
+    responses: i64,
+    tickets: Option<i64>,
+    /// Mean, standard deviation, and the variance a perturbation adds to the mean.
+    mean: Option<(f64, Option<f64>, f64)>,
+    /// The bars 1–5 of a scale.
+    hist: Option<[i64; 5]>,
+    /// Answers of 4 or 5.
+    top: i64,
+    /// (question, option, count, of).
+    options: Vec<(String, String, i64, i64)>,
+}
+
+/// The noise of a perturbed view: the table and the threshold.
+#[derive(Clone, Copy)]
+struct Noise {
+    k: u64,
+}
+
+impl Noise {
+    fn count(self, (n, key): (i64, i64)) -> i64 {
+        PTABLE.count(n, CellKey::of(key), self.k)
+    }
+}
+
+/// A key for the tickets of a cell, which carry no record keys: tickets are forms opened, not
+/// answers, and are perturbed only so that no response rate has an exact denominator.
+fn ticket_key(period: &str, group: &str) -> i64 {
+    // FNV-1a over the period and the group code.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in period.bytes().chain([b'|']).chain(group.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::try_from(h >> 32).unwrap_or(0)
+}
+
+/// The figures of `c` for `indicator`: exact when `noise` is `None`.
+fn figures(c: &Counts, indicator: Indicator, noise: Option<Noise>, tickets_key: i64) -> Figures {
+    let count = |nk: (i64, i64)| noise.map_or(nk.0, |z| z.count(nk));
+    let (n_true, n_key) = c.n_and_key(indicator);
+    let mut f = Figures {
+        n: count((n_true, n_key)),
+        responses: count((c.responses, c.responses_key)),
+        tickets: c.tickets.map(|t| count((t, tickets_key))),
+        ..Figures::default()
+    };
+    let option = |question: &str, of: i64, f: &mut Figures| {
+        for ((q, o), (n, key)) in c.choices.iter().filter(|((q, _), _)| q == question) {
+            f.options
+                .push((q.clone(), o.clone(), count((*n, *key)), of));
+        }
+    };
+    match indicator.column() {
+        IndicatorColumn::Esito => option("esito", f.n, &mut f),
+        IndicatorColumn::Motivo => {
+            // Those shown each follow-up: ratings 1–3 (difficolta) and 4–5 (aspetti-positivi).
+            option("difficolta", count(c.ratings(0..3)), &mut f);
+            option("aspetti-positivi", count(c.ratings(3..5)), &mut f);
+        }
+        _ => {
+            let scale = c.scales.get(&indicator).copied().unwrap_or_default();
+            let moments = scale.moments();
+            let key = CellKey::of(n_key);
+            f.mean = moments.mean().map(|mean| match noise {
+                None => (mean, moments.sd(), 0.0),
+                Some(_) => (
+                    (mean + PTABLE.shift(Magnitude::Mean, n_true, key)).clamp(1.0, 5.0),
+                    moments
+                        .sd()
+                        .map(|sd| (sd + PTABLE.shift(Magnitude::Sd, n_true, key)).max(0.0)),
+                    PTABLE.shift_variance(f.n as f64),
+                ),
+            });
+            let mut hist = [0; 5];
+            for (i, bar) in hist.iter_mut().enumerate() {
+                *bar = count((scale.hist[i], scale.keys[i]));
+            }
+            f.hist = Some(hist);
+            f.top = count((scale.hist[3] + scale.hist[4], scale.key_of(3..5)));
+        }
+    }
+    f
+}
+
+/// The figures of a published cell (everything but status and comparisons).
+fn fill(cell: &mut Cell, f: &Figures) {
+    let u = |x: i64| u64::try_from(x).unwrap_or(0);
+    cell.n = Some(u(f.n));
+    cell.responses = Some(u(f.responses));
+    cell.tickets = f.tickets.map(u);
+    cell.response_rate = f
+        .tickets
+        .filter(|t| *t > 0)
+        .map(|t| f.responses as f64 / t as f64);
+    cell.shares = f
+        .options
         .iter()
-        .filter(|((q, _), _)| q == question)
-        .filter_map(|((q, option), count)| {
-            let count = u64::try_from(*count).ok()?;
-            let s = share_ci95(count, of)?;
+        .filter_map(|(question, option, count, of)| {
+            // A perturbed count may exceed its perturbed total: the share is cut at 1.
+            let (count, of) = (u(*count), u(*of));
+            let s = share_ci95(count.min(of), of)?;
             Some(OptionShare {
-                question: q.clone(),
+                question: question.clone(),
                 option: option.clone(),
                 count,
                 of,
@@ -479,59 +595,74 @@ fn shares(c: &Counts, question: &str, of: u64) -> Vec<OptionShare> {
                 ci95: s.ci95,
             })
         })
-        .collect()
+        .collect();
+    if let Some((mean, sd, extra)) = f.mean {
+        let m = mean_ci95_with(u(f.n), mean, sd, extra);
+        cell.mean = Some(m.mean);
+        cell.sd = m.sd;
+        cell.ci95 = m.ci95;
+        cell.ci95_clamped = m.ci95_clamped;
+        if let Some(s) = share_ci95(u(f.top).min(u(f.n)), u(f.n)) {
+            cell.top_box = Some(s.share);
+            cell.top_box_ci95 = Some(s.ci95);
+        }
+    }
+    cell.distribution = f.hist.map(|h| h.iter().map(|x| u(*x)).collect());
 }
 
 /// The comparison of a published cell with a reference (already excluding the body).
 fn compare(
     indicator: Indicator,
-    subject: &Counts,
-    reference: &Counts,
+    subject: &Figures,
+    reference: &Figures,
     k: Threshold,
     label: (&str, Option<&str>, Option<&str>, &str),
 ) -> Option<CellComparison> {
-    let n = reference.n(indicator);
+    let n = reference.n;
     if n < i64::try_from(k.get()).unwrap_or(i64::MAX) {
         return None;
     }
+    let u = |x: i64| u64::try_from(x).unwrap_or(0);
     let mut out = CellComparison {
         reference: label.0.to_owned(),
         service_kind: label.1.map(str::to_owned),
         body_kind: label.2.map(str::to_owned),
         excluding_body: label.3.to_owned(),
-        n: u64::try_from(n).unwrap_or(0),
+        n: u(n),
         mean: None,
         share: None,
         mean_test: None,
         share_test: None,
     };
-    let u = |x: i64| u64::try_from(x).unwrap_or(0);
     match indicator.column() {
         IndicatorColumn::Motivo => return None,
         IndicatorColumn::Esito => {
-            let si = |c: &Counts| {
-                u(c.choices
-                    .get(&("esito".to_owned(), "si".to_owned()))
-                    .copied()
-                    .unwrap_or(0))
+            let si = |f: &Figures| {
+                f.options
+                    .iter()
+                    .find(|(q, o, _, _)| q == "esito" && o == "si")
+                    .map_or(0, |(_, _, c, _)| u(*c).min(u(f.n)))
             };
-            let (x1, n1, x2, n2) = (si(subject), u(subject.n(indicator)), si(reference), u(n));
+            let (x1, n1, x2, n2) = (si(subject), u(subject.n), si(reference), u(n));
             out.share = Some(x2 as f64 / n2 as f64);
             out.share_test = two_proportion_z_test(x1, n1, x2, n2);
         }
         _ => {
-            let (a, b) = (
-                subject.scales.get(&indicator).copied().unwrap_or_default(),
-                reference
-                    .scales
-                    .get(&indicator)
-                    .copied()
-                    .unwrap_or_default(),
+            let moments = |f: &Figures| {
+                f.mean.map_or(Moments::EMPTY, |(mean, sd, _)| {
+                    Moments::from_summary(u(f.n), mean, sd)
+                })
+            };
+            let (a, b) = (moments(subject), moments(reference));
+            out.mean = b.mean();
+            out.share = Some(u(reference.top).min(u(n)) as f64 / n as f64);
+            out.mean_test = welch_t_test(&a, &b);
+            out.share_test = two_proportion_z_test(
+                u(subject.top).min(u(subject.n)),
+                u(subject.n),
+                u(reference.top).min(u(n)),
+                u(n),
             );
-            out.mean = b.moments().mean();
-            out.share = Some(b.top_box() as f64 / b.n as f64);
-            out.mean_test = welch_t_test(&a.moments(), &b.moments());
-            out.share_test = two_proportion_z_test(a.top_box(), u(a.n), b.top_box(), u(b.n));
         }
     }
     Some(out)
@@ -540,15 +671,18 @@ fn compare(
 /// References per output period, keyed by `service_kind|body_kind|body`.
 type References = BTreeMap<(String, String), Counts>;
 
-/// The sum of the reference counts of `period` whose key matches, minus those of `body`.
+/// The sum of the reference counts of `period` whose key matches, minus those of `body`, and
+/// how many other bodies answered `indicator` in it.
 fn reference(
     refs: &References,
     period: &str,
     service_kind: Option<&str>,
     body_kind: Option<&str>,
     body: &str,
-) -> Counts {
+    indicator: Indicator,
+) -> (Counts, usize) {
     let mut total = Counts::default();
+    let mut bodies = BTreeSet::new();
     for ((p, key), counts) in refs.range((period.to_owned(), String::new())..) {
         if p != period {
             break;
@@ -565,23 +699,46 @@ fn reference(
         if b == body {
             continue;
         }
+        if counts.n(indicator) > 0 {
+            bodies.insert(b);
+        }
         total.add(counts);
     }
-    total
+    (total, bodies.len())
 }
 
 /// The notes every answer carries.
-fn notes(k: Threshold, comparisons: usize) -> Vec<String> {
-    let mut notes = vec![
-        format!(
-            "Cells with fewer than {} answers are suppressed (primary); further cells are \
-             suppressed so that none can be recovered by subtraction from a total (complementary).",
-            k.get()
-        ),
-        "Means carry a 95% Student t-interval clamped to the 1–5 scale; shares a 95% Wilson \
-         score interval; the response rate (responses ÷ tickets issued) has no interval."
-            .into(),
-    ];
+fn notes(k: Threshold, comparisons: usize, perturbed: bool) -> Vec<String> {
+    let mut notes = if perturbed {
+        vec![
+            format!(
+                "Figures are perturbed by the cell key method (table {}): every count is within \
+                 ±{} of the true count, a mean or standard deviation of n answers within ±{}/n, \
+                 and the same cell always gets the same noise. Cells whose true or perturbed \
+                 count is below {} are suppressed; empty cells are published as suppressed cells.",
+                PTABLE.version,
+                PTABLE.max_noise,
+                PTABLE.magnitude_noise,
+                k.get()
+            ),
+            "Means carry a 95% Student t-interval widened by the variance of the perturbation \
+             and clamped to the 1–5 scale; shares a 95% Wilson score interval of the perturbed \
+             counts; the response rate (responses ÷ tickets issued) has no interval."
+                .into(),
+        ]
+    } else {
+        vec![
+            format!(
+                "Exact figures. Cells with fewer than {} answers are suppressed (primary); further \
+                 cells are suppressed so that none can be recovered by subtraction from a total \
+                 (complementary).",
+                k.get()
+            ),
+            "Means carry a 95% Student t-interval clamped to the 1–5 scale; shares a 95% Wilson \
+             score interval; the response rate (responses ÷ tickets issued) has no interval."
+                .into(),
+        ]
+    };
     if comparisons > 0 {
         notes.push(format!(
             "{comparisons} comparisons with the national figure of the same kind (excluding the \
@@ -593,7 +750,39 @@ fn notes(k: Threshold, comparisons: usize) -> Vec<String> {
     notes
 }
 
+/// The periods of a plan, in SDMX form.
+fn periods_of(plan: &Plan) -> Vec<String> {
+    plan.granularity
+        .period_of(plan.from)
+        .through(plan.to)
+        .map(|p| p.to_string())
+        .collect()
+}
+
+/// The groups of an answer with the indicators each is asked: the scope the collector read
+/// from its registry, or (without one) the groups that have rows.
+fn groups_of(
+    fetched: &Fetched,
+    groups: &BTreeMap<(String, String), Counts>,
+) -> Vec<(String, Vec<Indicator>)> {
+    match &fetched.scope {
+        Some(scope) => scope
+            .iter()
+            .map(|s| (s.code.clone(), s.indicators.clone()))
+            .collect(),
+        None => {
+            let codes: BTreeSet<&String> = groups.keys().map(|(_, code)| code).collect();
+            codes
+                .into_iter()
+                .map(|c| (c.clone(), INDICATORS.to_vec()))
+                .collect()
+        }
+    }
+}
+
 /// Builds the answer from fetched rows: pure (no database), so it is tested on hand-made rows.
+/// Every group of the scope gets a cell for every period and indicator it is asked, empty ones
+/// included (suppressed); `audience` decides whether the figures are exact or perturbed.
 pub fn answer<F>(
     catalog: &Catalog,
     registry: &impl Directory,
@@ -601,6 +790,7 @@ pub fn answer<F>(
     filters: F,
     fetched: &Fetched,
     k: Threshold,
+    audience: &Audience,
 ) -> StatsAnswer<F> {
     let g = plan.granularity;
     let groups = fold(
@@ -629,83 +819,100 @@ pub fn answer<F>(
         &fetched.reference_choices,
         None,
     );
+    let noise = Noise { k: k.get() };
+    let cell_noise = (!audience.exact_cells()).then_some(noise);
+    let reference_noise = (!audience.exact_references()).then_some(noise);
+    let min_bodies = if audience.exact_references() {
+        1
+    } else {
+        MIN_REFERENCE_BODIES
+    };
+    let scope = groups_of(fetched, &groups);
+    let empty = Counts::default();
     let wanted = |i: &Indicator| plan.indicator.is_none_or(|w| w == *i);
     let mut cells = Vec::new();
     let mut total_cells = Vec::new();
     let mut comparisons = 0;
-    // Periods in order, then each table (period × indicator) protected as published.
-    let periods: BTreeSet<&String> = groups.keys().map(|(p, _)| p).collect();
-    for period in periods {
-        let members: Vec<(&String, &Counts)> = groups
-            .range((period.clone(), String::new())..)
-            .take_while(|((p, _), _)| p == period)
-            .map(|((_, code), c)| (code, c))
-            .collect();
+    let periods = if fetched.scope.is_some() {
+        periods_of(plan)
+    } else {
+        let present: BTreeSet<&String> = groups.keys().map(|(p, _)| p).collect();
+        present.into_iter().cloned().collect()
+    };
+    for period in &periods {
         let total = totals.get(&(period.clone(), String::new()));
         for indicator in INDICATORS.iter().filter(|i| wanted(i)) {
-            let present: Vec<&(&String, &Counts)> = members
+            let members: Vec<(&String, &Counts)> = scope
                 .iter()
-                .filter(|(_, c)| c.n(*indicator) > 0)
+                .filter(|(_, asked)| asked.contains(indicator))
+                .map(|(code, _)| {
+                    (
+                        code,
+                        groups
+                            .get(&(period.clone(), code.clone()))
+                            .unwrap_or(&empty),
+                    )
+                })
                 .collect();
-            if present.is_empty() {
+            if members.is_empty() {
                 continue;
             }
+            // Exact views: each table protected as published; empty cells are shown as
+            // suppressed but take no part in the table (the reader may read the raw rows).
             let mut table = Table::new();
-            let ids: Vec<_> = present
+            let ids: Vec<Option<CellId>> = members
                 .iter()
-                .map(|(_, c)| table.add_cell(u64::try_from(c.n(*indicator)).unwrap_or(0)))
+                .map(|(_, c)| {
+                    let n = c.n(*indicator);
+                    (n > 0).then(|| table.add_cell(u64::try_from(n).unwrap_or(0)))
+                })
                 .collect();
             let total_id = total.filter(|t| t.n(*indicator) > 0).map(|t| {
                 let id = table.add_cell(u64::try_from(t.n(*indicator)).unwrap_or(0));
                 // The total is the sum of the parts (a partition of the selection).
-                let _ = table.add_sum(id, ids.iter().copied());
+                let _ = table.add_sum(id, ids.iter().flatten().copied());
                 id
             });
-            let protection = table.protect(k);
-            for ((code, counts), id) in present.iter().zip(&ids) {
-                let status = protection.status(*id);
+            let protection = audience.exact_cells().then(|| table.protect(k));
+            let status_of = |id: Option<CellId>, c: &Counts, f: &Figures| match &protection {
+                Some(p) => id.map_or(CellStatus::Primary, |id| p.status(id)),
+                None => {
+                    let small = |n: i64| u64::try_from(n).unwrap_or(0) < k.get();
+                    if small(c.n(*indicator)) || small(f.n) {
+                        CellStatus::Primary
+                    } else {
+                        CellStatus::Published
+                    }
+                }
+            };
+            for ((code, counts), id) in members.iter().zip(&ids) {
+                let f = figures(counts, *indicator, cell_noise, ticket_key(period, code));
+                let status = status_of(*id, counts, &f);
                 let group = group_ref(registry, plan.grouping, code);
-                let mut cell = blank(period, group, *indicator, status, k);
+                let mut cell = blank(period, group, *indicator, status, k, cell_noise.is_some());
                 if !status.is_suppressed() {
-                    fill(&mut cell, *indicator, counts);
+                    fill(&mut cell, &f);
                     if let Some(body) = cell.group.body.clone().or_else(|| {
                         (plan.grouping == Grouping::Body).then(|| cell.group.code.clone())
                     }) {
                         let sk = cell.group.service_kind.clone();
                         let bk = cell.group.body_kind.clone();
+                        let against = |sk: Option<&str>, bk: Option<&str>, label: &str| {
+                            let (counts, bodies) =
+                                reference(&refs, period, sk, bk, &body, *indicator);
+                            if bodies < min_bodies {
+                                return None;
+                            }
+                            let r = figures(&counts, *indicator, reference_noise, 0);
+                            compare(*indicator, &f, &r, k, (label, sk, bk, &body))
+                        };
                         let (first, second) = if plan.grouping == Grouping::Service {
                             (
-                                compare(
-                                    *indicator,
-                                    counts,
-                                    &reference(&refs, period, sk.as_deref(), None, &body),
-                                    k,
-                                    ("service-kind", sk.as_deref(), None, &body),
-                                ),
-                                compare(
-                                    *indicator,
-                                    counts,
-                                    &reference(&refs, period, sk.as_deref(), bk.as_deref(), &body),
-                                    k,
-                                    (
-                                        "service-kind-and-body-kind",
-                                        sk.as_deref(),
-                                        bk.as_deref(),
-                                        &body,
-                                    ),
-                                ),
+                                against(sk.as_deref(), None, "service-kind"),
+                                against(sk.as_deref(), bk.as_deref(), "service-kind-and-body-kind"),
                             )
                         } else {
-                            (
-                                compare(
-                                    *indicator,
-                                    counts,
-                                    &reference(&refs, period, None, bk.as_deref(), &body),
-                                    k,
-                                    ("body-kind", None, bk.as_deref(), &body),
-                                ),
-                                None,
-                            )
+                            (against(None, bk.as_deref(), "body-kind"), None)
                         };
                         comparisons += usize::from(first.is_some()) + usize::from(second.is_some());
                         cell.comparison = first;
@@ -714,8 +921,10 @@ pub fn answer<F>(
                 }
                 cells.push(cell);
             }
-            if let (Some(id), Some(t)) = (total_id, total) {
-                let status = protection.status(id);
+            if !national {
+                let t = total.unwrap_or(&empty);
+                let f = figures(t, *indicator, cell_noise, ticket_key(period, "total"));
+                let status = status_of(total_id, t, &f);
                 let group = GroupRef {
                     grouping: "total".into(),
                     code: String::new(),
@@ -724,11 +933,13 @@ pub fn answer<F>(
                     body_kind: None,
                     body: None,
                 };
-                let mut cell = blank(period, group, *indicator, status, k);
+                let mut cell = blank(period, group, *indicator, status, k, cell_noise.is_some());
                 if !status.is_suppressed() {
-                    fill(&mut cell, *indicator, t);
+                    fill(&mut cell, &f);
                 }
-                total_cells.push(cell);
+                if total.is_some() || fetched.scope.is_some() {
+                    total_cells.push(cell);
+                }
             }
         }
     }
@@ -738,8 +949,14 @@ pub fn answer<F>(
         from: day_text(plan.from),
         to: day_text(plan.to),
         k: k.get(),
+        perturbation: cell_noise
+            .map(|_| PTABLE.note(None))
+            .or_else(|| match audience {
+                Audience::OwnBody(body) => Some(PTABLE.note(Some(body.clone()))),
+                _ => None,
+            }),
         filters,
-        notes: notes(k, comparisons),
+        notes: notes(k, comparisons, cell_noise.is_some()),
         cells,
         totals: total_cells,
     }
@@ -751,15 +968,22 @@ fn blank(
     indicator: Indicator,
     status: CellStatus,
     k: Threshold,
+    perturbed: bool,
 ) -> Cell {
+    let d = u64::try_from(PTABLE.max_noise).unwrap_or(0);
     Cell {
         period: period.to_owned(),
         group,
         indicator: indicator.code().to_owned(),
         suppressed: status.is_suppressed(),
         status,
+        perturbed,
         n: None,
-        n_below: (status == CellStatus::Primary).then_some(k.get()),
+        n_below: (status == CellStatus::Primary).then_some(if perturbed {
+            k.get() + d
+        } else {
+            k.get()
+        }),
         responses: None,
         tickets: None,
         response_rate: None,
@@ -800,7 +1024,7 @@ mod tests {
         if let Some(scale) = sums.scale_mut(IndicatorColumn::Valutazione) {
             for (value, count) in (1..).zip(hist) {
                 for _ in 0..count {
-                    scale.record(value);
+                    scale.record(value, 1);
                 }
             }
             sums.responses = scale.n;
@@ -854,7 +1078,9 @@ mod tests {
             (),
             &fetched,
             Threshold::DEFAULT,
+            &Audience::National,
         );
+        assert_eq!(answer.perturbation, None);
         let status: Vec<(&str, CellStatus)> = answer
             .cells
             .iter()
@@ -894,6 +1120,252 @@ mod tests {
         // The total (93) is published: b and c together (43) cannot be split.
         assert_eq!(answer.totals.len(), 1);
         assert_eq!(answer.totals[0].n, Some(93));
+        Ok(())
+    }
+
+    /// Rows of `facilita-servizio` for group `code` with record keys: answer `i` has key
+    /// `seed · (i + 1) · 2654435761` (distinct and spread over 0..2³²).
+    fn keyed(code: &str, hist: [i64; 5], seed: i64) -> SumRow {
+        let mut sums = Sums::default();
+        let mut i = 0;
+        for (value, count) in (1..).zip(hist) {
+            for _ in 0..count {
+                i += 1;
+                let key = (seed * i * 2_654_435_761).rem_euclid(1 << 32);
+                sums.count_response(key);
+                if let Some(scale) = sums.scale_mut(IndicatorColumn::Valutazione) {
+                    scale.record(value, key);
+                }
+            }
+        }
+        SumRow {
+            period: "2026-10".into(),
+            group: code.into(),
+            questionnaire_id: "facilita-servizio".into(),
+            sums,
+        }
+    }
+
+    fn scoped(codes: &[&str]) -> Option<Vec<Scoped>> {
+        Some(
+            codes
+                .iter()
+                .map(|c| Scoped {
+                    code: (*c).into(),
+                    indicators: vec![Indicator::Facilita],
+                })
+                .collect(),
+        )
+    }
+
+    fn summed(code: &str, rows: &[&SumRow]) -> SumRow {
+        let mut total = SumRow {
+            group: code.into(),
+            ..rows[0].clone()
+        };
+        total.sums = Sums::default();
+        for r in rows {
+            total.sums.add(&r.sums);
+        }
+        total
+    }
+
+    #[test]
+    fn an_analyst_reads_perturbed_figures_and_an_empty_or_small_cell_is_suppressed_like_any_other()
+    -> anyhow::Result<()> {
+        let catalog = Catalog::national().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (a, c) = (
+            keyed("a", [0, 0, 10, 20, 20], 7),
+            keyed("c", [1, 1, 1, 0, 0], 11),
+        );
+        let fetched = Fetched {
+            rows: vec![a.clone(), c.clone()],
+            total_rows: vec![summed("", &[&a, &c])],
+            scope: scoped(&["a", "b", "c"]),
+            ..Fetched::default()
+        };
+        let answer = answer(
+            catalog,
+            &NoRegistry,
+            &plan_of(Grouping::Service),
+            (),
+            &fetched,
+            Threshold::DEFAULT,
+            &Audience::Perturbed,
+        );
+        let note = answer.perturbation.as_ref().expect("a perturbation note");
+        assert_eq!((note.method.as_str(), note.max_noise), ("cell-key", 2));
+        let codes: Vec<(&str, CellStatus)> = answer
+            .cells
+            .iter()
+            .map(|c| (c.group.code.as_str(), c.status))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("a", CellStatus::Published),
+                ("b", CellStatus::Primary),
+                ("c", CellStatus::Primary),
+            ],
+            "b has no response and is a cell all the same; no complementary suppression"
+        );
+        assert!(answer.cells.iter().all(|c| c.perturbed));
+        assert_eq!(answer.cells[1].n_below, Some(12), "k + D");
+        let cell = &answer.cells[0];
+        let n = cell.n.unwrap_or(0);
+        assert!((48..=52).contains(&n), "{n}");
+        let mean = cell.mean.unwrap_or(0.0);
+        assert!((mean - 4.2).abs() <= 1.5 / 50.0 + 1e-12, "{mean}");
+        let bars = cell.distribution.clone().unwrap_or_default();
+        assert_eq!(bars[0], 0, "zero stays zero");
+        for (bar, truth) in bars.iter().zip([0u64, 0, 10, 20, 20]) {
+            assert!(bar.abs_diff(truth) <= 2);
+        }
+        assert_eq!(answer.totals.len(), 1);
+        let total = answer.totals[0].n.unwrap_or(0);
+        assert!((51..=55).contains(&total), "{total}");
+        Ok(())
+    }
+
+    #[test]
+    fn the_same_cell_gets_the_same_figures_whichever_query_reaches_it() -> anyhow::Result<()> {
+        let catalog = Catalog::national().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (a, b) = (
+            keyed("a", [2, 3, 9, 14, 12], 5),
+            keyed("b", [0, 4, 8, 20, 30], 9),
+        );
+        let ask = |grouping: Grouping, rows: Vec<SumRow>, total: Vec<SumRow>, scope: &[&str]| {
+            let fetched = Fetched {
+                rows,
+                total_rows: total,
+                scope: scoped(scope),
+                ..Fetched::default()
+            };
+            answer(
+                catalog,
+                &NoRegistry,
+                &plan_of(grouping),
+                (),
+                &fetched,
+                Threshold::DEFAULT,
+                &Audience::Perturbed,
+            )
+        };
+        // Service a read three ways: among the services of its body, alone (national grouping
+        // under `service=a`), and as the only service of a body grouped by body.
+        let among = ask(
+            Grouping::Service,
+            vec![a.clone(), b.clone()],
+            vec![summed("", &[&a, &b])],
+            &["a", "b"],
+        );
+        let alone = ask(Grouping::National, vec![summed("", &[&a])], vec![], &[""]);
+        let as_body = ask(
+            Grouping::Body,
+            vec![summed("body-a", &[&a])],
+            vec![summed("", &[&a])],
+            &["body-a"],
+        );
+        let figures = |c: &Cell| {
+            (
+                c.n,
+                c.mean,
+                c.sd,
+                c.ci95,
+                c.distribution.clone(),
+                c.responses,
+            )
+        };
+        let first = figures(&among.cells[0]);
+        assert_eq!(first, figures(&alone.cells[0]));
+        assert_eq!(first, figures(&as_body.cells[0]));
+        assert_eq!(first, figures(&as_body.totals[0]));
+        let exact = keyed("a", [2, 3, 9, 14, 12], 5)
+            .sums
+            .scale(IndicatorColumn::Valutazione);
+        assert_eq!(exact.n, 40);
+        Ok(())
+    }
+
+    #[test]
+    fn a_body_reads_its_own_cells_exact_and_a_reference_of_fewer_than_three_other_bodies_not_at_all()
+    -> anyhow::Result<()> {
+        let catalog = Catalog::national().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let own = keyed("a", [0, 0, 10, 20, 20], 3);
+        struct Registry;
+        impl Directory for Registry {
+            fn service(&self, id: &str) -> Option<GroupFacts> {
+                Some(GroupFacts {
+                    name: id.into(),
+                    service_kind: Some("domanda-online".into()),
+                    body_kind: Some("ente-nazionale".into()),
+                    body: Some("own".into()),
+                })
+            }
+            fn body(&self, _: &str) -> Option<GroupFacts> {
+                None
+            }
+        }
+        let reference = |body: &str, seed: i64| {
+            let mut r = keyed(
+                &format!("domanda-online|ente-nazionale|{body}"),
+                [1, 2, 10, 20, 17],
+                seed,
+            );
+            r.questionnaire_id = "facilita-servizio".into();
+            r
+        };
+        let with_references = |bodies: &[&str]| {
+            let mut refs = vec![{
+                let mut r = own.clone();
+                r.group = "domanda-online|ente-nazionale|own".into();
+                r
+            }];
+            refs.extend(bodies.iter().zip(1..).map(|(b, seed)| reference(b, seed)));
+            let fetched = Fetched {
+                rows: vec![own.clone()],
+                total_rows: vec![summed("", &[&own])],
+                reference_rows: refs,
+                scope: scoped(&["a"]),
+                ..Fetched::default()
+            };
+            answer(
+                catalog,
+                &Registry,
+                &plan_of(Grouping::Service),
+                (),
+                &fetched,
+                Threshold::DEFAULT,
+                &Audience::OwnBody("own".into()),
+            )
+        };
+        let two = with_references(&["x", "y"]);
+        let cell = &two.cells[0];
+        assert!(!cell.perturbed);
+        assert_eq!(
+            (cell.n, cell.distribution.clone()),
+            (Some(50), Some(vec![0, 0, 10, 20, 20]))
+        );
+        assert_eq!(
+            cell.comparison, None,
+            "two other bodies are not a reference"
+        );
+        assert_eq!(
+            two.perturbation.as_ref().and_then(|p| p.exact_body.clone()),
+            Some("own".into())
+        );
+        let three = with_references(&["x", "y", "z"]);
+        let comparison = three.cells[0]
+            .comparison
+            .as_ref()
+            .expect("a reference of three bodies");
+        assert!(comparison.n.abs_diff(150) <= 2, "{}", comparison.n);
+        // Each other body: (1 + 4 + 30 + 80 + 85) / 50 = 4.0 exactly; the reference is perturbed.
+        let mean = comparison.mean.unwrap_or(0.0);
+        assert!(
+            mean != 4.0 && (mean - 4.0).abs() <= 1.5 / 150.0 + 1e-12,
+            "{mean}"
+        );
         Ok(())
     }
 }

@@ -84,6 +84,16 @@ impl Moments {
         }
     }
 
+    /// The summary of `n` values with this mean and sample standard deviation (`M2 = s²·(n−1)`):
+    /// how a perturbed cell's published figures are compared.
+    pub fn from_summary(n: u64, mean: f64, sd: Option<f64>) -> Self {
+        if n == 0 {
+            return Self::EMPTY;
+        }
+        let m2 = sd.map_or(0.0, |s| s * s * (n.saturating_sub(1)) as f64);
+        Self { n, mean, m2 }
+    }
+
     /// Adds one value: Welford's update (B. P. Welford, "Note on a method for calculating
     /// corrected sums of squares and products", *Technometrics* 4(3), 1962, 419–420):
     /// `n ← n+1; δ = x − mean; mean ← mean + δ/n; M2 ← M2 + δ·(x − mean)`.
@@ -189,11 +199,22 @@ pub struct MeanEstimate {
 /// Statistics*, §7.1), then clamped to [`SCALE_MIN`, `SCALE_MAX`] with `ci95_clamped` saying so.
 pub fn mean_ci95(moments: &Moments) -> Option<MeanEstimate> {
     let mean = moments.mean()?;
-    let sd = moments.sd();
-    let (ci95, ci95_clamped) = match sd {
+    Some(mean_ci95_with(moments.n(), mean, moments.sd(), 0.0))
+}
+
+/// The same interval from a published mean and standard deviation of `n` ratings, its variance
+/// widened by `extra_variance` (the variance of a perturbation added to the mean):
+/// `mean ± t(0.975, n−1) · √(s²/n + extra_variance)`, clamped to the scale.
+pub fn mean_ci95_with(n: u64, mean: f64, sd: Option<f64>, extra_variance: f64) -> MeanEstimate {
+    let (ci95, ci95_clamped) = match sd.filter(|_| n > 1) {
         Some(s) => {
-            let n = moments.n() as f64;
-            let half = t_quantile(1.0 - ALPHA / 2.0, n - 1.0) * s / n.sqrt();
+            let nf = n as f64;
+            let half = t_quantile(1.0 - ALPHA / 2.0, nf - 1.0)
+                * if extra_variance > 0.0 {
+                    (s * s / nf + extra_variance).sqrt()
+                } else {
+                    s / nf.sqrt()
+                };
             let (low, high) = (mean - half, mean + half);
             let clamped = low < SCALE_MIN || high > SCALE_MAX;
             let interval = Interval {
@@ -204,14 +225,14 @@ pub fn mean_ci95(moments: &Moments) -> Option<MeanEstimate> {
         }
         None => (None, false),
     };
-    Some(MeanEstimate {
-        n: moments.n(),
+    MeanEstimate {
+        n,
         mean,
         sd,
         ci95,
         ci95_clamped,
         method: IntervalMethod::StudentT,
-    })
+    }
 }
 
 /// The quantile `t(p, df)` of Student's t distribution with `df > 0` degrees of freedom

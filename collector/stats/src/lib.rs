@@ -10,11 +10,17 @@
 //! - [`answer`]: the cells of an answer, built from fetched rows.
 //! - [`estimators`]: means, shares, their intervals and the tests of a difference.
 //! - [`disclosure`]: which cells may carry figures.
+//! - [`perturb`]: the cell key method, the noise of every count a flexible output publishes.
+//! - [`linked`]: disclosure control decided once over all the linked tables of a release.
+//! - [`lp_audit`]: the attacker's linear program that audits it.
 
 pub mod answer;
 pub mod disclosure;
 pub mod estimators;
+pub mod linked;
+pub mod lp_audit;
 pub mod period;
+pub mod perturb;
 pub mod query;
 pub mod rollups;
 pub mod sums;

@@ -56,6 +56,50 @@ impl Grouping {
     }
 }
 
+/// A group the selection covers, with the indicators its questionnaires ask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scoped {
+    /// The group's code (service id, IPA code, kind; empty for national).
+    pub code: String,
+    /// The indicators asked of it.
+    pub indicators: Vec<Indicator>,
+}
+
+/// The most cells one answer may hold (groups × periods × indicators): beyond it a query is
+/// refused with a `400` that names the limit.
+pub const MAX_CELLS: usize = 20_000;
+
+/// How many cells the answer of `plan` over `scope` holds.
+pub fn cells_of(plan: &Plan, scope: &[Scoped]) -> usize {
+    let periods = plan
+        .granularity
+        .period_of(plan.from)
+        .through(plan.to)
+        .count();
+    let per_period: usize = scope
+        .iter()
+        .map(|s| {
+            s.indicators
+                .iter()
+                .filter(|i| plan.indicator.is_none_or(|w| w == **i))
+                .count()
+        })
+        .sum();
+    periods * per_period
+}
+
+/// Refuses an answer of more than [`MAX_CELLS`] cells.
+pub fn check_size(plan: &Plan, scope: &[Scoped]) -> Result<(), BadQuery> {
+    let cells = cells_of(plan, scope);
+    if cells > MAX_CELLS {
+        return Err(BadQuery(format!(
+            "this answer would hold {cells} cells, more than the {MAX_CELLS} one answer may hold: \
+             ask for one indicator, a coarser granularity, a shorter span or fewer groups"
+        )));
+    }
+    Ok(())
+}
+
 /// A request that cannot be answered as asked (a `400`).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -73,6 +73,9 @@ pub struct Counted {
     pub soddisfazione: Option<i32>,
     /// `fiducia`.
     pub fiducia: Option<i32>,
+    /// The response's record key (uniform in `0..2³²`, fixed at storage; see
+    /// [`crate::perturb`]).
+    pub record_key: i64,
 }
 
 /// One choice count to add: a rollup row's key, the question, the option.
@@ -86,13 +89,15 @@ pub struct ChoiceIncrement {
     pub option: String,
     /// How many chose it.
     pub count: i64,
+    /// The sum of their record keys.
+    pub key_sum: i64,
 }
 
 /// The counts of some responses, per rollup row they touch.
 #[derive(Debug, Default)]
 pub struct Increments {
     rows: BTreeMap<RollupKey, Sums>,
-    choices: BTreeMap<(RollupKey, &'static str, String), i64>,
+    choices: BTreeMap<(RollupKey, &'static str, String), (i64, i64)>,
 }
 
 /// The follow-up question that a rating showed in this questionnaire version, if any.
@@ -147,27 +152,29 @@ impl Increments {
                 verified,
             };
             let sums = self.rows.entry(key.clone()).or_default();
-            sums.responses += 1;
+            sums.count_response(r.record_key);
             for (column, value) in [
                 (IndicatorColumn::Valutazione, r.valutazione),
                 (IndicatorColumn::Soddisfazione, r.soddisfazione),
                 (IndicatorColumn::Fiducia, r.fiducia),
             ] {
                 if let (Some(v), Some(scale)) = (value, sums.scale_mut(column)) {
-                    scale.record(i64::from(v));
+                    scale.record(i64::from(v), r.record_key);
                 }
             }
             if let Some(esito) = &r.esito {
-                *self
+                let c = self
                     .choices
                     .entry((key.clone(), "esito", esito.clone()))
-                    .or_default() += 1;
+                    .or_default();
+                *c = (c.0 + 1, c.1 + r.record_key);
             }
             if let Some((question, option)) = &reason {
-                *self
+                let c = self
                     .choices
                     .entry((key, question, option.clone()))
-                    .or_default() += 1;
+                    .or_default();
+                *c = (c.0 + 1, c.1 + r.record_key);
             }
         }
     }
@@ -182,12 +189,15 @@ impl Increments {
         let choices = self
             .choices
             .into_iter()
-            .map(|((key, question, option), count)| ChoiceIncrement {
-                key,
-                question,
-                option,
-                count,
-            })
+            .map(
+                |((key, question, option), (count, key_sum))| ChoiceIncrement {
+                    key,
+                    question,
+                    option,
+                    count,
+                    key_sum,
+                },
+            )
             .collect();
         (self.rows.into_iter().collect(), choices)
     }
@@ -211,6 +221,7 @@ mod tests {
             verified: true,
             valutazione: Some(2),
             esito: Some("si".into()),
+            record_key: 40,
             ..Counted::default()
         };
         increments.add(catalog, &response);
@@ -229,11 +240,12 @@ mod tests {
         );
         let rating = rows[1].1.scale(IndicatorColumn::Valutazione);
         assert_eq!((rows[1].1.responses, rating.n, rating.sumsq), (2, 2, 8));
+        assert_eq!((rows[1].1.responses_key, rating.key_of(1..2)), (80, 80));
         assert_eq!(choices.len(), 2);
         assert!(
             choices
                 .iter()
-                .all(|c| c.question == "esito" && c.count == 2)
+                .all(|c| c.question == "esito" && c.count == 2 && c.key_sum == 80)
         );
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! The sums a rollup row keeps, indexed by the indicator column they count: responses, and for
 //! each 1–5 scale (the rating, `soddisfazione`, `fiducia`) its count, sum, sum of squares and
-//! histogram. Every statistic is computed from these integers; the database stores them as one
+//! histogram; beside every count, the sum of the record keys of the responses it counts (the
+//! cell key method of [`crate::perturb`]: a cell's key is the sum of its records' keys, so it
+//! costs no scan). Every statistic is computed from these integers; the database stores them as one
 //! wide row, and [`Sums::to_array`] / [`Sums::from_array`] with [`Sums::columns`] are the one
 //! place that says which column is which. What is counted is written out in
 //! [Roll-ups](../../../docs/methods.md#roll-ups).
@@ -16,11 +18,14 @@ pub const SCALES: [IndicatorColumn; 3] = [
     IndicatorColumn::Fiducia,
 ];
 
-/// The statistics kept per scale, as the suffixes of their columns.
-const STATISTICS: [&str; 8] = ["n", "sum", "sumsq", "1", "2", "3", "4", "5"];
+/// The statistics kept per scale, as the suffixes of their columns: count, sum, sum of squares,
+/// the histogram, and the sum of the record keys of each bar of the histogram.
+const STATISTICS: [&str; 13] = [
+    "n", "sum", "sumsq", "1", "2", "3", "4", "5", "key_1", "key_2", "key_3", "key_4", "key_5",
+];
 
-/// How many integers a rollup row counts: responses, then eight per scale.
-pub const WIDTH: usize = 1 + SCALES.len() * STATISTICS.len();
+/// How many integers a rollup row counts: responses and their key sum, then thirteen per scale.
+pub const WIDTH: usize = 2 + SCALES.len() * STATISTICS.len();
 
 /// The name of a scale column (`valutazione`, `soddisfazione`, `fiducia`); `None` for columns
 /// that are not 1–5 scales.
@@ -44,6 +49,8 @@ pub struct Scale {
     pub sumsq: i64,
     /// How many answered 1, 2, 3, 4, 5.
     pub hist: [i64; 5],
+    /// The sum of the record keys of those who answered 1, 2, 3, 4, 5.
+    pub keys: [i64; 5],
 }
 
 impl Scale {
@@ -55,17 +62,19 @@ impl Scale {
         for (a, b) in self.hist.iter_mut().zip(o.hist) {
             *a += b;
         }
+        for (a, b) in self.keys.iter_mut().zip(o.keys) {
+            *a += b;
+        }
     }
 
-    /// Counts one answer; values outside 1–5 are not answers.
-    pub fn record(&mut self, value: i64) {
-        let Some(slot) = usize::try_from(value - 1)
-            .ok()
-            .and_then(|i| self.hist.get_mut(i))
-        else {
+    /// Counts one answer of a response with record key `key`; values outside 1–5 are not
+    /// answers.
+    pub fn record(&mut self, value: i64, key: i64) {
+        let Some(i) = usize::try_from(value - 1).ok().filter(|i| *i < 5) else {
             return;
         };
-        *slot += 1;
+        self.hist[i] += 1;
+        self.keys[i] += key;
         self.n += 1;
         self.sum += value;
         self.sumsq += value * value;
@@ -81,18 +90,28 @@ impl Scale {
         u64::try_from(self.hist[3] + self.hist[4]).unwrap_or(0)
     }
 
-    fn to_array(self) -> [i64; 8] {
-        let [h1, h2, h3, h4, h5] = self.hist;
-        [self.n, self.sum, self.sumsq, h1, h2, h3, h4, h5]
+    /// The sum of the record keys of the answers in `bars` (0-based: `0..5` is every answer,
+    /// `3..5` the top box).
+    pub fn key_of(&self, bars: std::ops::Range<usize>) -> i64 {
+        self.keys.get(bars).map_or(0, |k| k.iter().sum())
     }
 
-    fn from_array(a: [i64; 8]) -> Scale {
-        let [n, sum, sumsq, h1, h2, h3, h4, h5] = a;
+    fn to_array(self) -> [i64; 13] {
+        let [h1, h2, h3, h4, h5] = self.hist;
+        let [k1, k2, k3, k4, k5] = self.keys;
+        [
+            self.n, self.sum, self.sumsq, h1, h2, h3, h4, h5, k1, k2, k3, k4, k5,
+        ]
+    }
+
+    fn from_array(a: [i64; 13]) -> Scale {
+        let [n, sum, sumsq, h1, h2, h3, h4, h5, k1, k2, k3, k4, k5] = a;
         Scale {
             n,
             sum,
             sumsq,
             hist: [h1, h2, h3, h4, h5],
+            keys: [k1, k2, k3, k4, k5],
         }
     }
 }
@@ -102,6 +121,8 @@ impl Scale {
 pub struct Sums {
     /// Responses.
     pub responses: i64,
+    /// The sum of their record keys.
+    pub responses_key: i64,
     scales: [Scale; 3],
 }
 
@@ -125,16 +146,25 @@ impl Sums {
     /// Adds another row's sums.
     pub fn add(&mut self, o: &Sums) {
         self.responses += o.responses;
+        self.responses_key += o.responses_key;
         for (a, b) in self.scales.iter_mut().zip(&o.scales) {
             a.add(b);
         }
     }
 
-    /// The names of the columns of [`Sums::to_array`]: `responses`, then `valutazione_n`,
-    /// `valutazione_sum`, `valutazione_sumsq`, `valutazione_1` … `valutazione_5`, and the same
-    /// for `soddisfazione` and `fiducia`.
+    /// Counts one response with record key `key` (its answers are recorded in its scales).
+    pub fn count_response(&mut self, key: i64) {
+        self.responses += 1;
+        self.responses_key += key;
+    }
+
+    /// The names of the columns of [`Sums::to_array`]: `responses`, `responses_key`, then
+    /// `valutazione_n`, `valutazione_sum`, `valutazione_sumsq`, `valutazione_1` …
+    /// `valutazione_5`, `valutazione_key_1` … `valutazione_key_5`, and the same for
+    /// `soddisfazione` and `fiducia`.
     pub fn columns() -> Vec<String> {
-        std::iter::once("responses".to_owned())
+        ["responses".to_owned(), "responses_key".to_owned()]
+            .into_iter()
             .chain(SCALES.iter().flat_map(|c| {
                 let name = scale_name(*c).unwrap_or_default();
                 STATISTICS.iter().map(move |s| format!("{name}_{s}"))
@@ -146,7 +176,8 @@ impl Sums {
     pub fn to_array(&self) -> [i64; WIDTH] {
         let mut out = [0; WIDTH];
         out[0] = self.responses;
-        for (chunk, scale) in out[1..].chunks_mut(STATISTICS.len()).zip(&self.scales) {
+        out[1] = self.responses_key;
+        for (chunk, scale) in out[2..].chunks_mut(STATISTICS.len()).zip(&self.scales) {
             chunk.copy_from_slice(&scale.to_array());
         }
         out
@@ -156,10 +187,11 @@ impl Sums {
     pub fn from_array(a: [i64; WIDTH]) -> Sums {
         let mut sums = Sums {
             responses: a[0],
+            responses_key: a[1],
             ..Sums::default()
         };
-        for (scale, chunk) in sums.scales.iter_mut().zip(a[1..].chunks(STATISTICS.len())) {
-            let mut part = [0; 8];
+        for (scale, chunk) in sums.scales.iter_mut().zip(a[2..].chunks(STATISTICS.len())) {
+            let mut part = [0; 13];
             part.copy_from_slice(chunk);
             *scale = Scale::from_array(part);
         }
@@ -179,21 +211,25 @@ mod tests {
             &columns[..4],
             [
                 "responses",
+                "responses_key",
                 "valutazione_n",
-                "valutazione_sum",
-                "valutazione_sumsq"
+                "valutazione_sum"
             ]
         );
-        assert_eq!(columns[WIDTH - 1], "fiducia_5");
-        let mut sums = Sums {
-            responses: 2,
-            ..Sums::default()
-        };
-        for v in [4, 5, 9] {
+        assert_eq!(columns[WIDTH - 1], "fiducia_key_5");
+        let mut sums = Sums::default();
+        for (v, key) in [(4, 7), (5, 11), (9, 13)] {
+            sums.count_response(key);
             if let Some(s) = sums.scale_mut(IndicatorColumn::Fiducia) {
-                s.record(v);
+                s.record(v, key);
             }
         }
+        assert_eq!((sums.responses, sums.responses_key), (3, 31));
+        assert_eq!(
+            sums.scale(IndicatorColumn::Fiducia).key_of(0..5),
+            18,
+            "the key of an answer is counted beside it; 9 is not one"
+        );
         let array = sums.to_array();
         assert_eq!(
             array[columns
@@ -205,6 +241,13 @@ mod tests {
         assert_eq!(
             array[columns.iter().position(|c| c == "fiducia_4").unwrap_or(0)],
             1
+        );
+        assert_eq!(
+            array[columns
+                .iter()
+                .position(|c| c == "fiducia_key_5")
+                .unwrap_or(0)],
+            11
         );
         assert_eq!(Sums::from_array(array), sums);
         assert_eq!(

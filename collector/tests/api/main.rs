@@ -8,6 +8,7 @@ mod answers;
 mod assets;
 mod attestations;
 mod dashboard;
+mod disclosure_attack;
 mod faults;
 mod forms;
 mod helpers;

@@ -253,3 +253,182 @@ async fn each_indicator_answer_lands_in_the_column_its_questionnaire_declares() 
     );
     Ok(())
 }
+
+/// Runs `voce-collector` with `args` on the app's database and keys; returns its standard output.
+fn collector_cli(app: &TestApp, args: &[&str]) -> anyhow::Result<String> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_voce-collector"))
+        .args(args)
+        .env("VOCE_DATABASE_URL", &app.settings.database.url)
+        .env("VOCE_KEYS_DIR", &app.settings.keys_dir)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// Whether `text` holds a time of day after a day (`…-DDTHH:MM`).
+fn has_time_of_day(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(6).any(|w| {
+        w[0].is_ascii_digit()
+            && w[1] == b'T'
+            && w[2].is_ascii_digit()
+            && w[3].is_ascii_digit()
+            && w[4] == b':'
+            && w[5].is_ascii_digit()
+    })
+}
+
+#[tokio::test]
+async fn the_command_line_export_prints_keyed_ids_and_days_in_the_api_order_unless_the_full_record_is_asked_and_audited()
+-> anyhow::Result<()> {
+    use voce_collector::auth::keys::KeyFileMode;
+    use voce_collector::auth::operator::Role;
+    use voce_collector::export::ids::ExportKeys;
+
+    let app = spawn_app().await?;
+    for text in ["Primo commento", "Secondo commento", "Terzo commento"] {
+        let body =
+            serde_json::json!({"answers": {"valutazione": 4, "dettagli": text}, "locale": "it"});
+        assert_eq!(app.submit(&app.ticket().await?, &body).await?.status(), 201);
+    }
+    assert_eq!(
+        app.submit(&app.ticket().await?, &valid_body())
+            .await?
+            .status(),
+        201
+    );
+    let stored = app.responses()?;
+    assert_eq!(stored.len(), 4);
+
+    let printed = collector_cli(&app, &["responses", "export", "--service", "inps-naspi"])?;
+    let lines: Vec<Value> = printed
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(lines.len(), 4, "{printed}");
+    for row in &stored {
+        assert!(!printed.contains(&row.id), "a stored id leaves: {printed}");
+        assert!(
+            !printed.contains(&row.ticket_id),
+            "a ticket id leaves: {printed}"
+        );
+        assert!(!printed.contains(&row.received_at));
+    }
+    assert!(
+        !has_time_of_day(&printed),
+        "a time of day leaves: {printed}"
+    );
+    let key =
+        ExportKeys::load(app.settings.export_keys_dir(), KeyFileMode::OwnerOnly)?.current()?;
+    let mut keyed: Vec<String> = stored.iter().map(|r| key.public_id(&r.id)).collect();
+    keyed.sort();
+    let mut printed_ids: Vec<String> = lines
+        .iter()
+        .map(|l| l["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let in_order = printed_ids.clone();
+    printed_ids.sort();
+    assert_eq!(
+        printed_ids, keyed,
+        "every id is the keyed id of a stored one"
+    );
+    let today = voce_collector::domain::day_of(time::OffsetDateTime::now_utc());
+    for line in &lines {
+        let fields: std::collections::BTreeSet<&str> = line
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            fields,
+            [
+                "answers",
+                "body",
+                "channel",
+                "day",
+                "free_texts",
+                "id",
+                "locale",
+                "questionnaire_id",
+                "questionnaire_version",
+                "service",
+                "verified"
+            ]
+            .into(),
+            "{line}"
+        );
+        assert_eq!(line["day"], today.as_str());
+        assert_eq!(line["body"], "inps");
+    }
+    let texts: Vec<&str> = lines
+        .iter()
+        .flat_map(|l| l["free_texts"].as_array().into_iter().flatten())
+        .filter_map(|t| t["text"].as_str())
+        .collect();
+    assert_eq!(texts.len(), 3, "the free texts are printed: {printed}");
+    assert!(texts.contains(&"Secondo commento"));
+
+    // The order is the API's: by export key, not by time.
+    let (national, _) = app.operator_token(Role::National, None)?;
+    let page: Value = app
+        .operator_get(Some(&national), "/v1/responses?service=inps-naspi")
+        .await?
+        .json()
+        .await?;
+    let api_order: Vec<String> = page["responses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(in_order, api_order);
+
+    let audit = collector_cli(&app, &["audit", "--action", "exported"])?;
+    assert_eq!(audit.lines().count(), 1, "{audit}");
+    assert!(
+        !audit.contains("full-record") && audit.contains("\"body\":\"inps\""),
+        "{audit}"
+    );
+
+    let full = collector_cli(
+        &app,
+        &[
+            "responses",
+            "export",
+            "--service",
+            "inps-naspi",
+            "--full-record",
+        ],
+    )?;
+    assert_eq!(full.lines().count(), 4);
+    for row in &stored {
+        assert!(
+            full.contains(&row.id) && full.contains(&row.ticket_id),
+            "{full}"
+        );
+        assert!(full.contains(&row.received_at), "{full}");
+    }
+    assert!(has_time_of_day(&full));
+    let audit = collector_cli(&app, &["audit", "--action", "exported"])?;
+    let newest: Value = serde_json::from_str(audit.lines().next().unwrap_or_default())?;
+    assert_eq!(audit.lines().count(), 2, "{audit}");
+    assert!(
+        newest["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("full-record")),
+        "{newest}"
+    );
+
+    assert!(
+        collector_cli(
+            &app,
+            &["responses", "export", "--service", "no-such-service"]
+        )
+        .is_err()
+    );
+    Ok(())
+}

@@ -225,16 +225,39 @@ async fn the_statistics_need_an_operator_token_and_a_body_reads_only_its_own_cel
             }
         }
     }
-    let compared = cells
-        .iter()
-        .find(|c| c["indicator"] == "facilita" && !c["comparison"].is_null())
-        .context("a compared cell")?;
-    assert_eq!(compared["comparison"]["reference"], "service-kind");
-    assert_eq!(compared["comparison"]["excluding_body"], "inps");
-    assert_eq!(compared["comparison"]["mean_test"]["test"], "welch-t");
+    // A body reads its own cells exact; the pilot has only two other bodies, which is not a
+    // reference (it would be their own figures): no comparison at all.
     assert_eq!(
-        compared["comparison"]["share_test"]["test"],
-        "two-proportion-z"
+        own["perturbation"]["exact_body"], "inps",
+        "{}",
+        own["perturbation"]
+    );
+    assert!(cells.iter().all(|c| c["perturbed"] == false));
+    assert!(
+        cells.iter().all(|c| c["comparison"].is_null()),
+        "a reference of two other bodies is shown"
+    );
+    assert!(
+        cells
+            .iter()
+            .any(|c| c["indicator"] == "facilita" && c["status"] == "published"),
+        "INPS has published cells"
+    );
+    // An analyst reads the same cells perturbed, and is told so.
+    let analyst = operator_token(&app, Role::Analyst, None)?;
+    let response = get(&app, &path, Some(&analyst)).await?;
+    assert_eq!(response.status(), 200);
+    let perturbed: Value = response.json().await?;
+    assert_eq!(perturbed["perturbation"]["method"], "cell-key");
+    assert_eq!(perturbed["perturbation"]["max_noise"], 2);
+    let cells = perturbed["cells"].as_array().context("cells")?;
+    assert!(cells.iter().all(|c| c["perturbed"] == true));
+    assert!(
+        perturbed["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("perturbed")),
+        "{}",
+        perturbed["notes"]
     );
     let other = format!("/v1/stats?body=inail&{YEAR}");
     expect_problem(
@@ -425,5 +448,163 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
         100,
     )?;
     assert_eq!(audited.len(), 3);
+    Ok(())
+}
+
+/// `(service, questionnaire, month, record key, rating)` of a stored response.
+type Keyed = (String, String, String, i64, Option<i32>);
+
+/// The stored record keys of every response.
+fn keys_of(app: &TestApp) -> anyhow::Result<Vec<Keyed>> {
+    Ok(app
+        .responses()?
+        .into_iter()
+        .map(|r| {
+            (
+                r.service_id,
+                r.questionnaire_id,
+                r.received_at[..7].to_owned(),
+                r.record_key,
+                r.valutazione,
+            )
+        })
+        .collect())
+}
+
+/// Every month row's key sums, recomputed from `keys`: `responses_key` and the key sums of the
+/// rating's bars, compared with what the rollups hold.
+fn assert_month_keys_match(rows: &[rollups::RollupRow], keys: &[Keyed]) {
+    let months: Vec<&rollups::RollupRow> = rows.iter().filter(|r| r.grain == "M").collect();
+    assert!(!months.is_empty());
+    for row in months {
+        let mine: Vec<_> = keys
+            .iter()
+            .filter(|k| k.0 == row.service_id && k.1 == row.questionnaire_id && k.2 == row.period)
+            .collect();
+        assert_eq!(
+            row.responses_key,
+            mine.iter().map(|k| k.3).sum::<i64>(),
+            "{row:?}"
+        );
+        let bar = |v: i32| -> i64 { mine.iter().filter(|k| k.4 == Some(v)).map(|k| k.3).sum() };
+        assert_eq!(
+            [
+                row.valutazione_key_1,
+                row.valutazione_key_2,
+                row.valutazione_key_3,
+                row.valutazione_key_4,
+                row.valutazione_key_5
+            ],
+            [bar(1), bar(2), bar(3), bar(4), bar(5)],
+            "{row:?}"
+        );
+    }
+}
+
+/// Reverts the migrations down to (and including) the one that added the record keys, then
+/// applies every pending one again: what an existing database goes through on upgrade.
+fn migrate_again_from_before_record_keys(app: &TestApp) -> anyhow::Result<()> {
+    use diesel_migrations::MigrationHarness;
+    use voce_collector::db::DbConnection;
+    let mut conn = app.conn()?;
+    loop {
+        let reverted = match &mut *conn {
+            #[cfg(feature = "sqlite")]
+            DbConnection::Sqlite(c) => {
+                c.revert_last_migration(voce_collector::db::SQLITE_MIGRATIONS)
+            }
+            #[cfg(feature = "postgres")]
+            DbConnection::Postgresql(c) => {
+                c.revert_last_migration(voce_collector::db::POSTGRES_MIGRATIONS)
+            }
+        }
+        .map_err(|e| anyhow::anyhow!("revert: {e}"))?;
+        if reverted.to_string().starts_with("20261207000000") {
+            break;
+        }
+    }
+    voce_collector::db::run_migrations(&mut conn)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_response_gets_its_own_record_key_and_every_rollup_row_the_sum_of_its_responses_keys()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    // Live responses get a key drawn by the collector.
+    for _ in 0..50 {
+        let ticket = app.ticket().await?;
+        assert_eq!(app.submit(&ticket, &valid_body()).await?.status(), 201);
+    }
+    let live: std::collections::BTreeSet<i64> =
+        app.responses()?.iter().map(|r| r.record_key).collect();
+    assert!(
+        live.len() >= 49,
+        "50 responses, {} distinct keys",
+        live.len()
+    );
+    assert!(live.iter().all(|k| (0..1 << 32).contains(k)));
+    seed_app(&app, 2_000)?;
+    let keys = keys_of(&app)?;
+    assert_eq!(keys.len(), 2_050);
+    let (rows, choices) = rollups::all(&mut *app.conn()?)?;
+    assert_month_keys_match(&rows, &keys);
+    assert!(choices.iter().any(|c| c.key_sum > 0));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_migration_gives_existing_responses_keys_and_existing_rollups_the_sums_a_rebuild_computes()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    seed_app(&app, 2_000)?;
+    let (before, _) = rollups::all(&mut *app.conn()?)?;
+    migrate_again_from_before_record_keys(&app)?;
+    let keys = keys_of(&app)?;
+    let distinct: std::collections::BTreeSet<i64> = keys.iter().map(|k| k.3).collect();
+    assert!(distinct.len() >= 1_990, "{} distinct keys", distinct.len());
+    assert!(keys.iter().all(|k| (0..1 << 32).contains(&k.3)));
+    let migrated = rollups::all(&mut *app.conn()?)?;
+    assert_month_keys_match(&migrated.0, &keys);
+    // The counts are untouched; every key sum (day and month rows, choices) is what a rebuild
+    // from the backfilled keys gives.
+    let counts = |rows: &[rollups::RollupRow]| -> Vec<(String, String, i64, i64)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.period.clone(),
+                    r.service_id.clone(),
+                    r.responses,
+                    r.valutazione_sum,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(counts(&migrated.0), counts(&before));
+    voce_collector::stats::rollups::rebuild(&mut *app.conn()?, startup::catalog()?)?;
+    assert_eq!(rollups::all(&mut *app.conn()?)?, migrated);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_price_of_protection_on_seeded_national_data_stays_within_its_stated_bounds()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    import_file(&app.pool, "national.toml")?;
+    seed_app(&app, 20_000)?;
+    let mut conn = app.conn()?;
+    let catalog = startup::catalog()?;
+    let snapshot = Snapshot::read(&mut conn, catalog)?;
+    let measured = voce_devtools::utility::measure(
+        &mut conn,
+        catalog,
+        &snapshot,
+        voce_collector::stats::disclosure::Threshold::DEFAULT,
+        time::macros::date!(2026 - 11 - 30),
+    )?;
+    println!("{}", measured.report());
+    assert!(measured.compared > 1_000, "{measured:?}");
+    assert!(measured.max_abs_mean_at_30 > 0.0, "means are perturbed");
+    measured.within_bounds().map_err(|e| anyhow::anyhow!(e))?;
     Ok(())
 }

@@ -7,3 +7,4 @@
 
 pub mod seed;
 pub mod totals;
+pub mod utility;

@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use time::{Date, Duration, OffsetDateTime, Time};
 use voce_shared::api::SubmitRequest;
 use voce_shared::questionnaire::QuestionKind;
@@ -344,7 +345,7 @@ pub fn seed(
             website: None,
         };
         let fingerprint = format!("seed:{}", claims.jti);
-        let new = rows::build(
+        let mut new = rows::build(
             profile.questionnaire,
             &claims,
             &request,
@@ -353,6 +354,9 @@ pub fn seed(
             free_text_retention_days,
         )
         .map_err(|e| SeedError::Invalid(e.to_string()))?;
+        // The record key drawn from the seed too (from the ticket id, so that the generator's
+        // sequence is untouched): the same seed gives the same perturbed figures.
+        new.response.record_key = seeded_record_key(&claims.jti);
         used[p_index] = true;
         batch.push(new);
         if batch.len() == BATCH {
@@ -391,6 +395,14 @@ fn flush(
     }
     batch.clear();
     Ok(stored as u64)
+}
+
+/// A record key in `0..2³²` from a seeded ticket id: the first four bytes of its SHA-256.
+fn seeded_record_key(jti: &str) -> i64 {
+    let digest = Sha256::digest(format!("record-key:{jti}").as_bytes());
+    i64::from(u32::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3],
+    ]))
 }
 
 fn cumulative(weights: impl Iterator<Item = f64>) -> Vec<f64> {

@@ -8,7 +8,9 @@
 //!   database and sets `VOCE_BIND`, `VOCE_ADMIN_BIND` and the rest), measures it, then the
 //!   ceiling, and prints the figures;
 //! - `voce-bench ceiling ADDR` ([`ceiling`]): the ceiling server alone, which `load` starts as
-//!   its own process.
+//!   its own process;
+//! - `voce-bench utility [--k K] [--until DAY]` ([`utility`]): the price of disclosure
+//!   protection on a seeded database (what `cargo xtask bench-utility` runs).
 //!
 //! Run from the workspace root (xtask does).
 
@@ -16,6 +18,7 @@ mod ceiling;
 mod client;
 mod load;
 mod overload;
+mod utility;
 
 use anyhow::{Result, bail};
 
@@ -24,6 +27,9 @@ fn main() -> Result<()> {
     match args.split_first() {
         Some((task, rest)) if task == "load" => load::run(rest),
         Some((task, rest)) if task == "ceiling" => ceiling::serve(rest),
-        _ => bail!("usage: voce-bench load [OPTIONS] | voce-bench ceiling ADDR"),
+        Some((task, rest)) if task == "utility" => utility::run(rest),
+        _ => bail!(
+            "usage: voce-bench load [OPTIONS] | voce-bench ceiling ADDR | voce-bench utility [OPTIONS]"
+        ),
     }
 }
