@@ -17,6 +17,7 @@ mod load;
 mod operations;
 mod process;
 mod registry;
+mod release_audit;
 mod replicas;
 mod stats;
 mod tickets;
