@@ -16,6 +16,8 @@ use crate::filters::Filters;
 use crate::state::AppState;
 use crate::stats::answer_for;
 use crate::stats::query::Grouping;
+use voce_stats::Period;
+use voce_stats::period::parse_day;
 
 /// How many raw responses the service page reads to find its latest comments, and how many it
 /// shows.
@@ -185,7 +187,13 @@ pub async fn service(
     let answer = answer_for(&state.stats_sources(), operator, asked).await?;
     let versions = version_changes(state, id, filters).await?;
     let comments = if operator.may_read_free_text(&service.body.ipa_code).is_ok() {
-        Some(comments(state, operator, lang, id).await?)
+        let published = published_periods(
+            trend
+                .cells
+                .iter()
+                .map(|c| (c.period.as_str(), c.suppressed)),
+        );
+        Some(comments(state, operator, lang, id, &published).await?)
     } else {
         None
     };
@@ -235,13 +243,33 @@ async fn version_changes(
         .collect())
 }
 
-/// The latest redacted comments of the last 90 days, read as `GET /v1/responses` reads them
-/// (and audited the same way).
+/// The periods of a service's trend in which at least one of its cells is published: a comment
+/// is shown only from a day inside one, so that the comments of a suppressed month (a handful
+/// of citizens, each of whom a comment may describe) are not shown beside it.
+/// `cells` are (period, suppressed) pairs.
+fn published_periods<'a>(cells: impl Iterator<Item = (&'a str, bool)>) -> Vec<Period> {
+    let mut periods: Vec<Period> = cells
+        .filter(|(_, suppressed)| !suppressed)
+        .filter_map(|(period, _)| Period::parse(period))
+        .collect();
+    periods.sort_by_key(|p| (p.start(), p.end()));
+    periods.dedup();
+    periods
+}
+
+/// Whether `day` (`YYYY-MM-DD`) is inside one of `periods`.
+fn written_in(day: &str, periods: &[Period]) -> bool {
+    parse_day(day).is_some_and(|d| periods.iter().any(|p| p.contains(d)))
+}
+
+/// The latest redacted comments of the last 90 days from days inside `published` periods, read
+/// as `GET /v1/responses` reads them (and audited the same way).
 async fn comments(
     state: &AppState,
     operator: &Operator,
     lang: Lang,
     id: &str,
+    published: &[Period],
 ) -> Result<Vec<Comment>, ApiError> {
     let since = time::OffsetDateTime::now_utc().date() - time::Duration::days(90);
     let service = ServiceId::parse(id).map_err(|e| ApiError::NotFound(e.0))?;
@@ -265,6 +293,7 @@ async fn comments(
     let mut list: Vec<Comment> = raw
         .responses
         .iter()
+        .filter(|r| written_in(&r.day, published))
         .flat_map(|r| {
             r.free_texts.iter().flatten().map(|f| Comment {
                 locale: r.locale.clone(),
@@ -279,4 +308,30 @@ async fn comments(
         c.day = lang.period(&c.day);
     }
     Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_are_kept_only_from_days_inside_a_published_period() {
+        // October published (one of its indicators suppressed), November suppressed (a handful
+        // of answers), a week of December published: November's comments stay out.
+        let published = published_periods(
+            [
+                ("2026-10", false),
+                ("2026-10", true),
+                ("2026-11", true),
+                ("2026-W49", false),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(published.len(), 2);
+        assert!(written_in("2026-10-05", &published));
+        assert!(!written_in("2026-11-02", &published));
+        assert!(written_in("2026-12-02", &published));
+        assert!(!written_in("2026-12-08", &published));
+        assert!(!written_in("not a day", &published));
+    }
 }

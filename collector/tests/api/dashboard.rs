@@ -223,3 +223,36 @@ async fn the_exports_page_offers_raw_responses_only_to_the_roles_that_may_read_t
     assert_eq!(csv.status(), 200);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_comment_is_shown_only_once_the_period_it_was_written_in_is_published()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let (national, _) = app.operator_token(Role::National, None)?;
+    let comment = "Tre persone soltanto hanno risposto";
+    for _ in 0..3 {
+        let body =
+            serde_json::json!({"answers": {"valutazione": 2, "dettagli": comment}, "locale": "it"});
+        assert_eq!(app.submit(&app.ticket().await?, &body).await?.status(), 201);
+    }
+    let path = "/dashboard/services/inps-naspi?locale=it";
+    let html = page(&app, Some(&national), path).await?.text().await?;
+    assert!(
+        !html.contains(comment),
+        "a comment of a suppressed period is shown: {html}"
+    );
+    assert!(html.contains("Nessun commento pubblicabile."), "{html}");
+
+    // Ten more answers this period: its cells are published, and so are its comments.
+    for _ in 0..10 {
+        assert_eq!(
+            app.submit(&app.ticket().await?, &valid_body())
+                .await?
+                .status(),
+            201
+        );
+    }
+    let html = page(&app, Some(&national), path).await?.text().await?;
+    assert!(html.contains(comment), "{html}");
+    Ok(())
+}
