@@ -800,6 +800,14 @@ fn from_where(
             v = t(5, "boolean")
         );
     }
+    // The generic `($6 IS NULL OR …)` keeps one statement text per shape; the equalities
+    // added for a given service or body let the planner read only their rows (the
+    // `*_by_service` indexes lead with `service_id`).
+    if s.service.is_some() {
+        sql += " AND r.service_id = $6";
+    } else if s.body.is_some() {
+        sql += " AND r.service_id IN (SELECT id FROM services WHERE body = $7)";
+    }
     if s.needs_registry(group) {
         sql += &format!(
             " AND ({a} IS NULL OR s.id = $6) AND ({b} IS NULL OR s.body = $7) \
@@ -852,7 +860,14 @@ pub fn read(
     s: &Selection,
     group: GroupBy,
 ) -> Result<Vec<SumRow>, DbError> {
-    let sql = format!(
+    let sql = read_sql(conn, s, group);
+    let rows: Vec<RollupRow> = bind_selection!(diesel::sql_query(sql), s).load(conn)?;
+    Ok(rows.into_iter().map(RollupRow::summed).collect())
+}
+
+/// The statement of [`read`].
+fn read_sql(conn: &DbConnection, s: &Selection, group: GroupBy) -> String {
+    format!(
         "SELECT r.grain, r.period, r.questionnaire_id, {g} AS service_id, '' AS channel, \
          {f} AS verified{sums}{from} GROUP BY r.grain, r.period, r.questionnaire_id{gb}",
         g = group.expression(),
@@ -860,9 +875,7 @@ pub fn read(
         f = false_literal(conn),
         sums = *SUMS,
         from = from_where(conn, "rollups", "period", true, s, group),
-    );
-    let rows: Vec<RollupRow> = bind_selection!(diesel::sql_query(sql), s).load(conn)?;
-    Ok(rows.into_iter().map(RollupRow::summed).collect())
+    )
 }
 
 /// The choice counts of the selection summed per period × questionnaire × group × question ×
@@ -975,5 +988,79 @@ fn false_literal(conn: &DbConnection) -> &'static str {
         DbConnection::Sqlite(_) => "0",
         #[cfg(feature = "postgres")]
         DbConnection::Postgresql(_) => "FALSE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::Integer;
+    use diesel_migrations::MigrationHarness;
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct PlanStep {
+        #[diesel(sql_type = Integer)]
+        #[allow(dead_code)]
+        id: i32,
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    fn plan_of(conn: &mut DbConnection, s: &Selection, group: GroupBy) -> String {
+        let sql = format!("EXPLAIN QUERY PLAN {}", read_sql(conn, s, group));
+        let steps: Vec<PlanStep> = bind_selection!(diesel::sql_query(sql), s)
+            .load(conn)
+            .expect("a plan");
+        steps
+            .into_iter()
+            .map(|p| p.detail)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn a_query_of_one_service_or_one_body_reads_the_rollups_through_the_service_index() {
+        let mut conn = DbConnection::Sqlite(
+            SqliteConnection::establish(":memory:").expect("an in-memory database"),
+        );
+        conn.run_pending_migrations(crate::db::SQLITE_MIGRATIONS)
+            .expect("the migrations");
+        let year = Selection {
+            grain: Grain::Day,
+            from: "2026-01-01".into(),
+            to: "2026-12-31".into(),
+            channel: None,
+            verified: None,
+            service: None,
+            body: None,
+            service_kind: None,
+            body_kind: None,
+        };
+        let one_service = Selection {
+            service: Some(ServiceId::parse("inps-naspi").expect("an id")),
+            ..year.clone()
+        };
+        let one_body = Selection {
+            body: Some(IpaCode::parse("inps").expect("a code")),
+            ..year.clone()
+        };
+        for (s, group) in [
+            (&one_service, GroupBy::All),
+            (&one_service, GroupBy::Service),
+            (&one_body, GroupBy::Service),
+            (&one_body, GroupBy::All),
+        ] {
+            let plan = plan_of(&mut conn, s, group);
+            assert!(
+                plan.contains("SEARCH r USING INDEX rollups_by_service (service_id=?"),
+                "{group:?} of {:?}/{:?}: {plan}",
+                s.service,
+                s.body
+            );
+        }
+        // Without a service or a body, the primary key's grain and period range.
+        let plan = plan_of(&mut conn, &year, GroupBy::Service);
+        assert!(!plan.contains("rollups_by_service"), "{plan}");
     }
 }
