@@ -800,14 +800,6 @@ fn from_where(
             v = t(5, "boolean")
         );
     }
-    // The generic `($6 IS NULL OR …)` keeps one statement text per shape; the equalities
-    // added for a given service or body let the planner read only their rows (the
-    // `*_by_service` indexes lead with `service_id`).
-    if s.service.is_some() {
-        sql += " AND r.service_id = $6";
-    } else if s.body.is_some() {
-        sql += " AND r.service_id IN (SELECT id FROM services WHERE body = $7)";
-    }
     if s.needs_registry(group) {
         sql += &format!(
             " AND ({a} IS NULL OR s.id = $6) AND ({b} IS NULL OR s.body = $7) \
@@ -825,6 +817,15 @@ fn from_where(
             c = t(8, "text"),
             d = t(9, "text"),
         );
+    }
+    // The generic `($6 IS NULL OR …)` keeps one statement text per shape; the equalities
+    // added for a given service or body let the planner read only their rows (the
+    // `*_by_service` indexes lead with `service_id`). They come after every parameter's first
+    // use: SQLite numbers `$n` parameters in the order they first appear.
+    if s.service.is_some() {
+        sql += " AND r.service_id = $6";
+    } else if s.body.is_some() {
+        sql += " AND r.service_id IN (SELECT id FROM services WHERE body = $7)";
     }
     sql
 }
