@@ -2,7 +2,7 @@
 // facilita-servizio service in each flow (negative and positive follow-up), meeting a validation
 // error on the way; axe-core (WCAG 2.0/2.1/2.2 A and AA, and best practices) reports no violation
 // on any state of the whole page; exactly one row is stored per completion, with channel `page`,
-// read back through `voce-collector responses export`.
+// read back through `voce-collector responses export --full-record`.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,6 @@
 // Reads what the collector stored, through the collector's own command line:
-// `voce-collector responses count` and `voce-collector responses export` (JSON Lines), run against
+// `voce-collector responses count` and `voce-collector responses export --full-record` (JSON Lines:
+// the operator's own check of every stored column, audited), run against
 // the same database as the server under test. Nothing here knows the table layout.
 
 /** The number of stored responses (of one service), as the collector counts them. */
@@ -16,7 +17,7 @@ export function countResponses(collector, service) {
  */
 export function responsesOf(collector, service) {
   return collector
-    .cli(['responses', 'export', '--service', service])
+    .cli(['responses', 'export', '--full-record', '--service', service])
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line));
