@@ -10,12 +10,13 @@ use std::sync::Mutex;
 
 use diesel::Connection;
 
+use crate::db::counters::ServiceCounts;
 use crate::db::{self, DbConnection, DbError};
 
 /// Counts not yet written, by (service, day) and (reason, day).
 #[derive(Default)]
 struct Pending {
-    services: HashMap<(String, String), (i64, i64)>,
+    services: HashMap<(String, String), ServiceCounts>,
     rejections: HashMap<(&'static str, String), i64>,
 }
 
@@ -32,13 +33,18 @@ impl DailyCounts {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// One ticket issued for `service` on `day`.
+    /// One ticket issued for `service` on `day`, with its record key: drawn uniformly from
+    /// 0 .. 2^32 − 1 here, counted in the day's key sum and never stored alone (the cell key
+    /// method, `docs/methods.md`), so that a cell's tickets get the same noise in every table.
     pub fn ticket(&self, service: &str, day: &str) {
+        let key = i64::from(rand::random::<u32>());
         let mut p = self.pending();
-        p.services
+        let c = p
+            .services
             .entry((service.to_owned(), day.to_owned()))
-            .or_default()
-            .0 += 1;
+            .or_default();
+        c.tickets += 1;
+        c.tickets_key += key;
     }
 
     /// `n` responses stored for `service` on `day`.
@@ -47,7 +53,7 @@ impl DailyCounts {
         p.services
             .entry((service.to_owned(), day.to_owned()))
             .or_default()
-            .1 += n;
+            .responses += n;
     }
 
     /// One refusal for `reason` on `day`.
@@ -73,8 +79,8 @@ impl DailyCounts {
             return Ok(0);
         }
         let written = conn.transaction::<_, DbError, _>(|conn| {
-            for ((service, day), (tickets, responses)) in &taken.services {
-                db::counters::add_service_counts(conn, service, day, *tickets, *responses)?;
+            for ((service, day), counts) in &taken.services {
+                db::counters::add_service_counts(conn, service, day, *counts)?;
             }
             for ((reason, day), n) in &taken.rejections {
                 db::counters::add_rejections(conn, reason, day, *n)?;
@@ -83,10 +89,11 @@ impl DailyCounts {
         });
         if written.is_err() {
             let mut p = self.pending();
-            for (key, (t, r)) in taken.services {
+            for (key, c) in taken.services {
                 let e = p.services.entry(key).or_default();
-                e.0 += t;
-                e.1 += r;
+                e.tickets += c.tickets;
+                e.tickets_key += c.tickets_key;
+                e.responses += c.responses;
             }
             for (key, n) in taken.rejections {
                 *p.rejections.entry(key).or_default() += n;

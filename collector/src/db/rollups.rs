@@ -636,31 +636,37 @@ pub fn clear(conn: &mut DbConnection) -> Result<(), DbError> {
 /// Fills `monthly_counters` from `daily_counters` (a rebuild).
 pub fn rebuild_monthly_counters(conn: &mut DbConnection) -> Result<usize, DbError> {
     let n = diesel::sql_query(
-        "INSERT INTO monthly_counters (service_id, month, tickets_issued) \
-         SELECT service_id, SUBSTR(day, 1, 7), CAST(SUM(tickets_issued) AS BIGINT) \
+        "INSERT INTO monthly_counters (service_id, month, tickets_issued, tickets_key) \
+         SELECT service_id, SUBSTR(day, 1, 7), CAST(SUM(tickets_issued) AS BIGINT), \
+         CAST(SUM(tickets_key) AS BIGINT) \
          FROM daily_counters GROUP BY service_id, SUBSTR(day, 1, 7)",
     )
     .execute(conn)?;
     Ok(n)
 }
 
-/// Adds `tickets` issued on `day` to the service's month.
+/// Adds `tickets` issued on `day`, whose record keys sum to `tickets_key`, to the service's month.
 pub fn add_monthly_tickets(
     conn: &mut DbConnection,
     service_id: &str,
     day: &str,
     tickets: i64,
+    tickets_key: i64,
 ) -> Result<(), DbError> {
     let month = day.get(..7).unwrap_or(day);
     with_backend!(conn, |c| diesel::insert_into(mc::table)
         .values((
             mc::service_id.eq(service_id),
             mc::month.eq(month),
-            mc::tickets_issued.eq(tickets)
+            mc::tickets_issued.eq(tickets),
+            mc::tickets_key.eq(tickets_key),
         ))
         .on_conflict((mc::month, mc::service_id))
         .do_update()
-        .set(mc::tickets_issued.eq(mc::tickets_issued + tickets))
+        .set((
+            mc::tickets_issued.eq(mc::tickets_issued + tickets),
+            mc::tickets_key.eq(mc::tickets_key + tickets_key),
+        ))
         .execute(c)?);
     Ok(())
 }
@@ -921,6 +927,9 @@ struct TicketRow {
     /// Tickets issued.
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     tickets: i64,
+    /// The sum of their record keys.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    key_sum: i64,
 }
 
 /// Tickets issued in the selection per period (day or month, by the selection's grain) × group.
@@ -936,7 +945,8 @@ pub fn read_tickets(
         ("daily_counters", "day")
     };
     let sql = format!(
-        "SELECT r.{column} AS period, {g} AS grp, CAST(SUM(r.tickets_issued) AS BIGINT) AS tickets\
+        "SELECT r.{column} AS period, {g} AS grp, CAST(SUM(r.tickets_issued) AS BIGINT) AS tickets, \
+         CAST(SUM(r.tickets_key) AS BIGINT) AS key_sum\
          {from} GROUP BY r.{column}{gb}",
         g = group.expression(),
         gb = group.grouped(),
@@ -949,6 +959,7 @@ pub fn read_tickets(
             period: t.period,
             group: t.grp,
             tickets: t.tickets,
+            key_sum: t.key_sum,
         })
         .collect())
 }

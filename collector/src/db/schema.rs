@@ -81,6 +81,7 @@ diesel::table! {
         day -> Text,
         tickets_issued -> BigInt,
         responses_stored -> BigInt,
+        tickets_key -> BigInt,
     }
 }
 
@@ -199,6 +200,7 @@ diesel::table! {
         service_id -> Text,
         month -> Text,
         tickets_issued -> BigInt,
+        tickets_key -> BigInt,
     }
 }
 

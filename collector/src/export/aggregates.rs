@@ -14,7 +14,9 @@
 //! [Output codes](../../../docs/methods.md#output-codes)): dataflow `IT1:VOCE_CX(1.0)`, dimensions `FREQ`, `REF_AREA`
 //! (`IT`), `BODY_KIND`, `BODY`, `SERVICE_KIND`, `SERVICE`, `INDICATOR`, `STATISTIC`, `OPTION`,
 //! `TIME_PERIOD`; then `OBS_VALUE` and the attributes `UNIT_MEASURE`, `OBS_STATUS`,
-//! `CONF_STATUS`, `UNIT_MULT` (`0`). A dimension that does not apply is `_Z`; a total over it is
+//! `CONF_STATUS`, `UNIT_MULT` (`0`), `PERTURBATION` (`CKM` when the cell's figures are
+//! perturbed by the cell key method, `EXACT` when the reader sees them exact; `perturbed`
+//! `yes`/`no` in plain CSV). A dimension that does not apply is `_Z`; a total over it is
 //! `_T` (SDMX cross-domain conventions).
 
 use serde::Serialize;
@@ -28,7 +30,7 @@ use crate::stats::query::{Cell, StatsAnswer};
 pub const DATAFLOW: &str = "IT1:VOCE_CX(1.0)";
 
 /// The header of `aggregates.sdmx.csv`.
-pub const SDMX_HEADER: [&str; 18] = [
+pub const SDMX_HEADER: [&str; 19] = [
     "STRUCTURE",
     "STRUCTURE_ID",
     "ACTION",
@@ -47,10 +49,11 @@ pub const SDMX_HEADER: [&str; 18] = [
     "OBS_STATUS",
     "CONF_STATUS",
     "UNIT_MULT",
+    "PERTURBATION",
 ];
 
 /// The header of `aggregates.csv`.
-pub const CSV_HEADER: [&str; 13] = [
+pub const CSV_HEADER: [&str; 14] = [
     "period",
     "grouping",
     "group",
@@ -64,6 +67,7 @@ pub const CSV_HEADER: [&str; 13] = [
     "value",
     "unit",
     "status",
+    "perturbed",
 ];
 
 /// One observation: a statistic of a cell (with an option, for shares and the distribution).
@@ -215,6 +219,7 @@ pub fn csv_page(answer: &StatsAnswer, from: usize, max: usize) -> (CsvWriter, Op
                 o.value.map_or(Field::Empty, Field::Float),
                 Field::Text(o.unit),
                 Field::Text(status_code(cell.status)),
+                Field::Text(if cell.perturbed { "yes" } else { "no" }),
             ]);
         }
     }
@@ -268,12 +273,34 @@ pub fn sdmx_page(answer: &StatsAnswer, from: usize, max: usize) -> (CsvWriter, O
                 Field::Text(cell.status.sdmx_obs_status()),
                 Field::Text(cell.status.sdmx_conf_status()),
                 Field::Int(0),
+                Field::Text(perturbation_code(cell.perturbed)),
             ]);
         }
     }
     let next = from + cells.len();
     (w, (cells.len() == max).then_some(next))
 }
+
+/// The code of `PERTURBATION` (code list `CL_VOCE_PERTURBATION`).
+pub fn perturbation_code(perturbed: bool) -> &'static str {
+    if perturbed {
+        PERTURBATION_CODES[0].0
+    } else {
+        PERTURBATION_CODES[1].0
+    }
+}
+
+/// The codes of `PERTURBATION`: how the figures of a cell were protected.
+pub const PERTURBATION_CODES: [(&str, &str); 2] = [
+    (
+        "CKM",
+        "Perturbed by the cell key method, perturbation table voce-ptable-1 (docs/methods.md)",
+    ),
+    (
+        "EXACT",
+        "Exact: the reader may read the body's raw responses",
+    ),
+];
 
 fn status_code(status: CellStatus) -> &'static str {
     match status {
@@ -455,6 +482,12 @@ pub fn code_lists() -> Vec<CodeList> {
                     "Secondary confidentiality set by the sender, not for publication",
                 ),
             ],
+        ),
+        list(
+            "CL_VOCE_PERTURBATION",
+            voce,
+            "PERTURBATION",
+            PERTURBATION_CODES.iter().map(|(a, b)| s(a, b)),
         ),
         list(
             "CL_UNIT_MULT",

@@ -66,6 +66,8 @@ pub struct TicketCount {
     pub group: String,
     /// Tickets issued.
     pub tickets: i64,
+    /// The sum of their record keys (each ticket draws one when it is counted).
+    pub key_sum: i64,
 }
 
 /// The rollup rows an answer is built from.
@@ -121,6 +123,7 @@ struct Counts {
     responses: i64,
     responses_key: i64,
     tickets: Option<i64>,
+    tickets_key: i64,
     /// By indicator: `chiarezza`, `facilita`, `soddisfazione`, `fiducia`.
     scales: BTreeMap<Indicator, Scale>,
     /// By (question, option): `esito`, `difficolta`, `aspetti-positivi`: count and key sum.
@@ -245,6 +248,7 @@ fn fold(
             // Tickets of a period with no response make no cell.
             if let Some(c) = out.get_mut(&(period(&t.period), t.group.clone())) {
                 *c.tickets.get_or_insert(0) += t.tickets;
+                c.tickets_key += t.key_sum;
             }
         }
         for c in out.values_mut() {
@@ -460,9 +464,13 @@ pub enum Audience {
     /// the references to other bodies perturbed and made of at least
     /// [`MIN_REFERENCE_BODIES`] other bodies.
     OwnBody(String),
-    /// Everyone else (analysts; later the public): every figure perturbed by the cell key
-    /// method of [`crate::perturb`].
+    /// Everyone else (analysts): every figure perturbed by the cell key method of
+    /// [`crate::perturb`].
     Perturbed,
+    /// An official release: exact figures, each cell's status decided once over the linked
+    /// tables of the release ([`crate::release`]); a cell it does not name is withheld. No
+    /// comparisons (a release publishes the reference cells themselves).
+    Release(std::sync::Arc<crate::release::Statuses>),
 }
 
 impl Audience {
@@ -473,6 +481,37 @@ impl Audience {
     fn exact_references(&self) -> bool {
         matches!(self, Audience::National)
     }
+}
+
+/// The true `n` of every cell of `plan` × each indicator its group is asked, empty cells
+/// included: what a release protects ([`crate::release`]). Never published as such.
+pub fn cell_counts(
+    catalog: &Catalog,
+    plan: &Plan,
+    fetched: &Fetched,
+) -> BTreeMap<(String, String, Indicator), u64> {
+    let groups = fold(
+        catalog,
+        plan.granularity,
+        &fetched.rows,
+        &fetched.choices,
+        None,
+    );
+    let scope = groups_of(fetched, &groups);
+    let empty = Counts::default();
+    let mut out = BTreeMap::new();
+    for period in periods_of(plan) {
+        for (code, asked) in &scope {
+            let c = groups
+                .get(&(period.clone(), code.clone()))
+                .unwrap_or(&empty);
+            for indicator in asked {
+                let n = u64::try_from(c.n(*indicator)).unwrap_or(0);
+                out.insert((period.clone(), code.clone(), *indicator), n);
+            }
+        }
+    }
+    out
 }
 
 /// The fewest other bodies a comparison reference may be made of, outside the national team's
@@ -509,26 +548,14 @@ impl Noise {
     }
 }
 
-/// A key for the tickets of a cell, which carry no record keys: tickets are forms opened, not
-/// answers, and are perturbed only so that no response rate has an exact denominator.
-fn ticket_key(period: &str, group: &str) -> i64 {
-    // FNV-1a over the period and the group code.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in period.bytes().chain([b'|']).chain(group.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    i64::try_from(h >> 32).unwrap_or(0)
-}
-
 /// The figures of `c` for `indicator`: exact when `noise` is `None`.
-fn figures(c: &Counts, indicator: Indicator, noise: Option<Noise>, tickets_key: i64) -> Figures {
+fn figures(c: &Counts, indicator: Indicator, noise: Option<Noise>) -> Figures {
     let count = |nk: (i64, i64)| noise.map_or(nk.0, |z| z.count(nk));
     let (n_true, n_key) = c.n_and_key(indicator);
     let mut f = Figures {
         n: count((n_true, n_key)),
         responses: count((c.responses, c.responses_key)),
-        tickets: c.tickets.map(|t| count((t, tickets_key))),
+        tickets: c.tickets.map(|t| count((t, c.tickets_key))),
         ..Figures::default()
     };
     let option = |question: &str, of: i64, f: &mut Figures| {
@@ -822,10 +849,14 @@ pub fn answer<F>(
     let noise = Noise { k: k.get() };
     let cell_noise = (!audience.exact_cells()).then_some(noise);
     let reference_noise = (!audience.exact_references()).then_some(noise);
-    let min_bodies = if audience.exact_references() {
-        1
-    } else {
-        MIN_REFERENCE_BODIES
+    let min_bodies = match audience {
+        Audience::Release(_) => usize::MAX,
+        _ if audience.exact_references() => 1,
+        _ => MIN_REFERENCE_BODIES,
+    };
+    let released = match audience {
+        Audience::Release(statuses) => Some(statuses.as_ref()),
+        _ => None,
     };
     let scope = groups_of(fetched, &groups);
     let empty = Counts::default();
@@ -873,21 +904,32 @@ pub fn answer<F>(
                 let _ = table.add_sum(id, ids.iter().flatten().copied());
                 id
             });
-            let protection = audience.exact_cells().then(|| table.protect(k));
-            let status_of = |id: Option<CellId>, c: &Counts, f: &Figures| match &protection {
-                Some(p) => id.map_or(CellStatus::Primary, |id| p.status(id)),
-                None => {
-                    let small = |n: i64| u64::try_from(n).unwrap_or(0) < k.get();
-                    if small(c.n(*indicator)) || small(f.n) {
-                        CellStatus::Primary
-                    } else {
-                        CellStatus::Published
-                    }
-                }
+            let protection =
+                (audience.exact_cells() && released.is_none()).then(|| table.protect(k));
+            let release_status = |code: &str| {
+                let grouping = if code.is_empty() && plan.grouping != Grouping::National {
+                    Grouping::National
+                } else {
+                    plan.grouping
+                };
+                released.map(|r| r.status(period, grouping, code, *indicator))
             };
+            let status_of =
+                |id: Option<CellId>, code: &str, c: &Counts, f: &Figures| match &protection {
+                    _ if released.is_some() => release_status(code).unwrap_or(CellStatus::Primary),
+                    Some(p) => id.map_or(CellStatus::Primary, |id| p.status(id)),
+                    None => {
+                        let small = |n: i64| u64::try_from(n).unwrap_or(0) < k.get();
+                        if small(c.n(*indicator)) || small(f.n) {
+                            CellStatus::Primary
+                        } else {
+                            CellStatus::Published
+                        }
+                    }
+                };
             for ((code, counts), id) in members.iter().zip(&ids) {
-                let f = figures(counts, *indicator, cell_noise, ticket_key(period, code));
-                let status = status_of(*id, counts, &f);
+                let f = figures(counts, *indicator, cell_noise);
+                let status = status_of(*id, code, counts, &f);
                 let group = group_ref(registry, plan.grouping, code);
                 let mut cell = blank(period, group, *indicator, status, k, cell_noise.is_some());
                 if !status.is_suppressed() {
@@ -903,7 +945,7 @@ pub fn answer<F>(
                             if bodies < min_bodies {
                                 return None;
                             }
-                            let r = figures(&counts, *indicator, reference_noise, 0);
+                            let r = figures(&counts, *indicator, reference_noise);
                             compare(*indicator, &f, &r, k, (label, sk, bk, &body))
                         };
                         let (first, second) = if plan.grouping == Grouping::Service {
@@ -923,8 +965,8 @@ pub fn answer<F>(
             }
             if !national {
                 let t = total.unwrap_or(&empty);
-                let f = figures(t, *indicator, cell_noise, ticket_key(period, "total"));
-                let status = status_of(total_id, t, &f);
+                let f = figures(t, *indicator, cell_noise);
+                let status = status_of(total_id, "", t, &f);
                 let group = GroupRef {
                     grouping: "total".into(),
                     code: String::new(),
@@ -1234,11 +1276,21 @@ mod tests {
             keyed("a", [2, 3, 9, 14, 12], 5),
             keyed("b", [0, 4, 8, 20, 30], 9),
         );
+        // Service a's tickets: 57 forms shown, their record keys summing to 57 · 2³¹ + 12345.
+        let tickets = |group: &str| TicketCount {
+            period: "2026-10".into(),
+            group: group.into(),
+            tickets: 57,
+            key_sum: 57 * (1 << 31) + 12_345,
+        };
         let ask = |grouping: Grouping, rows: Vec<SumRow>, total: Vec<SumRow>, scope: &[&str]| {
+            let groups: Vec<TicketCount> = rows.iter().map(|r| tickets(&r.group)).collect();
             let fetched = Fetched {
                 rows,
                 total_rows: total,
                 scope: scoped(scope),
+                tickets: Some(groups),
+                total_tickets: Some(vec![tickets("")]),
                 ..Fetched::default()
             };
             answer(
@@ -1274,9 +1326,12 @@ mod tests {
                 c.ci95,
                 c.distribution.clone(),
                 c.responses,
+                c.tickets,
+                c.response_rate,
             )
         };
         let first = figures(&among.cells[0]);
+        assert!(first.6.is_some_and(|t| t.abs_diff(57) <= 2), "{first:?}");
         assert_eq!(first, figures(&alone.cells[0]));
         assert_eq!(first, figures(&as_body.cells[0]));
         assert_eq!(first, figures(&as_body.totals[0]));

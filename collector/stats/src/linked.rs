@@ -339,8 +339,35 @@ impl LinkedTables {
 
     /// Decides the status of every cell of the release: see the module documentation.
     pub fn protect(&self, k: Threshold, level: ProtectionLevel) -> Result<Protection, LinkedError> {
+        self.protect_given(k, level, &[])
+    }
+
+    /// [`Self::protect`], with the statuses some cells already have in an earlier release that
+    /// stays public (a month's provisional release, when its quarter's final release is made):
+    /// a cell published there stays published here (it is known) and is never chosen for
+    /// complementary suppression, a cell withheld there stays withheld. A small cell given as
+    /// published is withheld all the same (a figure of fewer than `k` is never published).
+    pub fn protect_given(
+        &self,
+        k: Threshold,
+        level: ProtectionLevel,
+        given: &[(CellId, CellStatus)],
+    ) -> Result<Protection, LinkedError> {
         level.check(k)?;
         let mut run = Run::new(self, k, level);
+        for &(id, status) in given {
+            let i = id.index();
+            if i >= self.len() {
+                continue;
+            }
+            match status {
+                CellStatus::Published => run.locked[i] = true,
+                _ if run.status[i] == CellStatus::Published && self.count(id) > 0 => {
+                    run.status[i] = CellStatus::Complementary;
+                }
+                _ => {}
+            }
+        }
         run.mark_structurally_unprotectable()?;
         loop {
             // Certain failures first: bound propagation, no LP.
@@ -421,6 +448,8 @@ struct Run<'a> {
     reached: Reached,
     /// What the reader would know if every non-zero cell were withheld.
     all_withheld: Vec<Knowledge>,
+    /// Cells published in an earlier release: never withheld here.
+    locked: Vec<bool>,
     report: Report,
 }
 
@@ -455,6 +484,7 @@ impl<'a> Run<'a> {
             level,
             need: vec![level.width as f64; counts.len()],
             unprotected: vec![None; counts.len()],
+            locked: vec![false; counts.len()],
             reached: Reached::new(counts),
             status,
             all_withheld,
@@ -559,7 +589,9 @@ impl<'a> Run<'a> {
     }
 
     fn is_candidate(&self, cell: usize) -> bool {
-        !self.status[cell].is_suppressed() && self.tables.table.count(self.tables.ids[cell]) > 0
+        !self.status[cell].is_suppressed()
+            && !self.locked[cell]
+            && self.tables.table.count(self.tables.ids[cell]) > 0
     }
 
     /// The published cell to withhold for the failing cell `cell`, or `None` when nothing

@@ -1,17 +1,22 @@
 //! The adversarial disclosure test: an attacker who holds an `analyst` token asks for every
 //! table it may — every grouping by month, quarter and year, with and without
-//! each channel and each value of `verified`, a month by day, single services — over seeded
-//! national data with hundreds of small cells, and solves for the cells it is not shown.
+//! each channel and each value of `verified`, a month by day, single services, for a rating,
+//! `esito` and `motivi` — over seeded national data with hundreds of small cells, and solves
+//! for the cells it is not shown.
 //!
 //! The attacker's knowledge is a set of intervals, one per **canonical cell** (a set of
-//! services, a span of days, a channel or all, `verified` or all) and statistic (the `n` of a
-//! rating indicator, or one bar of its distribution): an exact figure is `[v, v]`; a perturbed
+//! services, a span of days, a channel or all, `verified` or all) and statistic — every count
+//! an answer publishes: the `n` of a rating, each bar of its distribution, its top box (4–5)
+//! and the 1–3 ratings (the `of` of `difficolta`); the `n` of `esito` and each option's count;
+//! the `of` and each reason's count of both follow-ups; the `n` of `motivi`; the responses;
+//! the tickets. An exact figure is `[v, v]`; a perturbed
 //! one `[v − D, v + D]` (and for a published `n` at least `k`); a suppressed `n` below its
 //! `n_below`. The same canonical cell published twice must carry the same value (else the
 //! outputs are inconsistent, which is a failure of its own). The true values add up, and the
 //! attacker knows how: a period is the sum of its sub-periods, a set of services the sum of its
 //! services, all channels the sum of the five, all responses the verified plus the unverified,
-//! an `n` the sum of its bars. Interval propagation over these relations (the bounds of a
+//! an `n` the sum of its bars (or options), the top box bars 4 and 5, a follow-up's `of` the
+//! ratings that show it, `motivi`'s `n` every rating. Interval propagation over these relations (the bounds of a
 //! linear program, tightened relation by relation until nothing moves: every subtraction
 //! attack, chained) gives the attacker's interval of every cell; a cell whose true value is
 //! between 1 and k − 1 and whose interval is a single value is **recovered**. Every recovered
@@ -20,9 +25,10 @@
 //!
 //! The same attack on the national team's exact view (per-table suppression, what every role
 //! read before the cell key method) recovers small cells: that is shown, not hidden. A `body`
-//! token reads only its own cells (exact: it may read its own raw responses) and references to
-//! other bodies that are perturbed and made of at least three of them (tested in `voce-stats`:
-//! `a_body_reads_its_own_cells_exact_and_a_reference_of_fewer_than_three_other_bodies_not_at_all`).
+//! token reads its own cells exact (it may read its own raw responses) and references to other
+//! bodies perturbed and made of at least three of them: the same attack run as each of a few
+//! bodies, with its own cells and every comparison reference it is shown, recovers no small
+//! cell of another body.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,7 +40,7 @@ use voce_collector::stats::cache::ClosedPeriods;
 use voce_collector::stats::disclosure::Threshold;
 use voce_collector::stats::query::{self, Cell, Granularity, Grouping, StatsQuery};
 use voce_stats::Period;
-use voce_stats::answer::Audience;
+use voce_stats::answer::{Audience, CellComparison};
 
 use crate::helpers::*;
 use crate::stats::seed_app;
@@ -48,8 +54,66 @@ const RATINGS: [&str; 2] = ["facilita", "chiarezza"];
 /// No upper bound.
 const UNBOUNDED: i64 = 1 << 40;
 
-/// What a canonical cell counts: the `n` of a rating indicator, or bar 1–5 of it.
+/// What a canonical cell counts: a measure and a part of it. Ratings (measure 0 and 1): part 0
+/// the `n`, 1–5 the bars, [`TOP`] 4 and 5, [`LOW`] 1 to 3. `esito` and the follow-ups: part 0
+/// the `n` (`of`), 1… the options in the questionnaire's order.
 type Stat = (u8, u8);
+/// `esito`.
+const ESITO: u8 = 2;
+/// The reasons of a low rating.
+const DIFFICOLTA: u8 = 3;
+/// The reasons of a high rating.
+const ASPETTI: u8 = 4;
+/// The `n` of `motivi`: every rating.
+const MOTIVI: u8 = 5;
+/// A group's responses.
+const RESPONSES: u8 = 6;
+/// A group's tickets.
+const TICKETS: u8 = 7;
+/// The follow-up questions, by measure.
+const FOLLOW_UPS: [(u8, &str); 3] = [
+    (ESITO, "esito"),
+    (DIFFICOLTA, "difficolta"),
+    (ASPETTI, "aspetti-positivi"),
+];
+/// A rating's top box (4 and 5).
+const TOP: u8 = 6;
+/// A rating's 1 to 3.
+const LOW: u8 = 7;
+
+/// The options of each choice question, in the questionnaire's order.
+fn options() -> HashMap<u8, Vec<String>> {
+    let mut out: HashMap<u8, Vec<String>> = HashMap::new();
+    let Ok(catalog) = startup::catalog() else {
+        return out;
+    };
+    for q in catalog.questionnaires() {
+        for (measure, id) in FOLLOW_UPS {
+            if let Some(question) = q.question(id) {
+                let listed = match &question.kind {
+                    voce_shared::questionnaire::QuestionKind::SingleChoice { options }
+                    | voce_shared::questionnaire::QuestionKind::MultipleChoice {
+                        options, ..
+                    } => options,
+                    _ => continue,
+                };
+                let known = out.entry(measure).or_default();
+                for o in listed {
+                    if !known.contains(&o.id) {
+                        known.push(o.id.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The part of `measure` that `option` is.
+fn option_part(options: &HashMap<u8, Vec<String>>, measure: u8, option: &str) -> Option<u8> {
+    let i = options.get(&measure)?.iter().position(|o| o == option)?;
+    u8::try_from(i + 1).ok()
+}
 
 /// A canonical cell: service set, first and last day, channel (0 = all, else 1 + index),
 /// verified (0 = all, 1 = false, 2 = true), statistic.
@@ -67,8 +131,10 @@ struct Knowledge {
     bounds: Vec<(i64, i64)>,
     /// The figure a cell was first published with.
     shown: Vec<Option<i64>>,
-    /// The rating indicators each service is asked.
+    /// The measures each service counts in (its rating, `esito` if asked, …).
     asks: HashMap<String, Vec<u8>>,
+    /// The options of each choice question.
+    options: HashMap<u8, Vec<String>>,
     /// The same cell published with two values.
     inconsistent: Vec<String>,
 }
@@ -154,6 +220,28 @@ impl Facts {
             .map(|(id, ..)| id.clone())
             .collect()
     }
+
+    /// The body of a service.
+    fn body_of(&self, service: &str) -> Option<&str> {
+        self.services
+            .iter()
+            .find(|(id, ..)| id == service)
+            .map(|(_, body, ..)| body.as_str())
+    }
+
+    /// The services of a comparison's reference: the same kind of service (and of body) in
+    /// every other body.
+    fn reference_of(&self, c: &CellComparison) -> Vec<String> {
+        self.services
+            .iter()
+            .filter(|(_, body, sk, bk)| {
+                *body != c.excluding_body
+                    && c.service_kind.as_ref().is_none_or(|k| k == sk)
+                    && c.body_kind.as_ref().is_none_or(|k| k == bk)
+            })
+            .map(|(id, ..)| id.clone())
+            .collect()
+    }
 }
 
 fn channel_code(c: Option<&str>) -> u8 {
@@ -180,11 +268,16 @@ fn learn_answer(k: &mut Knowledge, facts: &Facts, q: &StatsQuery, answer: &Stats
         channel_code(q.channel.map(|c| c.code())),
         verified_code(q.verified),
     );
+    let int = |x: u64| i64::try_from(x).unwrap_or(0);
     for cell in answer.cells.iter().chain(&answer.totals) {
-        let Some(ind) = RATINGS.iter().position(|r| *r == cell.indicator) else {
-            continue;
+        let measure = match cell.indicator.as_str() {
+            "esito" => ESITO,
+            "motivi" => MOTIVI,
+            other => match RATINGS.iter().position(|r| *r == other) {
+                Some(i) => u8::try_from(i).unwrap_or(0),
+                None => continue,
+            },
         };
-        let ind = u8::try_from(ind).unwrap_or(0);
         let Some(period) = Period::parse(&cell.period) else {
             continue;
         };
@@ -193,36 +286,105 @@ fn learn_answer(k: &mut Knowledge, facts: &Facts, q: &StatsQuery, answer: &Stats
             continue;
         }
         let set = k.set(services);
-        let key = |stat: Stat| (set, period.start(), period.end(), ch, ve, stat);
+        let key = |ch: u8, ve: u8, stat: Stat| (set, period.start(), period.end(), ch, ve, stat);
         // Exact figures come from the national view or a body's own cells.
         let noise = if cell.perturbed { d } else { 0 };
+        // A published count: its interval, and the figure to check for consistency.
+        let seen = |value: i64, floor: i64| {
+            let lo = if cell.perturbed {
+                (value - noise).max(floor)
+            } else {
+                value
+            };
+            (lo, value + noise, Some((cell.perturbed, value)))
+        };
         match (cell.suppressed, cell.n) {
             (false, Some(n)) => {
-                let n = i64::try_from(n).unwrap_or(0);
-                let lo = if cell.perturbed {
-                    (n - noise).max(threshold)
-                } else {
-                    n
-                };
-                k.learn(key((ind, 0)), lo, n + noise, Some((cell.perturbed, n)));
+                let n = int(n);
+                let (lo, hi, shown) = seen(n, threshold);
+                k.learn(key(ch, ve, (measure, 0)), lo, hi, shown);
+                if let Some(r) = cell.responses {
+                    let (lo, hi, shown) = seen(int(r), 0);
+                    k.learn(key(ch, ve, (RESPONSES, 0)), lo, hi, shown);
+                }
+                // Tickets are neither split by channel nor verified.
+                if let Some(t) = cell.tickets {
+                    let (lo, hi, shown) = seen(int(t), 0);
+                    k.learn(key(0, 0, (TICKETS, 0)), lo, hi, shown);
+                }
                 for (b, bar) in cell.distribution.iter().flatten().enumerate() {
-                    let bar = i64::try_from(*bar).unwrap_or(0);
-                    let stat = (ind, u8::try_from(b + 1).unwrap_or(0));
-                    k.learn(
-                        key(stat),
-                        (bar - noise).max(0),
-                        bar + noise,
-                        Some((cell.perturbed, bar)),
-                    );
+                    let (lo, hi, shown) = seen(int(*bar), 0);
+                    let part = u8::try_from(b + 1).unwrap_or(0);
+                    k.learn(key(ch, ve, (measure, part)), lo, hi, shown);
+                }
+                // The top box's count: its share of the published n, cut at 1.
+                if let (Some(top), true) = (cell.top_box, n > 0) {
+                    let count = (top * n as f64).round() as i64;
+                    let (lo, mut hi, shown) = seen(count, 0);
+                    if top >= 1.0 {
+                        hi = UNBOUNDED;
+                    }
+                    k.learn(key(ch, ve, (measure, TOP)), lo, hi, shown);
+                }
+                // A comparison's reference: its n, and its top box (or `si`) from its share.
+                for c in [&cell.comparison, &cell.comparison_same_body_kind]
+                    .into_iter()
+                    .flatten()
+                {
+                    let reference = facts.reference_of(c);
+                    if reference.is_empty() {
+                        continue;
+                    }
+                    let set = k.set(reference);
+                    let key = |stat: Stat| (set, period.start(), period.end(), ch, ve, stat);
+                    let n = int(c.n);
+                    let spread = |value: i64| (value - d, value + d, Some((d > 0, value)));
+                    let (lo, hi, shown) = spread(n);
+                    k.learn(key((measure, 0)), lo.max(0), hi, shown);
+                    let part = if measure == ESITO {
+                        option_part(&k.options, ESITO, "si")
+                    } else {
+                        Some(TOP)
+                    };
+                    if let (Some(share), Some(part), true) = (c.share, part, n > 0) {
+                        let count = (share * n as f64).round() as i64;
+                        let (lo, hi, _) = spread(count);
+                        let hi = if share >= 1.0 { UNBOUNDED } else { hi };
+                        k.learn(key((measure, part)), lo.max(0), hi, None);
+                    }
+                }
+                for share in &cell.shares {
+                    let follow_up = FOLLOW_UPS
+                        .iter()
+                        .find(|(_, id)| *id == share.question)
+                        .map(|(m, _)| *m);
+                    let Some(follow_up) = follow_up else { continue };
+                    let Some(part) = option_part(&k.options, follow_up, &share.option) else {
+                        continue;
+                    };
+                    let (lo, hi, shown) = seen(int(share.count), 0);
+                    k.learn(key(ch, ve, (follow_up, part)), lo, hi, shown);
+                    // A follow-up's `of` (esito's is its n, learned above).
+                    if follow_up != ESITO {
+                        let (lo, hi, shown) = seen(int(share.of), 0);
+                        k.learn(key(ch, ve, (follow_up, 0)), lo, hi, shown);
+                    }
                 }
             }
             _ => {
                 let below = cell
                     .n_below
                     .map_or(UNBOUNDED, |b| i64::try_from(b).unwrap_or(UNBOUNDED) - 1);
-                k.learn(key((ind, 0)), 0, below, None);
-                for b in 1..=5 {
-                    k.learn(key((ind, b)), 0, below, None);
+                k.learn(key(ch, ve, (measure, 0)), 0, below, None);
+                let parts: Vec<u8> = match measure {
+                    ESITO => (1..=k.options.get(&ESITO).map_or(0, Vec::len))
+                        .filter_map(|p| u8::try_from(p).ok())
+                        .collect(),
+                    MOTIVI => vec![],
+                    _ => vec![1, 2, 3, 4, 5, TOP, LOW],
+                };
+                for part in parts {
+                    k.learn(key(ch, ve, (measure, part)), 0, below, None);
                 }
             }
         }
@@ -270,10 +432,42 @@ fn relations(k: &Knowledge) -> Vec<(usize, Vec<usize>)> {
         if ve == 0 {
             add((1..=2).map(|v| part(set, from, to, ch, v, stat)).collect());
         }
-        // An n: the sum of its bars.
-        if stat.1 == 0 {
-            add((1..=5)
-                .map(|b| part(set, from, to, ch, ve, (stat.0, b)))
+        // An n: the sum of its bars (esito: of its options); the top box and the 1–3 ratings.
+        let rating = usize::from(stat.0) < RATINGS.len();
+        if rating {
+            let bars = |b: &[u8]| -> Option<Vec<usize>> {
+                b.iter()
+                    .map(|b| part(set, from, to, ch, ve, (stat.0, *b)))
+                    .collect()
+            };
+            match stat.1 {
+                0 => add(bars(&[1, 2, 3, 4, 5])),
+                TOP => add(bars(&[4, 5])),
+                LOW => add(bars(&[1, 2, 3])),
+                _ => {}
+            }
+        }
+        if stat == (ESITO, 0) {
+            let options = k.options.get(&ESITO).map_or(0, Vec::len);
+            add((1..=options)
+                .map(|o| part(set, from, to, ch, ve, (ESITO, u8::try_from(o).unwrap_or(0))))
+                .collect());
+        }
+        // A follow-up's `of`, motivi's n: the ratings that show it, over the ratings asked.
+        let shows = match stat {
+            (DIFFICOLTA, 0) => Some(LOW),
+            (ASPETTI, 0) => Some(TOP),
+            (MOTIVI, 0) => Some(0),
+            _ => None,
+        };
+        if let Some(bars) = shows {
+            add((0..u8::try_from(RATINGS.len()).unwrap_or(0))
+                .filter(|r| {
+                    services
+                        .iter()
+                        .any(|s| k.asks.get(s).is_some_and(|a| a.contains(r)))
+                })
+                .map(|r| part(set, from, to, ch, ve, (r, bars)))
                 .collect());
         }
         // A period: its months (quarter, year), its quarters (year), its days (month).
@@ -352,26 +546,60 @@ fn propagate(bounds: &mut [(i64, i64)], relations: &[(usize, Vec<usize>)], round
     }
 }
 
-/// The true counts, per service, then channel × verified × rating indicator × value with a
-/// running sum by day (so that any span of days is one subtraction).
+/// The true counts, per service, then channel × verified × measure × value with a running sum
+/// by day (so that any span of days is one subtraction). A rating's value is the rating; an
+/// `esito` or a reason's, its option's part; a response's and a day's tickets, 1.
 struct Truth {
     first: Date,
     by_service: HashMap<String, Vec<Running>>,
 }
 
-/// (channel, verified, rating indicator, value) and the running count by day.
-type Running = ((u8, u8, u8, u8), Vec<i64>);
+/// (channel, verified, measure, value): what [`Truth`] counts.
+type Entry = (u8, u8, u8, u8);
+
+/// An entry and its running count by day.
+type Running = (Entry, Vec<i64>);
 
 /// Days covered by [`Truth`].
 const TRUTH_DAYS: i64 = 400;
 
 impl Truth {
     fn read(app: &TestApp) -> anyhow::Result<Truth> {
+        use diesel::prelude::*;
+        use voce_collector::db::schema::daily_counters as dc;
         let catalog = startup::catalog()?;
+        let options = options();
         let first = UNTIL - Duration::days(TRUTH_DAYS);
         let days = usize::try_from(TRUTH_DAYS + 2)?;
-        let mut counts: HashMap<(String, u8, u8, u8, u8), Vec<i64>> = HashMap::new();
+        let day_index = |text: &str| -> anyhow::Result<usize> {
+            let day = Date::parse(
+                &text[..10],
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )?;
+            Ok(usize::try_from((day - first).whole_days())? + 1)
+        };
+        let mut counts: HashMap<(String, Entry), Vec<i64>> = HashMap::new();
+        let mut add = |service: &str, entry: Entry, day: usize, by: i64| {
+            counts
+                .entry((service.to_owned(), entry))
+                .or_insert_with(|| vec![0; days])[day] += by;
+        };
         for r in app.responses()? {
+            let day = day_index(&r.received_at)?;
+            let (ch, ve) = (
+                channel_code(Some(&r.channel)),
+                verified_code(Some(r.verified)),
+            );
+            add(&r.service_id, (ch, ve, RESPONSES, 1), day, 1);
+            let answers: serde_json::Value = serde_json::from_str(&r.answers)?;
+            for (measure, question) in FOLLOW_UPS {
+                if let Some(part) = answers[question]
+                    .as_str()
+                    .and_then(|o| option_part(&options, measure, o))
+                {
+                    add(&r.service_id, (ch, ve, measure, part), day, 1);
+                }
+            }
             let Some(v) = r.valutazione.and_then(|v| u8::try_from(v).ok()) else {
                 continue;
             };
@@ -385,48 +613,61 @@ impl Truth {
                 })
                 .unwrap_or("facilita");
             let ind = u8::try_from(RATINGS.iter().position(|x| *x == indicator).unwrap_or(0))?;
-            let day = Date::parse(
-                &r.received_at[..10],
-                time::macros::format_description!("[year]-[month]-[day]"),
-            )?;
-            let i = usize::try_from((day - first).whole_days())?;
-            let slot = counts
-                .entry((
-                    r.service_id.clone(),
-                    channel_code(Some(&r.channel)),
-                    verified_code(Some(r.verified)),
-                    ind,
-                    v,
-                ))
-                .or_insert_with(|| vec![0; days]);
-            slot[i + 1] += 1;
+            add(&r.service_id, (ch, ve, ind, v), day, 1);
+        }
+        let tickets: Vec<(String, String, i64)> = dc::table
+            .select((dc::service_id, dc::day, dc::tickets_issued))
+            .load(&mut *app.conn()?)?;
+        for (service, day, issued) in tickets {
+            let day = day_index(&day)?;
+            if day < days {
+                add(&service, (0, 0, TICKETS, 1), day, issued);
+            }
         }
         let mut by_service: HashMap<String, Vec<Running>> = HashMap::new();
-        for ((service, c, v, i, value), mut running) in counts {
+        for ((service, entry), mut running) in counts {
             for d in 1..running.len() {
                 running[d] += running[d - 1];
             }
             by_service
                 .entry(service)
                 .or_default()
-                .push(((c, v, i, value), running));
+                .push((entry, running));
         }
         Ok(Truth { first, by_service })
     }
 
+    /// Whether an entry of `measure` and `value` counts in `stat`.
+    fn counts_in(stat: Stat, measure: u8, value: u8) -> bool {
+        let rating = usize::from(measure) < RATINGS.len();
+        match stat {
+            (r, part) if usize::from(r) < RATINGS.len() => {
+                measure == r
+                    && match part {
+                        0 => true,
+                        TOP => value >= 4,
+                        LOW => value <= 3,
+                        bar => value == bar,
+                    }
+            }
+            (DIFFICOLTA, 0) => rating && value <= 3,
+            (ASPETTI, 0) => rating && value >= 4,
+            (MOTIVI, _) => rating,
+            (m, 0) => measure == m,
+            (m, part) => measure == m && value == part,
+        }
+    }
+
     fn of(&self, k: &Knowledge, key: &Key) -> i64 {
-        let &(set, from, to, ch, ve, (ind, bar)) = key;
+        let &(set, from, to, ch, ve, stat) = key;
         let index = |d: Date| usize::try_from((d - self.first).whole_days()).unwrap_or(0);
         let (a, b) = (index(from), index(to) + 1);
         k.set_list[set as usize]
             .iter()
             .filter_map(|s| self.by_service.get(s))
             .flatten()
-            .filter(|((c, v, i, value), _)| {
-                (ch == 0 || *c == ch)
-                    && (ve == 0 || *v == ve)
-                    && *i == ind
-                    && (bar == 0 || *value == bar)
+            .filter(|((c, v, m, value), _)| {
+                (ch == 0 || *c == ch) && (ve == 0 || *v == ve) && Truth::counts_in(stat, *m, *value)
             })
             .map(|(_, running)| {
                 running[b.min(running.len() - 1)] - running[a.min(running.len() - 1)]
@@ -446,10 +687,18 @@ fn queries(snapshot: &Snapshot) -> Vec<StatsQuery> {
                 .map(|c| voce_collector::domain::Channel::parse(c).ok()),
         )
         .collect();
-    // The rating of the larger questionnaire (`chiarezza` works the same way).
-    for indicator in ["facilita"] {
+    // The rating of the larger questionnaire (`chiarezza` works the same way) by month,
+    // quarter and year; `esito` and `motivi` by month and quarter.
+    for (indicator, granularities) in [
+        (
+            "facilita",
+            &[Granularity::Month, Granularity::Quarter, Granularity::Year][..],
+        ),
+        ("esito", &[Granularity::Month, Granularity::Quarter][..]),
+        ("motivi", &[Granularity::Month, Granularity::Quarter][..]),
+    ] {
         let indicator = voce_shared::Indicator::parse(indicator);
-        for granularity in [Granularity::Month, Granularity::Quarter, Granularity::Year] {
+        for &granularity in granularities {
             for grouping in Grouping::ALL {
                 // Every channel on its own by month (a quarter is the sum of its months).
                 let by_channel = if granularity == Granularity::Month {
@@ -520,6 +769,69 @@ fn queries(snapshot: &Snapshot) -> Vec<StatsQuery> {
     out
 }
 
+/// The queries a body issues: its own services and its own total, by month with and without
+/// each channel and `verified`, and by quarter, for a rating and `esito` — each cell with its
+/// comparisons.
+fn body_queries(body: &str) -> Vec<StatsQuery> {
+    let from = UNTIL - Duration::days(364);
+    let body = voce_collector::domain::IpaCode::parse(body).ok();
+    let mut out = Vec::new();
+    for indicator in ["facilita", "esito"] {
+        let indicator = voce_shared::Indicator::parse(indicator);
+        for grouping in [Grouping::Service, Grouping::Body] {
+            let base = StatsQuery {
+                group_by: Some(grouping),
+                body: body.clone(),
+                indicator,
+                from: Some(from),
+                to: Some(UNTIL),
+                ..StatsQuery::default()
+            };
+            out.push(StatsQuery {
+                granularity: Some(Granularity::Quarter),
+                ..base.clone()
+            });
+            let month = StatsQuery {
+                granularity: Some(Granularity::Month),
+                ..base
+            };
+            for channel in CHANNELS {
+                out.push(StatsQuery {
+                    channel: voce_collector::domain::Channel::parse(channel).ok(),
+                    ..month.clone()
+                });
+            }
+            for verified in [false, true] {
+                out.push(StatsQuery {
+                    verified: Some(verified),
+                    ..month.clone()
+                });
+            }
+            out.push(month);
+        }
+    }
+    out
+}
+
+/// What a statistic is, in words.
+fn label((measure, part): Stat) -> String {
+    let name = match measure {
+        m if usize::from(m) < RATINGS.len() => RATINGS[usize::from(m)],
+        ESITO => "esito",
+        DIFFICOLTA => "difficolta",
+        ASPETTI => "aspetti-positivi",
+        MOTIVI => "motivi",
+        RESPONSES => "responses",
+        _ => "tickets",
+    };
+    match (measure, part) {
+        (_, 0) => format!("n of {name}"),
+        (m, TOP) if usize::from(m) < RATINGS.len() => format!("4–5 of {name}"),
+        (m, LOW) if usize::from(m) < RATINGS.len() => format!("1–3 of {name}"),
+        (_, p) => format!("part {p} of {name}"),
+    }
+}
+
 /// What an attack found.
 #[derive(Debug, Default)]
 struct Found {
@@ -533,7 +845,8 @@ struct Found {
     inconsistent: usize,
 }
 
-/// Runs the attack as `audience` reads; `scope` limits it to one body's own queries.
+/// Runs the attack as `audience` reads, asking `asked`. A body's own cells (every service of
+/// the set its own) are not counted: it may read its own responses.
 fn attack(
     app: &TestApp,
     snapshot: &Snapshot,
@@ -541,10 +854,17 @@ fn attack(
     audience: &Audience,
     asked: &[StatsQuery],
 ) -> anyhow::Result<Found> {
+    let own = match audience {
+        Audience::OwnBody(body) => Some(body.as_str()),
+        _ => None,
+    };
     let catalog = startup::catalog()?;
     let facts = Facts::of(snapshot);
     let closed = ClosedPeriods::default();
-    let mut k = Knowledge::default();
+    let mut k = Knowledge {
+        options: options(),
+        ..Knowledge::default()
+    };
     let mut conn = app.conn()?;
     for q in asked {
         let answer = query::run(
@@ -561,12 +881,19 @@ fn attack(
         learn_answer(&mut k, &facts, q, &answer);
     }
     for s in snapshot.services() {
-        let asks = s
-            .questionnaire
-            .indicator_sources()
-            .filter_map(|i| RATINGS.iter().position(|r| *r == i.indicator.code()))
-            .filter_map(|i| u8::try_from(i).ok())
-            .collect();
+        let mut asks: Vec<u8> = vec![RESPONSES, TICKETS];
+        for source in s.questionnaire.indicator_sources() {
+            match source.indicator.code() {
+                "esito" => asks.push(ESITO),
+                "motivi" => asks.extend([DIFFICOLTA, ASPETTI, MOTIVI]),
+                code => asks.extend(
+                    RATINGS
+                        .iter()
+                        .position(|r| *r == code)
+                        .and_then(|i| u8::try_from(i).ok()),
+                ),
+            }
+        }
         k.asks.insert(s.service.id.clone(), asks);
     }
     let direct_bounds = k.bounds.clone();
@@ -581,6 +908,13 @@ fn attack(
     for (id, key) in k.keys.iter().enumerate() {
         let (lo, hi) = k.bounds[id];
         if lo != hi || !(1..10).contains(&lo) {
+            continue;
+        }
+        if let Some(own) = own
+            && k.set_list[key.0 as usize]
+                .iter()
+                .all(|s| facts.body_of(s) == Some(own))
+        {
             continue;
         }
         let was_direct = direct_bounds[id].0 == direct_bounds[id].1;
@@ -611,11 +945,7 @@ fn attack(
                 key.2,
                 key.3,
                 key.4,
-                if key.5.1 == 0 {
-                    format!("n of {}", RATINGS[usize::from(key.5.0)])
-                } else {
-                    format!("bar {} of {}", key.5.1, RATINGS[usize::from(key.5.0)])
-                }
+                label(key.5)
             ));
         }
     }
@@ -655,6 +985,43 @@ async fn no_small_cell_is_recovered_from_every_table_an_analyst_can_request() ->
          (n, bars) {:?}; e.g. {:#?}",
         exact.derived, exact.examples
     );
+
+    // A few bodies, each of another kind, with their own cells and every reference they see.
+    let mut kinds = BTreeSet::new();
+    let bodies: Vec<String> = snapshot
+        .services()
+        .filter(|s| kinds.insert(s.body.body_kind.clone()))
+        .map(|s| s.body.ipa_code.clone())
+        .take(3)
+        .collect();
+    for body in &bodies {
+        let started = std::time::Instant::now();
+        let asked = body_queries(body);
+        let found = attack(
+            &app,
+            &snapshot,
+            &truth,
+            &Audience::OwnBody(body.clone()),
+            &asked,
+        )?;
+        println!(
+            "body {body}: {} queries, {} cells, {} relations: small cells of other bodies \
+             recovered directly {:?}, by subtraction and chains {:?} ({:.1} s)",
+            asked.len(),
+            found.cells,
+            found.relations,
+            found.direct,
+            found.derived,
+            started.elapsed().as_secs_f64()
+        );
+        assert_eq!(
+            (found.direct, found.derived),
+            ((0, 0), (0, 0)),
+            "body {body} recovers other bodies' small cells: {:#?}",
+            found.examples
+        );
+        assert_eq!(found.inconsistent, 0, "body {body}: inconsistent figures");
+    }
 
     assert_eq!(
         analyst.inconsistent, 0,

@@ -347,6 +347,7 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
         "OBS_STATUS",
         "CONF_STATUS",
         "UNIT_MULT",
+        "PERTURBATION",
     ] {
         assert!(
             header.iter().any(|h| h == column),
@@ -355,12 +356,13 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
     }
     assert_eq!(&header[..3], ["STRUCTURE", "STRUCTURE_ID", "ACTION"]);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(usize::MAX);
-    let (value, obs, conf, freq, service) = (
+    let (value, obs, conf, freq, service, perturbation) = (
         col("OBS_VALUE"),
         col("OBS_STATUS"),
         col("CONF_STATUS"),
         col("FREQ"),
         col("SERVICE"),
+        col("PERTURBATION"),
     );
     let mut counts = std::collections::BTreeMap::new();
     for record in &records[1..] {
@@ -381,6 +383,8 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
         }
         *counts.entry(record[conf].clone()).or_insert(0) += 1;
         assert!(!record[service].is_empty());
+        // An analyst reads perturbed figures, and every line says so.
+        assert_eq!(record[perturbation], "CKM", "{record:?}");
     }
     // The pilot seeded thinly has small cells: both published and suppressed ones.
     assert!(counts.get("F").is_some_and(|n| *n > 0), "{counts:?}");
@@ -394,7 +398,35 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
     )
     .await?;
     assert_eq!(csv.status(), 200);
-    assert!(parse_csv(&csv.text().await?)?.len() > 1);
+    let plain = parse_csv(&csv.text().await?)?;
+    assert!(plain.len() > 1);
+    assert_eq!(plain[0].last().map(String::as_str), Some("perturbed"));
+    assert!(
+        plain[1..]
+            .iter()
+            .all(|r| r.last().map(String::as_str) == Some("yes"))
+    );
+    // A national operator reads the same cells exact, and the files say that too.
+    let national = operator_token(&app, Role::National, None)?;
+    let exact = |path: String| {
+        let (app, national) = (&app, &national);
+        async move { parse_csv(&get(app, &path, Some(national)).await?.text().await?) }
+    };
+    let sdmx_exact = exact(format!(
+        "/v1/exports/aggregates.sdmx.csv?granularity=month&group_by=service&{YEAR}"
+    ))
+    .await?;
+    assert!(sdmx_exact.len() > 1);
+    assert!(sdmx_exact[1..].iter().all(|r| r[perturbation] == "EXACT"));
+    let csv_exact = exact(format!(
+        "/v1/exports/aggregates.csv?group_by=service&{YEAR}"
+    ))
+    .await?;
+    assert!(
+        csv_exact[1..]
+            .iter()
+            .all(|r| r.last().map(String::as_str) == Some("no"))
+    );
     let json = get(
         &app,
         &format!("/v1/exports/aggregates.json?group_by=service&{YEAR}"),
@@ -437,6 +469,10 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
             codes("CL_VOCE_BODY_KIND").contains(&record[col("BODY_KIND")]),
             "{record:?}"
         );
+        assert!(
+            codes("CL_VOCE_PERTURBATION").contains(&record[perturbation]),
+            "{record:?}"
+        );
     }
     // Exports are audited.
     let audited = voce_collector::db::audit::list(
@@ -447,7 +483,7 @@ async fn the_sdmx_csv_export_of_the_pilot_has_the_sdmx_columns_and_no_suppressed
         },
         100,
     )?;
-    assert_eq!(audited.len(), 3);
+    assert_eq!(audited.len(), 5);
     Ok(())
 }
 
@@ -553,12 +589,94 @@ async fn every_response_gets_its_own_record_key_and_every_rollup_row_the_sum_of_
     Ok(())
 }
 
+/// `(service, day or month, tickets, key sum)` of every counter row, days then months.
+type TicketRows = Vec<(String, String, i64, i64)>;
+
+/// The tickets counted per service and day, and per service and month, with their key sums.
+fn ticket_rows(app: &TestApp) -> anyhow::Result<(TicketRows, TicketRows)> {
+    use diesel::prelude::*;
+    use voce_collector::db::schema::{daily_counters as dc, monthly_counters as mc};
+    let mut conn = app.conn()?;
+    let days = dc::table
+        .select((dc::service_id, dc::day, dc::tickets_issued, dc::tickets_key))
+        .order((dc::service_id, dc::day))
+        .load(&mut *conn)?;
+    let months = mc::table
+        .select((
+            mc::service_id,
+            mc::month,
+            mc::tickets_issued,
+            mc::tickets_key,
+        ))
+        .order((mc::service_id, mc::month))
+        .load(&mut *conn)?;
+    Ok((days, months))
+}
+
+/// Every day with tickets has a key sum of as many keys (below tickets × 2^32, nearly all
+/// distinct), and every month holds the sums of its days, tickets and keys.
+fn assert_ticket_keys_hold(app: &TestApp) -> anyhow::Result<()> {
+    let (days, months) = ticket_rows(app)?;
+    let with_tickets: Vec<_> = days.iter().filter(|d| d.2 > 0).collect();
+    assert!(
+        with_tickets.len() > 100,
+        "{} days with tickets",
+        with_tickets.len()
+    );
+    for d in &with_tickets {
+        assert!((0..d.2 << 32).contains(&d.3), "{d:?}");
+    }
+    let distinct: std::collections::BTreeSet<i64> = with_tickets.iter().map(|d| d.3).collect();
+    assert!(
+        distinct.len() * 100 >= with_tickets.len() * 99,
+        "keys repeat: {distinct:?}"
+    );
+    let mut summed: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
+    for (service, day, tickets, key) in &days {
+        let e = summed
+            .entry((service.clone(), day[..7].to_owned()))
+            .or_default();
+        *e = (e.0 + tickets, e.1 + key);
+    }
+    let from_days: TicketRows = summed
+        .into_iter()
+        .filter(|(_, (t, _))| *t > 0)
+        .map(|((s, m), (t, k))| (s, m, t, k))
+        .collect();
+    let months: TicketRows = months.into_iter().filter(|m| m.2 > 0).collect();
+    assert_eq!(months, from_days);
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_ticket_counted_adds_a_record_key_to_its_day_and_each_month_keeps_the_sums_of_its_days()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    for _ in 0..20 {
+        app.ticket().await?;
+    }
+    app.flush_counts()?;
+    let (days, _) = ticket_rows(&app)?;
+    let live: i64 = days.iter().map(|d| d.2).sum();
+    assert_eq!(live, 20);
+    // Twenty keys of 0 .. 2^32: their sum is far from zero.
+    assert!(days.iter().map(|d| d.3).sum::<i64>() > 1 << 32, "{days:?}");
+    seed_app(&app, 2_000)?;
+    assert_ticket_keys_hold(&app)?;
+    // A rebuild of the months from the days keeps them.
+    let before = ticket_rows(&app)?;
+    voce_collector::stats::rollups::rebuild(&mut *app.conn()?, startup::catalog()?)?;
+    assert_eq!(ticket_rows(&app)?, before);
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_migration_gives_existing_responses_keys_and_existing_rollups_the_sums_a_rebuild_computes()
 -> anyhow::Result<()> {
     let app = spawn_app().await?;
     seed_app(&app, 2_000)?;
     let (before, _) = rollups::all(&mut *app.conn()?)?;
+    let (tickets_before, _) = ticket_rows(&app)?;
     migrate_again_from_before_record_keys(&app)?;
     let keys = keys_of(&app)?;
     let distinct: std::collections::BTreeSet<i64> = keys.iter().map(|k| k.3).collect();
@@ -583,6 +701,12 @@ async fn the_migration_gives_existing_responses_keys_and_existing_rollups_the_su
     assert_eq!(counts(&migrated.0), counts(&before));
     voce_collector::stats::rollups::rebuild(&mut *app.conn()?, startup::catalog()?)?;
     assert_eq!(rollups::all(&mut *app.conn()?)?, migrated);
+    // The tickets counted before their keys existed get one drawn per day, months their sums.
+    assert_eq!(
+        ticket_rows(&app)?.0.iter().map(|d| d.2).collect::<Vec<_>>(),
+        tickets_before.iter().map(|d| d.2).collect::<Vec<_>>()
+    );
+    assert_ticket_keys_hold(&app)?;
     Ok(())
 }
 

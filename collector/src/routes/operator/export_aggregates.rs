@@ -90,7 +90,7 @@ async fn export(
     params(StatsQuery),
     security(("operator" = [])),
     responses(
-        (status = 200, description = "period, grouping, group, group_name, body_kind, body, service_kind, indicator, statistic, option, value, unit, status; a suppressed cell has empty values", body = String, content_type = "text/csv"),
+        (status = 200, description = "period, grouping, group, group_name, body_kind, body, service_kind, indicator, statistic, option, value, unit, status, perturbed (yes when the figures are perturbed by the cell key method); a suppressed cell has empty values", body = String, content_type = "text/csv"),
         (status = 400, response = crate::problems::Malformed),
         (status = 401, response = crate::problems::Unauthenticated),
         (status = 403, response = crate::problems::Forbidden),
@@ -126,7 +126,7 @@ pub async fn export_aggregates_json(
     params(StatsQuery),
     security(("operator" = [])),
     responses(
-        (status = 200, description = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,BODY_KIND,BODY,SERVICE_KIND,SERVICE,INDICATOR,STATISTIC,OPTION,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,CONF_STATUS,UNIT_MULT; suppressed cells have an empty OBS_VALUE, OBS_STATUS O and CONF_STATUS A (primary) or D (secondary)", body = String, content_type = "text/csv"),
+        (status = 200, description = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,BODY_KIND,BODY,SERVICE_KIND,SERVICE,INDICATOR,STATISTIC,OPTION,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,CONF_STATUS,UNIT_MULT,PERTURBATION; suppressed cells have an empty OBS_VALUE, OBS_STATUS O and CONF_STATUS A (primary) or D (secondary); PERTURBATION is CKM for figures perturbed by the cell key method, EXACT for figures the reader sees exact", body = String, content_type = "text/csv"),
         (status = 400, response = crate::problems::Malformed),
         (status = 401, response = crate::problems::Unauthenticated),
         (status = 403, response = crate::problems::Forbidden),
