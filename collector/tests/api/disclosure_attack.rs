@@ -843,6 +843,156 @@ struct Found {
     derived: (usize, usize),
     examples: Vec<String>,
     inconsistent: usize,
+    /// Small cells solved for by the linear program, and those it pinned that propagation had not.
+    lp_solved: usize,
+    lp_recovered: usize,
+    /// Cells propagation pinned that the linear program was asked to pin again, and did.
+    lp_checked: usize,
+    lp_confirmed: usize,
+}
+
+/// What [`by_linear_program`] found.
+struct LpFound {
+    solved: usize,
+    recovered: usize,
+    checked: usize,
+    confirmed: usize,
+}
+
+/// Small cells the linear program is run for, per attack: those with the narrowest intervals.
+const LP_CELLS: usize = 300;
+
+/// Relations around one cell given to its linear program, at most.
+const LP_RELATIONS: usize = 400;
+
+/// The linear-programming attack, on top of propagation: for the [`LP_CELLS`] cells with a true
+/// value between 1 and k − 1 whose intervals propagation left narrowest (not pinned, width at most
+/// 4), the minimum and maximum of the cell over every relation within two steps of it (up to
+/// [`LP_RELATIONS`]), every other cell of those relations a variable within its interval (a
+/// pinned one a constant) — `voce_stats::lp_audit`, the LP the release audit uses. Leaving out
+/// the relations further away can only widen the interval, so a cell the LP pins is recovered;
+/// that value is checked against the truth. As a check of the method, up to 20 small cells that
+/// propagation pinned but no answer published are solved for too, from what was published of
+/// them: the LP must pin each again.
+fn by_linear_program(
+    k: &Knowledge,
+    rel: &[(usize, Vec<usize>)],
+    direct: &[(i64, i64)],
+    truth: &Truth,
+    own: Option<&str>,
+    facts: &Facts,
+) -> anyhow::Result<LpFound> {
+    use voce_stats::disclosure::Table;
+    use voce_stats::lp_audit::{self, Knowledge as Known, TOLERANCE};
+    let mut touching: Vec<Vec<usize>> = vec![Vec::new(); k.keys.len()];
+    for (r, (total, parts)) in rel.iter().enumerate() {
+        for c in std::iter::once(total).chain(parts) {
+            touching[*c].push(r);
+        }
+    }
+    let mut candidates: Vec<(i64, usize, i64)> = k
+        .bounds
+        .iter()
+        .enumerate()
+        .filter(|(_, (lo, hi))| lo < hi && hi - lo <= 4 && *lo < 10 && *hi >= 1)
+        .filter(|(id, _)| {
+            own.is_none_or(|own| {
+                !k.set_list[k.keys[*id].0 as usize]
+                    .iter()
+                    .all(|s| facts.body_of(s) == Some(own))
+            })
+        })
+        .map(|(id, (lo, hi))| (hi - lo, id, truth.of(k, &k.keys[id])))
+        .filter(|(_, _, v)| (1..10).contains(v))
+        .collect();
+    candidates.sort_unstable();
+    candidates.truncate(LP_CELLS);
+    let solved = candidates.len();
+    let checks: Vec<(i64, usize, i64)> = k
+        .bounds
+        .iter()
+        .zip(direct)
+        .enumerate()
+        .filter(|(_, (b, d))| b.0 == b.1 && d.0 != d.1 && (1..10).contains(&b.0))
+        .map(|(id, (b, _))| (-1, id, b.0))
+        .take(20)
+        .collect();
+    let checked = checks.len();
+    let (mut recovered, mut confirmed) = (0, 0);
+    for &(kind, cell, true_value) in candidates.iter().chain(&checks) {
+        let mut chosen: BTreeSet<usize> = touching[cell].iter().copied().collect();
+        let first: Vec<usize> = chosen.iter().copied().collect();
+        'outer: for r in first {
+            let (total, parts) = &rel[r];
+            for c in std::iter::once(total).chain(parts) {
+                for &r2 in &touching[*c] {
+                    if chosen.len() >= LP_RELATIONS {
+                        break 'outer;
+                    }
+                    chosen.insert(r2);
+                }
+            }
+        }
+        let mut table = Table::new();
+        let mut local: HashMap<usize, voce_stats::disclosure::CellId> = HashMap::new();
+        let mut known = Vec::new();
+        let mut id_of = |c: usize, table: &mut Table, known: &mut Vec<Known>| {
+            *local.entry(c).or_insert_with(|| {
+                // A check solves its cell from what was published of it.
+                let (lo, hi) = if c == cell && kind < 0 {
+                    direct[c]
+                } else {
+                    k.bounds[c]
+                };
+                known.push(if lo == hi {
+                    Known::Published(u64::try_from(lo).unwrap_or(0))
+                } else {
+                    Known::Withheld {
+                        lo: u64::try_from(lo.max(0)).unwrap_or(0),
+                        hi: (hi < UNBOUNDED).then(|| u64::try_from(hi).unwrap_or(0)),
+                    }
+                });
+                table.add_cell(0)
+            })
+        };
+        let target = id_of(cell, &mut table, &mut known);
+        for r in chosen {
+            let (total, parts) = &rel[r];
+            let t = id_of(*total, &mut table, &mut known);
+            let ps: Vec<_> = parts
+                .iter()
+                .map(|p| id_of(*p, &mut table, &mut known))
+                .collect();
+            // A relation naming one cell twice says nothing a linear program needs.
+            let _ = table.add_sum(t, ps);
+        }
+        let Some(interval) = lp_audit::interval_of(table.constraints(), &known, target.index())?
+        else {
+            continue;
+        };
+        let (lo, hi) = (
+            (interval.lo - TOLERANCE).ceil(),
+            (interval.hi + TOLERANCE).floor(),
+        );
+        if lo == hi {
+            assert_eq!(
+                lo, true_value as f64,
+                "the linear program pins {:?} to {lo}, the truth is {true_value}",
+                k.keys[cell]
+            );
+            if kind < 0 {
+                confirmed += 1;
+            } else {
+                recovered += 1;
+            }
+        }
+    }
+    Ok(LpFound {
+        solved,
+        recovered,
+        checked,
+        confirmed,
+    })
 }
 
 /// Runs the attack as `audience` reads, asking `asked`. A body's own cells (every service of
@@ -899,10 +1049,15 @@ fn attack(
     let direct_bounds = k.bounds.clone();
     let rel = relations(&k);
     propagate(&mut k.bounds, &rel, 12);
+    let lp = by_linear_program(&k, &rel, &direct_bounds, truth, own, &facts)?;
     let mut found = Found {
         cells: k.keys.len(),
         relations: rel.len(),
         inconsistent: k.inconsistent.len(),
+        lp_solved: lp.solved,
+        lp_recovered: lp.recovered,
+        lp_checked: lp.checked,
+        lp_confirmed: lp.confirmed,
         ..Found::default()
     };
     for (id, key) in k.keys.iter().enumerate() {
@@ -967,12 +1122,14 @@ async fn no_small_cell_is_recovered_from_every_table_an_analyst_can_request() ->
     let analyst = attack(&app, &snapshot, &truth, &Audience::Perturbed, &asked)?;
     println!(
         "analyst: {} queries, {} cells, {} relations: small cells recovered directly (n, bars) {:?}, \
-         by subtraction and chains {:?}; inconsistent {} ({:.1} s)",
+         by subtraction and chains {:?}, by the linear program {} of {}; inconsistent {} ({:.1} s)",
         asked.len(),
         analyst.cells,
         analyst.relations,
         analyst.direct,
         analyst.derived,
+        analyst.lp_recovered,
+        analyst.lp_solved,
         analyst.inconsistent,
         started.elapsed().as_secs_f64()
     );
@@ -982,8 +1139,20 @@ async fn no_small_cell_is_recovered_from_every_table_an_analyst_can_request() ->
     let exact = attack(&app, &snapshot, &truth, &Audience::National, &asked)?;
     println!(
         "exact view, per-table suppression: small cells recovered by subtraction and chains \
-         (n, bars) {:?}; e.g. {:#?}",
-        exact.derived, exact.examples
+         (n, bars) {:?}, and by the linear program {} more of {} (and {} of {} pinned by \
+         subtraction pinned again by it); e.g. {:#?}",
+        exact.derived,
+        exact.lp_recovered,
+        exact.lp_solved,
+        exact.lp_confirmed,
+        exact.lp_checked,
+        exact.examples
+    );
+    assert!(
+        exact.lp_checked > 0 && exact.lp_confirmed == exact.lp_checked,
+        "the linear program does not pin what subtraction pins: {} of {}",
+        exact.lp_confirmed,
+        exact.lp_checked
     );
 
     // A few bodies, each of another kind, with their own cells and every reference they see.
@@ -1006,17 +1175,20 @@ async fn no_small_cell_is_recovered_from_every_table_an_analyst_can_request() ->
         )?;
         println!(
             "body {body}: {} queries, {} cells, {} relations: small cells of other bodies \
-             recovered directly {:?}, by subtraction and chains {:?} ({:.1} s)",
+             recovered directly {:?}, by subtraction and chains {:?}, by the linear program {} \
+             of {} ({:.1} s)",
             asked.len(),
             found.cells,
             found.relations,
             found.direct,
             found.derived,
+            found.lp_recovered,
+            found.lp_solved,
             started.elapsed().as_secs_f64()
         );
         assert_eq!(
-            (found.direct, found.derived),
-            ((0, 0), (0, 0)),
+            (found.direct, found.derived, found.lp_recovered),
+            ((0, 0), (0, 0), 0),
             "body {body} recovers other bodies' small cells: {:#?}",
             found.examples
         );
@@ -1032,9 +1204,13 @@ async fn no_small_cell_is_recovered_from_every_table_an_analyst_can_request() ->
         "the attack asked for few cells: {}",
         analyst.cells
     );
+    assert!(
+        analyst.lp_solved > 0,
+        "the linear program had no cell to solve for"
+    );
     assert_eq!(
-        (analyst.direct, analyst.derived),
-        ((0, 0), (0, 0)),
+        (analyst.direct, analyst.derived, analyst.lp_recovered),
+        ((0, 0), (0, 0), 0),
         "an analyst recovers small cells: {:#?}",
         analyst.examples
     );
