@@ -2,7 +2,8 @@
 //! `responses count|export` (used by the acceptance walk to see what is stored; the export in the
 //! API's public form unless `--full-record` is asked, and audited), `rollups rebuild`,
 //! `token issue|revoke|list` (operator tokens), `audit` (the audit log), `purge` (retention,
-//! now), `link` (the hosted page's URL for a channel) and `attestation keygen`: what an operator
+//! now), `link` (the hosted page's URL for a channel), `attestation keygen` and `release
+//! create|list|show|verify` (official releases): what an operator
 //! runs. Demo data comes from `voce-seed` (the `voce-devtools` crate, `cargo xtask seed`).
 
 use std::io::Write;
@@ -82,7 +83,7 @@ pub enum Command {
     /// Prints the audit log as JSON Lines, newest first.
     Audit {
         /// Only this action (token-issued, token-revoked, registry-imported, exported, raw-read,
-        /// audit-read, purged).
+        /// audit-read, purged, release-created).
         #[arg(long)]
         action: Option<String>,
         /// Only this actor (a token id, or cli:<user>).
@@ -121,6 +122,50 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: AttestationCommand,
+    },
+    /// Official releases: fixed, hashed snapshots of every published table of a period.
+    Release {
+        /// What to do.
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+}
+
+/// `release …`
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Makes the release of a month (provisional; final with --final) or of a quarter (final):
+    /// every table of `/v1/stats` for the period, protected over its linked tables and audited.
+    /// Made again with the same data it changes nothing; with changed data it needs --reason
+    /// and is stored as a revision of the latest release. Audited.
+    Create {
+        /// `2026-11` or `2026-Q3`.
+        #[arg(long)]
+        period: String,
+        /// A final release (a quarter's always is).
+        #[arg(long = "final")]
+        final_: bool,
+        /// Why a revision corrects the latest release of the period.
+        #[arg(long)]
+        reason: Option<String>,
+        /// When it becomes public (RFC 3339); default 11:00 in Rome on its scheduled day.
+        #[arg(long)]
+        publish_at: Option<String>,
+    },
+    /// Lists the releases, newest period first.
+    List,
+    /// Prints a release: its row, and with --content the stored content.
+    Show {
+        /// The release id (`2026-11-p1`).
+        id: String,
+        /// Prints the stored content (the canonical JSON that is hashed).
+        #[arg(long)]
+        content: bool,
+    },
+    /// Recomputes a release's SHA-256 from its stored content; exits non-zero if it differs.
+    Verify {
+        /// The release id.
+        id: String,
     },
 }
 
@@ -333,6 +378,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => run_token(command, &settings()?),
+        Command::Release { command } => run_release(command, &settings()?),
         Command::Audit {
             action,
             actor,
@@ -734,5 +780,128 @@ fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
         reply.lines().next().unwrap_or("no answer")
     );
     println!("ready");
+    Ok(())
+}
+
+fn run_release(command: ReleaseCommand, settings: &Settings) -> anyhow::Result<()> {
+    use crate::release::{self, Inputs, Outcome, Spec};
+    let pool = startup::prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        ReleaseCommand::Create {
+            period,
+            final_,
+            reason,
+            publish_at,
+        } => {
+            let spec = Spec::parse(&period, final_)?;
+            let publish_at = publish_at
+                .map(|t| {
+                    time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                        .with_context(|| format!("--publish-at {t:?}: not an RFC 3339 time"))
+                })
+                .transpose()?;
+            let catalog = startup::catalog()?;
+            let registry = registry::cache::Snapshot::read(&mut conn, catalog)?;
+            let k = crate::stats::disclosure::Threshold::new(settings.disclosure_k)
+                .map_err(|e| anyhow::anyhow!("VOCE_DISCLOSURE_K: {e}"))?;
+            let started = std::time::Instant::now();
+            let made = release::create(
+                &mut conn,
+                &spec,
+                &Inputs {
+                    catalog,
+                    registry: &registry,
+                    k,
+                    now: time::OffsetDateTime::now_utc(),
+                    publish_at,
+                    reason,
+                    actor: Actor::command_line(),
+                },
+            )?;
+            let what = match made.outcome {
+                Outcome::Created => "created".to_owned(),
+                Outcome::Unchanged => {
+                    "unchanged (the figures are those of this release)".to_owned()
+                }
+                Outcome::Revised { changes } => format!(
+                    "created, revising {} ({changes} observations changed)",
+                    made.row.revises.as_deref().unwrap_or("")
+                ),
+            };
+            writeln!(
+                out,
+                "release {} {what}: {} {}, public from {}, sha256 {}; {} cells, {} small, {} \
+                 withheld as primary, {} as complementary, {} below the protection level ({:.1} s)",
+                made.row.id,
+                made.row.kind,
+                made.row.period,
+                made.row.publish_at,
+                made.row.sha256,
+                made.audit.cells,
+                made.audit.small,
+                made.audit.primary,
+                made.audit.complementary,
+                made.audit.below_level,
+                started.elapsed().as_secs_f64()
+            )?;
+        }
+        ReleaseCommand::List => {
+            for r in db::releases::list(&mut conn)? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\tpublic from {}\tsha256 {}{}",
+                    r.id,
+                    r.kind,
+                    r.period,
+                    r.publish_at,
+                    r.sha256,
+                    r.revises
+                        .map(|x| format!("\trevises {x}: {}", r.reason.unwrap_or_default()))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
+        ReleaseCommand::Show { id, content } => {
+            let row = db::releases::find(&mut conn, &id)?
+                .ok_or_else(|| anyhow::anyhow!("no release {id}"))?;
+            if content {
+                writeln!(out, "{}", row.content)?;
+            } else {
+                let changes: serde_json::Value = row
+                    .changes
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()?
+                    .unwrap_or(serde_json::Value::Null);
+                let shown = serde_json::json!({
+                    "id": row.id,
+                    "period": row.period,
+                    "kind": row.kind,
+                    "sequence": row.sequence,
+                    "created_at": row.created_at,
+                    "publish_at": row.publish_at,
+                    "sha256": row.sha256,
+                    "revises": row.revises,
+                    "reason": row.reason,
+                    "changes": changes,
+                    "created_by": row.created_by,
+                    "content_bytes": row.content.len(),
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&shown)?)?;
+            }
+        }
+        ReleaseCommand::Verify { id } => {
+            let verified = release::verify(&mut conn, &id)?;
+            writeln!(
+                out,
+                "release {id} verified: sha256 {} over {} bytes, {} cells",
+                verified.row.sha256,
+                verified.row.content.len(),
+                verified.content.cells.len()
+            )?;
+        }
+    }
     Ok(())
 }

@@ -97,6 +97,10 @@ pub struct Settings {
     /// The disclosure threshold k (`VOCE_DISCLOSURE_K`): statistics cells with fewer answers are
     /// suppressed. Default 10, never below 5.
     pub disclosure_k: u64,
+    /// Make the scheduled releases in `serve` (`VOCE_RELEASE_SCHEDULE`, default `true`): a
+    /// month's provisional release on its 5th working day, a quarter's final release on the 5th
+    /// working day of its second month after, each public at 11:00 in Rome.
+    pub release_schedule: bool,
     /// Seconds between checks for a registry import by any collector
     /// (`VOCE_REGISTRY_REFRESH_SECS`); the in-memory registry is reloaded when one happened.
     pub registry_refresh_secs: u64,
@@ -215,6 +219,7 @@ impl Default for Settings {
             rate_limit: RateLimitSettings::default(),
             free_text_retention_days: 365,
             disclosure_k: 10,
+            release_schedule: true,
             registry_refresh_secs: 2,
             write_batch_max_rows: 512,
             write_batch_max_wait_ms: 0,
@@ -427,6 +432,7 @@ impl Settings {
             &mut self.free_text_retention_days,
         )?;
         parsed(env, "VOCE_DISCLOSURE_K", &mut self.disclosure_k)?;
+        parsed(env, "VOCE_RELEASE_SCHEDULE", &mut self.release_schedule)?;
         parsed(
             env,
             "VOCE_REGISTRY_REFRESH_SECS",

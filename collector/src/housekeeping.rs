@@ -2,7 +2,9 @@
 //! reloads the in-memory registry when an import (on any collector) raised its version and reads
 //! the operator tokens and their revocations again (both every `VOCE_REGISTRY_REFRESH_SECS`),
 //! reads the ticket, operator and export keys again every `VOCE_KEYS_RELOAD_SECS`, and
-//! purges free texts and raw responses past their retention once a day ([`crate::retention`]). It stops when the server is gone (the last
+//! purges free texts and raw responses past their retention once a day ([`crate::retention`]),
+//! and once a day makes the official releases that are due ([`crate::release::schedule`]). It
+//! stops when the server is gone (the last
 //! strong reference to the registry cache), after a last flush.
 
 use std::sync::{Arc, Weak};
@@ -24,6 +26,10 @@ pub struct Access {
     pub export_keys: Arc<ExportKeys>,
     /// How long free texts and raw responses are kept.
     pub retention: Retention,
+    /// The disclosure threshold of scheduled releases; `None`: no release schedule.
+    pub release_k: Option<crate::stats::disclosure::Threshold>,
+    /// The questionnaire catalog the releases are computed with.
+    pub catalog: &'static voce_shared::Catalog,
 }
 
 /// How often each job runs.
@@ -68,6 +74,50 @@ fn purge_expired(pool: &Pool, retention: Retention) {
             "deleted what was past its retention"
         ),
         Err(e) => tracing::warn!(error = %e, "cannot purge what is past its retention"),
+    }
+}
+
+fn make_due_releases(
+    pool: &Pool,
+    registry: &RegistryCache,
+    catalog: &'static voce_shared::Catalog,
+    k: crate::stats::disclosure::Threshold,
+) {
+    let snapshot = registry.snapshot();
+    let made = pool
+        .get()
+        .map_err(|e| crate::release::ReleaseError::Db(DbError::from(e)))
+        .and_then(|mut c| {
+            crate::release::schedule::run(
+                &mut c,
+                &crate::release::Inputs {
+                    catalog,
+                    registry: &snapshot,
+                    k,
+                    now: time::OffsetDateTime::now_utc(),
+                    publish_at: None,
+                    reason: None,
+                    actor: crate::audit::Actor {
+                        id: "schedule".into(),
+                        role: "cli".into(),
+                    },
+                },
+            )
+        });
+    match made {
+        Ok(made) => {
+            for m in made {
+                tracing::info!(
+                    release = %m.row.id,
+                    publish_at = %m.row.publish_at,
+                    sha256 = %m.row.sha256,
+                    "scheduled release made"
+                );
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot make the scheduled releases; tried again tomorrow")
+        }
     }
 }
 
@@ -117,6 +167,9 @@ pub fn spawn(
                 let today = crate::domain::day_of(time::OffsetDateTime::now_utc());
                 if today != purged_on {
                     purge_expired(&pool, access.retention);
+                    if let (Some(k), Some(registry)) = (access.release_k, registry.upgrade()) {
+                        make_due_releases(&pool, &registry, access.catalog, k);
+                    }
                     purged_on = today;
                 }
                 std::thread::sleep(tick);

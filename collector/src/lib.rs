@@ -36,6 +36,7 @@ pub mod openapi;
 pub mod problems;
 pub mod rate_limit;
 pub mod registry;
+pub mod release;
 pub mod retention;
 pub mod routes;
 pub mod startup;

@@ -239,6 +239,11 @@ impl Application {
                 operators: operators.clone(),
                 export_keys: export_keys.clone(),
                 retention: crate::retention::Retention::from_settings(&settings),
+                release_k: settings
+                    .release_schedule
+                    .then(|| crate::stats::disclosure::Threshold::new(settings.disclosure_k).ok())
+                    .flatten(),
+                catalog,
             },
         );
         let listener = TcpListener::bind(address)

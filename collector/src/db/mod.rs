@@ -13,6 +13,7 @@ pub mod bodies;
 pub mod counters;
 pub mod operator_tokens;
 pub mod questionnaires;
+pub mod releases;
 pub mod responses;
 pub mod rollups;
 pub mod schema;

@@ -217,6 +217,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    releases (id) {
+        id -> Text,
+        period -> Text,
+        kind -> Text,
+        sequence -> Integer,
+        created_at -> Text,
+        publish_at -> Text,
+        sha256 -> Text,
+        content -> Text,
+        revises -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        changes -> Nullable<Text>,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
     attestation_keys (ipa_code, kid) {
         ipa_code -> Text,
         kid -> Text,

@@ -18,11 +18,13 @@ pub enum AuditAction {
     AuditRead,
     /// Free texts or raw responses were purged for retention.
     Purged,
+    /// An official release was made (or revised).
+    ReleaseCreated,
 }
 
 impl AuditAction {
     /// Every action, for documentation and filters.
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 8] = [
         AuditAction::TokenIssued,
         AuditAction::TokenRevoked,
         AuditAction::RegistryImported,
@@ -30,6 +32,7 @@ impl AuditAction {
         AuditAction::RawRead,
         AuditAction::AuditRead,
         AuditAction::Purged,
+        AuditAction::ReleaseCreated,
     ];
 
     /// The stored code.
@@ -42,6 +45,7 @@ impl AuditAction {
             AuditAction::RawRead => "raw-read",
             AuditAction::AuditRead => "audit-read",
             AuditAction::Purged => "purged",
+            AuditAction::ReleaseCreated => "release-created",
         }
     }
 

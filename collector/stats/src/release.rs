@@ -53,9 +53,10 @@ impl From<Grouping> for GroupingKey {
     }
 }
 
-/// The statuses of every cell of a release.
+/// The statuses of every cell of a release (and, for statuses read back from an earlier
+/// release, the `n` it published of its published cells).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Statuses(BTreeMap<CellRef, CellStatus>);
+pub struct Statuses(BTreeMap<CellRef, CellStatus>, BTreeMap<CellRef, u64>);
 
 impl Statuses {
     /// The status of a cell; a cell the release does not name is withheld.
@@ -85,6 +86,19 @@ impl Statuses {
     /// Sets a status (for statuses read back from a stored release).
     pub fn insert(&mut self, cell: CellRef, status: CellStatus) {
         self.0.insert(cell, status);
+    }
+
+    /// Records the `n` an earlier release published of a cell: [`protect`] keeps that cell
+    /// published only while its count is still that `n` (a published figure is known; a
+    /// changed one is a new figure, protected afresh).
+    pub fn insert_published_n(&mut self, cell: CellRef, n: u64) {
+        self.1.insert(cell, n);
+    }
+
+    /// Adds every status (and published `n`) of `other`, replacing those of the same cells.
+    pub fn extend(&mut self, other: Statuses) {
+        self.0.extend(other.0);
+        self.1.extend(other.1);
     }
 
     /// The number of cells.
@@ -133,11 +147,17 @@ pub struct Audit {
     pub primary: usize,
     /// Withheld as complementary.
     pub complementary: usize,
-    /// The narrowest feasible interval of a withheld cell that can reach the protection level.
+    /// The narrowest feasible interval of a withheld cell that can reach the protection level,
+    /// as far as the audit had to solve for it: the width of the values its LPs showed each cell
+    /// taking (at least the level; a cell's true interval can only be wider).
     pub narrowest: Option<f64>,
     /// Withheld cells that no suppression can protect to the level: protected as far as they
     /// can be (each wider than a single value).
     pub below_level: usize,
+    /// Withheld cells of at least `k` answers that the published figures determine all the
+    /// same (withheld to keep an earlier release's status, or a complementary suppression that
+    /// others made needless): no small count follows from them.
+    pub determined: usize,
     /// The protection level.
     pub level: u64,
 }
@@ -223,7 +243,9 @@ fn groups_of(services: &[&ServiceFacts]) -> Groups {
 
 /// Decides the status of every cell of a release and audits it. `n(indicator, service, month)`
 /// is the true count of a service in the `month`-th month of `span`; `earlier` the statuses that
-/// releases still public gave to cells of this one.
+/// releases still public gave to cells of this one: a withheld cell stays withheld, a
+/// published one stays published while its `n` is the one published
+/// ([`Statuses::insert_published_n`]).
 pub fn protect(
     services: &[ServiceFacts],
     span: &Span,
@@ -282,13 +304,32 @@ pub fn protect(
             .cells()
             .iter()
             .zip(&refs)
-            .filter_map(|(id, r)| earlier.0.get(r).map(|s| (*id, *s)))
+            .filter_map(|(id, r)| earlier.0.get(r).map(|s| (*id, *s, r)))
+            .filter(|(id, s, r)| {
+                *s != CellStatus::Published
+                    || earlier.1.get(*r).is_none_or(|n| *n == tables.count(*id))
+            })
+            .map(|(id, s, _)| (id, s))
             .collect();
         let protection = tables.protect_given(k, level, &given)?;
         let status = protection.statuses();
-        // The audit, from scratch: two LPs per withheld cell over every figure of the tables.
+        // The audit, from scratch: the attacker's LPs over every figure of the tables, started
+        // from the true table alone (nothing of the protection's own LPs is reused). Every LP
+        // solution is a table consistent with the release; a cell whose values seen so far
+        // span the level passes, and every other withheld cell gets its exact interval.
         let knowledge = tables.knowledge(status, k, level.attacker());
-        let intervals = lp_audit::intervals(tables.constraints(), &knowledge)?;
+        let widths = vec![level.width() as f64; tables.len()];
+        let mut reached = lp_audit::Reached::new(tables.cells().iter().map(|id| tables.count(*id)));
+        let (narrow, _) =
+            lp_audit::narrower_than(tables.constraints(), &knowledge, &widths, &mut reached)?;
+        let narrow: BTreeMap<usize, lp_audit::Interval> = narrow.into_iter().collect();
+        let intervals: Vec<Option<lp_audit::Interval>> = (0..tables.len())
+            .map(|i| {
+                status[i]
+                    .is_suppressed()
+                    .then(|| narrow.get(&i).copied().unwrap_or_else(|| reached.range(i)))
+            })
+            .collect();
         let unprotected: BTreeSet<usize> = protection
             .unprotected()
             .iter()
@@ -304,10 +345,19 @@ pub fn protect(
                 CellStatus::Published => {}
             }
             if let Some(interval) = intervals[i] {
-                if interval.width() < 0.5 {
-                    return Err(ReleaseError::Pinned(tables.describe(*id)));
-                }
-                if unprotected.contains(&i) {
+                if interval.width() < 0.5 && count >= k.get() {
+                    // Withheld, but the published figures give it: a count of at least k,
+                    // which tells nothing of a small cell that the LPs of those cells did not
+                    // already use (they see the same figures).
+                    audit.determined += 1;
+                } else if interval.width() < 0.5 {
+                    return Err(ReleaseError::Pinned(format!(
+                        "{} (n = {count}, {:?}, given {:?})",
+                        tables.describe(*id),
+                        status[i],
+                        given.iter().find(|(g, _)| g == id).map(|(_, s)| *s)
+                    )));
+                } else if unprotected.contains(&i) {
                     audit.below_level += 1;
                 } else {
                     audit.narrowest = Some(

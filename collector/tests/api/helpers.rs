@@ -160,6 +160,8 @@ fn base_settings(dir: &Path, database_url: String) -> anyhow::Result<Settings> {
     settings.rate_limit.burst = 100_000;
     settings.rate_limit.per_minute = 100_000;
     settings.registry_refresh_secs = 1;
+    // Releases are made by the tests that are about them, with a clock they control.
+    settings.release_schedule = false;
     std::fs::create_dir_all(&settings.widget_dir)?;
     for (name, content) in [
         ("voce.js", "import('./voce-app-0123abcd.js');\n"),

@@ -18,6 +18,7 @@ mod operations;
 mod process;
 mod registry;
 mod release_audit;
+mod releases;
 mod replicas;
 mod stats;
 mod tickets;
